@@ -1,0 +1,68 @@
+// Tensors as the platform hands them to a runtime and takes them back.
+//
+// TensorView: an input, borrowed. The bytes belong to the request (or to the
+// batch buffer the scheduler merged requests into) and stay valid for the
+// duration of the call that receives the view.
+//
+// Tensor: an output, owned through `holder`. A runtime may point `data` into
+// its engine's own output buffer and put whatever keeps that buffer alive into
+// `holder`, so outputs reach the wire without a copy.
+//
+// Layout: row-major, no padding, little-endian; BOOL is one byte; BYTES is the
+// serialized form (4-byte little-endian length + bytes, per element).
+//
+// Thread-safety: plain values; not synchronized.
+#ifndef ADLIK_TENSOR_H_
+#define ADLIK_TENSOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "adlik/data_type.h"
+
+namespace adlik {
+
+// Product of the dimensions (1 for a scalar shape []). Dimensions must be >= 0.
+inline int64_t ElementCount(std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+struct TensorView {
+  std::string_view name;
+  DataType type = DataType::kInvalid;
+  std::span<const int64_t> shape;
+  const char* data = nullptr;
+  size_t byte_size = 0;
+};
+
+struct Tensor {
+  std::string name;
+  DataType type = DataType::kInvalid;
+  std::vector<int64_t> shape;
+  const char* data = nullptr;
+  size_t byte_size = 0;
+  std::shared_ptr<const void> holder;  // keeps `data` alive
+
+  TensorView view() const { return {name, type, shape, data, byte_size}; }
+
+  // A tensor that owns `bytes`.
+  static Tensor FromBytes(std::string name, DataType type,
+                          std::vector<int64_t> shape, std::string bytes) {
+    auto owned = std::make_shared<const std::string>(std::move(bytes));
+    Tensor t{std::move(name), type, std::move(shape), owned->data(),
+             owned->size(), nullptr};
+    t.holder = std::move(owned);
+    return t;
+  }
+};
+
+}  // namespace adlik
+
+#endif  // ADLIK_TENSOR_H_

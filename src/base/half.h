@@ -1,0 +1,54 @@
+// IEEE half (FP16) and bfloat16 to and from float, for the few places that
+// must read or write those types element by element (JSON, classification).
+//
+// Thread-safety: pure functions.
+#ifndef ADLIK_BASE_HALF_H_
+#define ADLIK_BASE_HALF_H_
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace adlik {
+
+inline float HalfToFloat(uint16_t h) {
+  const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+  float v;
+  if (exp == 0) {
+    v = std::ldexp(static_cast<float>(frac), -24);
+  } else if (exp == 31) {
+    v = frac ? std::numeric_limits<float>::quiet_NaN()
+             : std::numeric_limits<float>::infinity();
+  } else {
+    v = std::ldexp(static_cast<float>(frac | 0x400), static_cast<int>(exp) - 25);
+  }
+  return sign ? -v : v;
+}
+
+// Round to nearest even; overflow gives infinity.
+inline uint16_t FloatToHalf(float f) {
+  const uint32_t x = std::bit_cast<uint32_t>(f);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const uint32_t abs = x & 0x7fffffff;
+  if (abs >= 0x7f800000) return static_cast<uint16_t>(sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0));
+  if (abs >= 0x477ff000) return static_cast<uint16_t>(sign | 0x7c00);  // too big
+  if (abs < 0x38800000) {  // subnormal or zero in half
+    const float a = std::bit_cast<float>(abs);
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
+  }
+  const uint32_t rounded = abs + 0xfff + ((abs >> 13) & 1);
+  return static_cast<uint16_t>(sign | ((rounded - 0x38000000) >> 13));
+}
+
+inline float Bf16ToFloat(uint16_t b) { return std::bit_cast<float>(uint32_t{b} << 16); }
+
+inline uint16_t FloatToBf16(float f) {
+  const uint32_t x = std::bit_cast<uint32_t>(f);
+  if ((x & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((x >> 16) | 0x40);
+  return static_cast<uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
+}  // namespace adlik
+
+#endif  // ADLIK_BASE_HALF_H_

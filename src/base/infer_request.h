@@ -1,0 +1,79 @@
+// The server core's own request and response types. Front ends translate the
+// wire (KServe JSON, binary extension, gRPC protobuf) into these and back; the
+// core, the scheduler and the runtimes never see a wire type.
+//
+// Ownership: an InferRequest owns everything its inputs point into, either
+// in `InferInput::owned` (data a front end had to convert) or through
+// `InferRequest::keepalive` (the front end's own buffer, such as the HTTP body
+// or the gRPC request message, read in place without a copy).
+//
+// Thread-safety: plain values, handed from thread to thread with the request;
+// only `cancelled` may be touched by two threads at once.
+#ifndef ADLIK_BASE_INFER_REQUEST_H_
+#define ADLIK_BASE_INFER_REQUEST_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adlik/data_type.h"
+#include "adlik/status.h"
+#include "adlik/tensor.h"
+
+namespace adlik {
+
+struct InferInput {
+  std::string name;
+  DataType type = DataType::kInvalid;
+  std::vector<int64_t> shape;
+  const char* data = nullptr;  // into `owned` or the request's keepalive
+  size_t byte_size = 0;
+  std::string owned;  // set when the front end converted the data
+
+  TensorView view() const { return {name, type, shape, data, byte_size}; }
+  // Points data/byte_size at `owned`.
+  void UseOwned() {
+    data = owned.data();
+    byte_size = owned.size();
+  }
+};
+
+struct RequestedOutput {
+  std::string name;
+  // > 0: return the top `classification` entries of each batch row as BYTES
+  // "score:index[:label]" (the KServe/Triton classification extension).
+  uint32_t classification = 0;
+};
+
+struct InferResponse {
+  std::string model_name;
+  std::string model_version;
+  std::string id;
+  std::vector<Tensor> outputs;  // in the order requested (all: model order)
+};
+
+using InferCallback = std::function<void(StatusOr<InferResponse>)>;
+
+struct InferRequest {
+  std::string model_name;
+  std::string model_version;  // empty: the version policy's newest
+  std::string id;
+  std::vector<InferInput> inputs;
+  std::vector<RequestedOutput> outputs;  // empty: every output, unclassified
+  int64_t priority = 0;                  // 0: the model's default level
+  uint64_t timeout_us = 0;               // 0: the model's default
+  std::shared_ptr<const void> keepalive;
+
+  // Set when the client has gone; a queued request is then dropped.
+  std::shared_ptr<std::atomic<bool>> cancelled;
+
+  // Filled in by the server core.
+  int64_t batch_size = 1;  // leading dimension; 1 when the model has none
+};
+
+}  // namespace adlik
+
+#endif  // ADLIK_BASE_INFER_REQUEST_H_

@@ -1,0 +1,305 @@
+#include "config/model_config.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+
+namespace adlik::config {
+namespace {
+
+// Collects the text-format parser's complaints as "file:line:col: message".
+class ErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit ErrorCollector(std::string_view source) : source_(source) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (!errors_.empty()) errors_ += "; ";
+    errors_ += source_ + ":" + std::to_string(line + 1) + ":" +
+               std::to_string(column + 1) + ": " + message;
+  }
+  const std::string& errors() const { return errors_; }
+
+ private:
+  std::string source_;
+  std::string errors_;
+};
+
+struct RuntimeEntry {
+  std::string_view runtime;
+  std::string_view platform;  // reported in metadata
+  std::string_view default_file;
+  std::array<std::string_view, 4> aliases;  // accepted `platform` values
+};
+
+constexpr std::array<RuntimeEntry, 7> kRuntimes = {{
+    {"onnxruntime", "onnxruntime_onnx", "model.onnx",
+     {"onnxruntime_onnx", "onnxruntime", "onnx", "onnx_onnxv1"}},
+    {"libtorch", "pytorch_libtorch", "model.pt",
+     {"pytorch_libtorch", "libtorch", "pytorch_torchscript", "pytorch"}},
+    {"tensorrt", "tensorrt_plan", "model.plan", {"tensorrt_plan", "tensorrt"}},
+    {"topsinference", "topsinference", "model.exec", {"topsinference"}},
+    {"openvino", "openvino", "model.xml", {"openvino"}},
+    {"tensorflow", "tensorflow_savedmodel", "model.savedmodel",
+     {"tensorflow_savedmodel", "tensorflow_graphdef", "tensorflow"}},
+    {"example", "adlik_example", "model.txt", {"adlik_example", "example"}},
+}};
+
+const RuntimeEntry* FindRuntime(std::string_view runtime) {
+  for (const auto& e : kRuntimes)
+    if (e.runtime == runtime) return &e;
+  return nullptr;
+}
+
+std::string DimsString(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+std::vector<int64_t> ToVector(const google::protobuf::RepeatedField<int64_t>& r) {
+  return {r.begin(), r.end()};
+}
+
+DataType ToDataType(inference::DataType t) { return static_cast<DataType>(t); }
+
+// The part of an engine shape the config's dims describe.
+StatusOr<std::vector<int64_t>> EngineDims(const inference::ModelConfig& config,
+                                          const TensorSpec& spec) {
+  if (config.max_batch_size() == 0) return spec.shape;
+  if (spec.shape.empty()) {
+    return InvalidArgument("max_batch_size is " +
+                           std::to_string(config.max_batch_size()) +
+                           " but the model's '" + spec.name +
+                           "' is a scalar with no batch dimension");
+  }
+  const int64_t batch = spec.shape[0];
+  if (batch != -1 && batch < config.max_batch_size()) {
+    return InvalidArgument(
+        "max_batch_size is " + std::to_string(config.max_batch_size()) +
+        " but the model fixes the first dimension of '" + spec.name + "' to " +
+        std::to_string(batch) + "; set max_batch_size: 0 or make it dynamic");
+  }
+  return std::vector<int64_t>(spec.shape.begin() + 1, spec.shape.end());
+}
+
+bool DimsCompatible(const std::vector<int64_t>& config_dims,
+                    const std::vector<int64_t>& engine_dims) {
+  if (config_dims.size() != engine_dims.size()) return false;
+  for (size_t i = 0; i < config_dims.size(); ++i) {
+    if (engine_dims[i] != -1 && config_dims[i] != engine_dims[i]) return false;
+  }
+  return true;
+}
+
+const TensorSpec* FindSpec(const std::vector<TensorSpec>& specs,
+                           const std::string& name) {
+  for (const auto& s : specs)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+// Checks one config tensor list against the engine's, completing it when
+// empty. `kind` is "input" or "output".
+template <typename ConfigTensor>
+Status MatchTensors(const inference::ModelConfig& config,
+                    const std::vector<TensorSpec>& engine,
+                    google::protobuf::RepeatedPtrField<ConfigTensor>* tensors,
+                    std::string_view kind, bool all_required) {
+  if (tensors->empty()) {
+    for (const TensorSpec& spec : engine) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> dims, EngineDims(config, spec));
+      ConfigTensor* t = tensors->Add();
+      t->set_name(spec.name);
+      t->set_data_type(static_cast<inference::DataType>(spec.type));
+      for (int64_t d : dims) t->add_dims(d);
+    }
+    return Status::Ok();
+  }
+  for (ConfigTensor& t : *tensors) {
+    const std::string where = std::string(kind) + " '" + t.name() + "'";
+    const TensorSpec* spec = FindSpec(engine, t.name());
+    if (spec == nullptr) {
+      std::string known;
+      for (const auto& s : engine) known += (known.empty() ? "" : ", ") + s.name;
+      return InvalidArgument(where + ": the model has no " + std::string(kind) +
+                             " of that name (it has: " + known + ")");
+    }
+    if (ToDataType(t.data_type()) != spec->type) {
+      return InvalidArgument(where + ": data_type " +
+                             inference::DataType_Name(t.data_type()) +
+                             " does not match the model's " +
+                             std::string(DataTypeName(spec->type)));
+    }
+    auto engine_dims = EngineDims(config, *spec);
+    if (!engine_dims.ok()) return engine_dims.status().WithPrefix(where);
+    if (!DimsCompatible(ToVector(t.dims()), *engine_dims)) {
+      return InvalidArgument(where + ": dims " + DimsString(ToVector(t.dims())) +
+                             " do not match the model's " +
+                             DimsString(*engine_dims) +
+                             (config.max_batch_size() > 0
+                                  ? " (dims leave out the batch dimension)"
+                                  : ""));
+    }
+  }
+  if (all_required) {
+    for (const TensorSpec& spec : engine) {
+      bool listed = std::any_of(tensors->begin(), tensors->end(),
+                                [&](const auto& t) { return t.name() == spec.name; });
+      if (!listed) {
+        return InvalidArgument("the model's " + std::string(kind) + " '" +
+                               spec.name + "' is missing from the config");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename ConfigTensor>
+Status CheckTensorList(const google::protobuf::RepeatedPtrField<ConfigTensor>& list,
+                       std::string_view kind) {
+  std::vector<std::string> seen;
+  for (const auto& t : list) {
+    const std::string where = std::string(kind) + " '" + t.name() + "'";
+    if (t.name().empty()) return InvalidArgument(std::string(kind) + ": empty name");
+    if (std::find(seen.begin(), seen.end(), t.name()) != seen.end()) {
+      return InvalidArgument(where + ": listed twice");
+    }
+    seen.push_back(t.name());
+    if (t.data_type() == inference::TYPE_INVALID) {
+      return InvalidArgument(where + ": data_type is missing");
+    }
+    for (int64_t d : t.dims()) {
+      if (d < -1) {
+        return InvalidArgument(where + ": dims " + DimsString(ToVector(t.dims())) +
+                               ": a dimension must be -1 (any) or >= 0");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckOwnFields(const inference::ModelConfig& config) {
+  if (config.max_batch_size() < 0) {
+    return InvalidArgument("max_batch_size: must be >= 0, got " +
+                           std::to_string(config.max_batch_size()));
+  }
+  RETURN_IF_ERROR(CheckTensorList(config.input(), "input"));
+  RETURN_IF_ERROR(CheckTensorList(config.output(), "output"));
+  for (const auto& g : config.instance_group()) {
+    if (g.count() < 0) {
+      return InvalidArgument("instance_group '" + g.name() +
+                             "': count must be >= 0");
+    }
+  }
+  if (config.has_dynamic_batching()) {
+    const auto& db = config.dynamic_batching();
+    if (config.max_batch_size() == 0) {
+      return InvalidArgument(
+          "dynamic_batching: needs max_batch_size > 0 (the model has no "
+          "batch dimension)");
+    }
+    for (int32_t p : db.preferred_batch_size()) {
+      if (p < 1 || p > config.max_batch_size()) {
+        return InvalidArgument("dynamic_batching.preferred_batch_size: " +
+                               std::to_string(p) + " is outside 1.." +
+                               std::to_string(config.max_batch_size()));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<inference::ModelConfig> ParseModelConfig(std::string_view text,
+                                                  std::string_view source) {
+  inference::ModelConfig config;
+  ErrorCollector errors(source);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &config)) {
+    return InvalidArgument(errors.errors().empty()
+                               ? std::string(source) + ": cannot parse"
+                               : errors.errors());
+  }
+  return config;
+}
+
+StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseModelConfig(text.str(), path);
+}
+
+StatusOr<std::string> RuntimeName(const inference::ModelConfig& config,
+                                  const std::vector<std::string>& version_files) {
+  if (!config.backend().empty()) return config.backend();
+  if (!config.platform().empty()) {
+    for (const auto& e : kRuntimes) {
+      for (std::string_view alias : e.aliases)
+        if (!alias.empty() && alias == config.platform())
+          return std::string(e.runtime);
+    }
+    return InvalidArgument("platform: '" + config.platform() +
+                           "' is not a known platform; name the runtime with "
+                           "`backend: \"<name>\"` instead");
+  }
+  // No platform: go by the model file present.
+  const std::string& named = config.default_model_filename();
+  for (const auto& e : kRuntimes) {
+    const std::string_view ext = e.default_file.substr(e.default_file.find('.'));
+    for (const std::string& f : version_files) {
+      if (named.empty() ? f == e.default_file : (f == named && f.ends_with(ext)))
+        return std::string(e.runtime);
+    }
+  }
+  return InvalidArgument(
+      "neither backend nor platform is set and no known model file "
+      "(model.onnx, model.pt, ...) is in the version folder");
+}
+
+std::string DefaultModelFilename(std::string_view runtime) {
+  const RuntimeEntry* e = FindRuntime(runtime);
+  return e ? std::string(e->default_file) : "model." + std::string(runtime);
+}
+
+std::string PlatformName(std::string_view runtime) {
+  const RuntimeEntry* e = FindRuntime(runtime);
+  return e ? std::string(e->platform) : std::string(runtime);
+}
+
+Status CompleteAndValidate(const Signature& signature,
+                           inference::ModelConfig* config,
+                           std::string_view source) {
+  const std::string prefix(source);
+  Status s = CheckOwnFields(*config);
+  if (s.ok()) {
+    s = MatchTensors(*config, signature.inputs, config->mutable_input(),
+                     "input", /*all_required=*/true);
+  }
+  if (s.ok()) {
+    s = MatchTensors(*config, signature.outputs, config->mutable_output(),
+                     "output", /*all_required=*/false);
+  }
+  return s.WithPrefix(prefix);
+}
+
+std::vector<int64_t> FullShape(const inference::ModelConfig& config,
+                               const google::protobuf::RepeatedField<int64_t>& dims,
+                               int64_t batch) {
+  std::vector<int64_t> shape;
+  shape.reserve(dims.size() + 1);
+  if (config.max_batch_size() > 0) shape.push_back(batch);
+  shape.insert(shape.end(), dims.begin(), dims.end());
+  return shape;
+}
+
+}  // namespace adlik::config

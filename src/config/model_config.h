@@ -1,0 +1,60 @@
+// The model configuration: reading config.pbtxt, finding which runtime serves
+// it, completing it from the engine's own signature, and checking it.
+//
+// Every error names the file and the field: "simple/config.pbtxt: input
+// 'INPUT0': data_type TYPE_FP32 does not match the model's INT32".
+//
+// Thread-safety: pure functions.
+#ifndef ADLIK_CONFIG_MODEL_CONFIG_H_
+#define ADLIK_CONFIG_MODEL_CONFIG_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adlik/runtime.h"
+#include "adlik/status.h"
+#include "config/model_config.pb.h"
+
+namespace adlik::config {
+
+// Parses protobuf text format. `source` names the text in error messages.
+StatusOr<inference::ModelConfig> ParseModelConfig(std::string_view text,
+                                                  std::string_view source);
+
+// Reads and parses `path`. A missing file is NOT_FOUND.
+StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path);
+
+// Which runtime plugin serves the config: `backend` when set, else the
+// runtime of `platform` (Triton's names and the original Adlik's are both
+// known: "onnxruntime_onnx" and "onnxruntime" give "onnxruntime"), else the
+// runtime whose default file is present among `version_files`.
+StatusOr<std::string> RuntimeName(const inference::ModelConfig& config,
+                                  const std::vector<std::string>& version_files);
+
+// The file a runtime loads when the config names none ("model.onnx").
+std::string DefaultModelFilename(std::string_view runtime);
+
+// The platform string reported in model metadata for a runtime
+// ("onnxruntime_onnx").
+std::string PlatformName(std::string_view runtime);
+
+// Checks `config` on its own (names, batch size, dims, instance groups,
+// batching), and then against what the engine declares: fills in inputs and
+// outputs the config leaves out, and refuses a config that disagrees with the
+// engine (unknown tensor, wrong data type, incompatible dims, a batch
+// dimension the engine does not have). On error `config` may be partly
+// completed.
+Status CompleteAndValidate(const Signature& signature,
+                           inference::ModelConfig* config,
+                           std::string_view source);
+
+// The full shape a config tensor has for a batch of `batch` (dims prefixed by
+// the batch dimension when max_batch_size > 0).
+std::vector<int64_t> FullShape(const inference::ModelConfig& config,
+                               const google::protobuf::RepeatedField<int64_t>& dims,
+                               int64_t batch);
+
+}  // namespace adlik::config
+
+#endif  // ADLIK_CONFIG_MODEL_CONFIG_H_

@@ -1,0 +1,51 @@
+// The KServe v2 gRPC front end (inference.GRPCInferenceService, with the
+// model configuration, statistics and repository index extensions) and the
+// standard grpc.health.v1.Health service, over the server core.
+//
+// Built on gRPC's callback API: ModelInfer hands the request to the core and
+// returns; the RPC finishes from the scheduler's thread when the inference
+// completes, so no gRPC thread waits on a model. Input tensors sent as
+// raw_input_contents (and typed contents of the protocol's native widths) are
+// read in place; outputs always go back as raw_output_contents. A call the
+// client cancels (or whose deadline passes) while queued is dropped.
+//
+// Thread-safety: Start/Shutdown from one thread.
+// Lifetime: `core` must outlive the server.
+#ifndef ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
+#define ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "adlik/status.h"
+#include "server/server_core.h"
+
+namespace adlik::grpc_frontend {
+
+struct GrpcServerOptions {
+  std::string address = "0.0.0.0";
+  int port = 8500;  // 0 is not allowed here: the caller turns gRPC off instead
+  int max_message_bytes = 64 << 20;
+};
+
+class GrpcServer {
+ public:
+  static StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options,
+                                                     ServerCore* core);
+  ~GrpcServer();
+
+  int port() const { return port_; }
+  // Stops taking calls and waits for the ones in flight (bounded).
+  void Shutdown();
+
+  class Impl;
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace adlik::grpc_frontend
+
+#endif  // ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_

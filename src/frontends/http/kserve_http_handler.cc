@@ -1,0 +1,316 @@
+#include "frontends/http/kserve_http_handler.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <charconv>
+
+#include "frontends/http/kserve_json.h"
+
+namespace adlik::http {
+namespace {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+HttpResponse Json(int status, std::string body) {
+  return HttpResponse{status, "application/json", std::move(body), {}};
+}
+
+HttpResponse Error(const Status& s) {
+  return Json(HttpStatusFor(s.code()), ErrorJson(s.message()));
+}
+
+HttpResponse Bool(bool ok) { return HttpResponse{ok ? 200 : 400, "text/plain", "", {}}; }
+
+void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), s.size()); }
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    if (next > pos) parts.push_back(path.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  return parts;
+}
+
+// Percent-decodes a path segment.
+std::string Decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int v;
+    if (s[i] == '%' && i + 2 < s.size() &&
+        std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ec == std::errc()) {
+      out += static_cast<char>(v);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+void WriteDuration(JsonWriter& w, const char* key, const DurationStat& d) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("count");
+  w.Uint64(d.count);
+  w.Key("ns");
+  w.Uint64(d.ns);
+  w.EndObject();
+}
+
+}  // namespace
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kInternal: return 500;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kDeadlineExceeded: return 504;
+    default: return 400;
+  }
+}
+
+void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
+  const auto parts = Split(request.path);
+  const bool get = request.method == "GET";
+  const bool post = request.method == "POST";
+  auto not_found = [&] {
+    return Json(404, ErrorJson("no route for " + request.method + " " + request.path));
+  };
+  if (parts.empty() || parts[0] != "v2") {
+    respond(not_found());
+    return;
+  }
+  if (parts.size() == 1) {
+    respond(get ? ServerMetadata() : not_found());
+    return;
+  }
+  if (parts[1] == "health" && parts.size() == 3 && get) {
+    if (parts[2] == "live") return respond(Bool(core_->Live()));
+    if (parts[2] == "ready") return respond(Bool(core_->Ready()));
+    return respond(not_found());
+  }
+  if (parts[1] == "repository" && parts.size() == 3 && parts[2] == "index" && post) {
+    return respond(RepositoryIndex(request));
+  }
+  if (parts[1] != "models") return respond(not_found());
+  if (parts.size() == 3 && parts[2] == "stats" && get) return respond(Statistics("", ""));
+  if (parts.size() < 3) return respond(not_found());
+  ModelRoute route{Decode(parts[2]), "", ""};
+  size_t next = 3;
+  if (parts.size() >= 5 && parts[3] == "versions") {
+    route.version = Decode(parts[4]);
+    next = 5;
+  }
+  if (parts.size() > next + 1) return respond(not_found());
+  if (parts.size() == next + 1) route.action = std::string(parts[next]);
+
+  if (route.action.empty() && get) return respond(ModelMetadata(route));
+  if (route.action == "ready" && get) return respond(ModelReady(route));
+  if (route.action == "config" && get) return respond(ModelConfig(route));
+  if (route.action == "stats" && get) return respond(Statistics(route.model, route.version));
+  if (route.action == "infer" && post) return Infer(request, route, std::move(respond));
+  respond(not_found());
+}
+
+void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
+                              HttpResponder respond) {
+  std::optional<size_t> header_length;
+  if (auto h = request.Header("inference-header-content-length"); !h.empty()) {
+    size_t n = 0;
+    auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), n);
+    if (ec != std::errc() || p != h.data() + h.size()) {
+      return respond(Error(InvalidArgument("Inference-Header-Content-Length '" +
+                                           std::string(h) + "' is not a number")));
+    }
+    if (n > 0) header_length = n;
+  }
+  auto parsed = ParseInferRequest(std::move(request.body), header_length);
+  if (!parsed.ok()) return respond(Error(parsed.status()));
+  auto req = std::move(parsed->request);
+  req->model_name = route.model;
+  req->model_version = route.version;
+  req->cancelled = request.cancelled;
+  core_->Infer(std::move(req),
+               [respond = std::move(respond), binary = std::move(parsed->binary_outputs),
+                by_default = parsed->binary_by_default](StatusOr<InferResponse> result) mutable {
+                 if (!result.ok()) return respond(Error(result.status()));
+                 binary.resize(result->outputs.size(), by_default);
+                 RenderedResponse r = RenderInferResponse(*result, binary);
+                 HttpResponse response{200, "application/json", std::move(r.body), {}};
+                 if (r.header_length) {
+                   response.content_type = "application/octet-stream";
+                   response.headers.emplace_back("Inference-Header-Content-Length",
+                                                 std::to_string(*r.header_length));
+                 }
+                 respond(std::move(response));
+               });
+}
+
+HttpResponse KServeHttpHandler::ServerMetadata() {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("name");
+  Str(w, core_->name());
+  w.Key("version");
+  Str(w, ServerCore::Version());
+  w.Key("extensions");
+  w.StartArray();
+  for (const auto& e : ServerCore::Extensions()) Str(w, e);
+  w.EndArray();
+  w.EndObject();
+  return Json(200, buffer.GetString());
+}
+
+HttpResponse KServeHttpHandler::ModelMetadata(const ModelRoute& route) {
+  auto model = core_->GetModel(route.model, route.version);
+  if (!model.ok()) return Error(model.status());
+  const auto& config = (*model)->config();
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("name");
+  Str(w, (*model)->name());
+  w.Key("versions");
+  w.StartArray();
+  Str(w, (*model)->version_string());
+  w.EndArray();
+  w.Key("platform");
+  Str(w, config.platform());
+  auto tensors = [&](const char* key, const auto& list) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& t : list) {
+      w.StartObject();
+      w.Key("name");
+      Str(w, t.name());
+      w.Key("datatype");
+      Str(w, DataTypeName(static_cast<DataType>(t.data_type())));
+      w.Key("shape");
+      w.StartArray();
+      if (config.max_batch_size() > 0) w.Int64(-1);
+      for (int64_t d : t.dims()) w.Int64(d);
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  tensors("inputs", config.input());
+  tensors("outputs", config.output());
+  w.EndObject();
+  return Json(200, buffer.GetString());
+}
+
+HttpResponse KServeHttpHandler::ModelReady(const ModelRoute& route) {
+  return Bool(core_->GetModel(route.model, route.version).ok());
+}
+
+HttpResponse KServeHttpHandler::ModelConfig(const ModelRoute& route) {
+  auto model = core_->GetModel(route.model, route.version);
+  if (!model.ok()) return Error(model.status());
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  auto s = google::protobuf::util::MessageToJsonString((*model)->config(), &json, options);
+  if (!s.ok()) return Error(Internal("cannot render the config: " + s.ToString()));
+  return Json(200, std::move(json));
+}
+
+HttpResponse KServeHttpHandler::Statistics(const std::string& model,
+                                           const std::string& version) {
+  auto entries = core_->Statistics(model, version);
+  if (!entries.ok()) return Error(entries.status());
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("model_stats");
+  w.StartArray();
+  for (const auto& e : *entries) {
+    const auto& s = e.stats;
+    w.StartObject();
+    w.Key("name");
+    Str(w, e.name);
+    w.Key("version");
+    Str(w, e.version);
+    w.Key("last_inference");
+    w.Uint64(s.last_inference_ms);
+    w.Key("inference_count");
+    w.Uint64(s.inference_count);
+    w.Key("execution_count");
+    w.Uint64(s.execution_count);
+    w.Key("inference_stats");
+    w.StartObject();
+    WriteDuration(w, "success", s.success);
+    WriteDuration(w, "fail", s.fail);
+    WriteDuration(w, "queue", s.queue);
+    WriteDuration(w, "compute_input", s.compute_input);
+    WriteDuration(w, "compute_infer", s.compute_infer);
+    WriteDuration(w, "compute_output", s.compute_output);
+    WriteDuration(w, "cache_hit", {});
+    WriteDuration(w, "cache_miss", {});
+    w.EndObject();
+    w.Key("batch_stats");
+    w.StartArray();
+    for (const auto& [size, b] : s.batch_stats) {
+      w.StartObject();
+      w.Key("batch_size");
+      w.Uint64(size);
+      WriteDuration(w, "compute_input", b.compute_input);
+      WriteDuration(w, "compute_infer", b.compute_infer);
+      WriteDuration(w, "compute_output", b.compute_output);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Json(200, buffer.GetString());
+}
+
+HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {
+  bool ready_only = false;
+  if (!request.body.empty()) {
+    rapidjson::Document doc;
+    doc.Parse(request.body.data(), request.body.size());
+    if (doc.HasParseError() || !doc.IsObject())
+      return Error(InvalidArgument("repository index: the body must be a JSON object"));
+    if (auto r = doc.FindMember("ready"); r != doc.MemberEnd()) {
+      if (!r->value.IsBool()) return Error(InvalidArgument("'ready' must be a boolean"));
+      ready_only = r->value.GetBool();
+    }
+  }
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartArray();
+  for (const auto& e : core_->Index()) {
+    if (ready_only && e.state != ModelState::kReady) continue;
+    w.StartObject();
+    w.Key("name");
+    Str(w, e.name);
+    if (!e.version.empty()) {
+      w.Key("version");
+      Str(w, e.version);
+    }
+    w.Key("state");
+    Str(w, ModelStateName(e.state));
+    w.Key("reason");
+    Str(w, e.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+  return Json(200, buffer.GetString());
+}
+
+}  // namespace adlik::http

@@ -1,0 +1,57 @@
+// The KServe v2 REST API (with Triton's extensions) over the server core.
+// One route table maps method and path to a member function; each handler
+// parses at the edge, calls the core, and renders the core's answer or its
+// Status ({"error": "..."} with the mapped HTTP code).
+//
+// Routes:
+//   GET  /v2/health/live | /v2/health/ready          200 when true, else 400
+//   GET  /v2                                         server metadata
+//   GET  /v2/models/{m}[/versions/{v}]               model metadata
+//   GET  /v2/models/{m}[/versions/{v}]/ready         200 when ready, else 400
+//   GET  /v2/models/{m}[/versions/{v}]/config        config as JSON
+//   POST /v2/models/{m}[/versions/{v}]/infer         inference
+//   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
+//   POST /v2/repository/index                        model states
+//
+// Thread-safety: Handle is called concurrently from the HTTP threads.
+// Lifetime: `core` must outlive the handler.
+#ifndef ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_
+#define ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_
+
+#include <string>
+#include <vector>
+
+#include "frontends/http/http_server.h"
+#include "server/server_core.h"
+
+namespace adlik::http {
+
+// The HTTP status for a core Status code.
+int HttpStatusFor(StatusCode code);
+
+class KServeHttpHandler : public HttpHandler {
+ public:
+  explicit KServeHttpHandler(ServerCore* core) : core_(core) {}
+
+  void Handle(HttpRequest request, HttpResponder respond) override;
+
+ private:
+  // The parts of /v2/models/{m}[/versions/{v}][/{action}].
+  struct ModelRoute {
+    std::string model, version, action;
+  };
+
+  void Infer(HttpRequest& request, const ModelRoute& route, HttpResponder respond);
+  HttpResponse ModelMetadata(const ModelRoute& route);
+  HttpResponse ModelReady(const ModelRoute& route);
+  HttpResponse ModelConfig(const ModelRoute& route);
+  HttpResponse Statistics(const std::string& model, const std::string& version);
+  HttpResponse ServerMetadata();
+  HttpResponse RepositoryIndex(const HttpRequest& request);
+
+  ServerCore* const core_;
+};
+
+}  // namespace adlik::http
+
+#endif  // ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_

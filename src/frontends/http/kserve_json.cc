@@ -1,0 +1,386 @@
+#include "frontends/http/kserve_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstring>
+#include <limits>
+
+#include "adlik/bytes_tensor.h"
+#include "base/half.h"
+
+namespace adlik::http {
+namespace {
+
+using rapidjson::Value;
+
+template <typename T>
+void AppendRaw(T v, std::string* out) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+template <typename T>
+bool AppendInt(const Value& v, std::string* out) {
+  if (v.IsInt64()) {
+    const int64_t x = v.GetInt64();
+    if constexpr (std::is_signed_v<T>) {
+      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) return false;
+    } else {
+      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) return false;
+    }
+    AppendRaw(static_cast<T>(x), out);
+    return true;
+  }
+  if (v.IsUint64()) {
+    const uint64_t x = v.GetUint64();
+    if (x > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
+    AppendRaw(static_cast<T>(x), out);
+    return true;
+  }
+  return false;
+}
+
+// Appends one JSON element as `type`; false if it is not a value of that type.
+bool AppendElement(const Value& v, DataType type, std::string* out) {
+  switch (type) {
+    case DataType::kBool:
+      if (!v.IsBool()) return false;
+      out->push_back(v.GetBool() ? 1 : 0);
+      return true;
+    case DataType::kUint8: return AppendInt<uint8_t>(v, out);
+    case DataType::kUint16: return AppendInt<uint16_t>(v, out);
+    case DataType::kUint32: return AppendInt<uint32_t>(v, out);
+    case DataType::kUint64: return AppendInt<uint64_t>(v, out);
+    case DataType::kInt8: return AppendInt<int8_t>(v, out);
+    case DataType::kInt16: return AppendInt<int16_t>(v, out);
+    case DataType::kInt32: return AppendInt<int32_t>(v, out);
+    case DataType::kInt64: return AppendInt<int64_t>(v, out);
+    case DataType::kFp16:
+      if (!v.IsNumber()) return false;
+      AppendRaw(FloatToHalf(static_cast<float>(v.GetDouble())), out);
+      return true;
+    case DataType::kBf16:
+      if (!v.IsNumber()) return false;
+      AppendRaw(FloatToBf16(static_cast<float>(v.GetDouble())), out);
+      return true;
+    case DataType::kFp32:
+      if (!v.IsNumber()) return false;
+      AppendRaw(static_cast<float>(v.GetDouble()), out);
+      return true;
+    case DataType::kFp64:
+      if (!v.IsNumber()) return false;
+      AppendRaw(v.GetDouble(), out);
+      return true;
+    case DataType::kBytes:
+      if (!v.IsString()) return false;
+      AppendBytesElement({v.GetString(), v.GetStringLength()}, out);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Flattens `data` (nested arrays, row-major) into `out`.
+Status AppendData(const Value& data, DataType type, int64_t* count, std::string* out) {
+  if (data.IsArray()) {
+    for (const Value& e : data.GetArray()) RETURN_IF_ERROR(AppendData(e, type, count, out));
+    return Status::Ok();
+  }
+  if (!AppendElement(data, type, out)) {
+    return InvalidArgument("element " + std::to_string(*count) + " is not a " +
+                           std::string(DataTypeName(type)) + " value" +
+                           (data.IsNumber() ? " (or is out of its range)" : ""));
+  }
+  ++*count;
+  return Status::Ok();
+}
+
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// Reads `parameters.<key>` of an object as the given kind.
+const Value* Param(const Value& obj, const char* key) {
+  auto p = obj.FindMember("parameters");
+  if (p == obj.MemberEnd() || !p->value.IsObject()) return nullptr;
+  auto m = p->value.FindMember(key);
+  return m == p->value.MemberEnd() ? nullptr : &m->value;
+}
+
+Status ParseInput(const Value& v, size_t index, const char* binary, size_t binary_size,
+                  size_t* binary_offset, InferInput* in) {
+  const std::string at = "inputs[" + std::to_string(index) + "]";
+  if (!v.IsObject()) return InvalidArgument(at + ": must be an object");
+  auto name = v.FindMember("name");
+  if (name == v.MemberEnd() || !name->value.IsString())
+    return InvalidArgument(at + ": 'name' (a string) is required");
+  in->name = name->value.GetString();
+  const std::string where = "input '" + in->name + "'";
+  auto dt = v.FindMember("datatype");
+  if (dt == v.MemberEnd() || !dt->value.IsString())
+    return InvalidArgument(where + ": 'datatype' (a string) is required");
+  auto type = ParseDataType(dt->value.GetString());
+  if (!type || dt->value.GetString()[0] == 'T') {
+    return InvalidArgument(where + ": unknown datatype '" +
+                           std::string(dt->value.GetString()) + "'");
+  }
+  in->type = *type;
+  auto shape = v.FindMember("shape");
+  if (shape == v.MemberEnd() || !shape->value.IsArray())
+    return InvalidArgument(where + ": 'shape' (an array of integers) is required");
+  for (const Value& d : shape->value.GetArray()) {
+    if (!d.IsInt64() || d.GetInt64() < 0)
+      return InvalidArgument(where + ": shape entries must be integers >= 0");
+    in->shape.push_back(d.GetInt64());
+  }
+  if (const Value* size = Param(v, "binary_data_size")) {
+    if (!size->IsUint64())
+      return InvalidArgument(where + ": binary_data_size must be an integer >= 0");
+    const uint64_t n = size->GetUint64();
+    if (n > binary_size - *binary_offset) {
+      return InvalidArgument(where + ": binary_data_size " + std::to_string(n) +
+                             " runs past the end of the body (" +
+                             std::to_string(binary_size - *binary_offset) +
+                             " bytes of binary data left)");
+    }
+    if (v.HasMember("data"))
+      return InvalidArgument(where + ": has both 'data' and binary_data_size");
+    in->data = binary + *binary_offset;
+    in->byte_size = n;
+    *binary_offset += n;
+    return Status::Ok();
+  }
+  auto data = v.FindMember("data");
+  if (data == v.MemberEnd())
+    return InvalidArgument(where + ": 'data' or parameters.binary_data_size is required");
+  int64_t count = 0;
+  if (Status s = AppendData(data->value, in->type, &count, &in->owned); !s.ok())
+    return s.WithPrefix(where);
+  bool overflow = false;
+  int64_t want = 1;
+  for (int64_t d : in->shape) {
+    if (d != 0 && want > std::numeric_limits<int64_t>::max() / d) overflow = true;
+    want *= d;
+  }
+  if (overflow || count != want) {
+    return InvalidArgument(where + ": shape " + ShapeString(in->shape) + " has " +
+                           (overflow ? "too many" : std::to_string(want)) +
+                           " elements but 'data' has " + std::to_string(count));
+  }
+  in->UseOwned();
+  return Status::Ok();
+}
+
+template <typename Writer, typename T>
+void WriteNumbers(Writer& w, const char* data, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      w.Double(static_cast<double>(v));
+    } else if constexpr (std::is_same_v<T, uint64_t>) {
+      w.Uint64(v);
+    } else if constexpr (std::is_unsigned_v<T>) {
+      w.Uint(v);
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      w.Int64(v);
+    } else {
+      w.Int(v);
+    }
+  }
+}
+
+template <typename Writer>
+void WriteData(Writer& w, const Tensor& t) {
+  const size_t size = DataTypeSize(t.type);
+  const size_t n = size ? t.byte_size / size : 0;
+  w.StartArray();
+  switch (t.type) {
+    case DataType::kBool:
+      for (size_t i = 0; i < n; ++i) w.Bool(t.data[i] != 0);
+      break;
+    case DataType::kUint8: WriteNumbers<Writer, uint8_t>(w, t.data, n); break;
+    case DataType::kUint16: WriteNumbers<Writer, uint16_t>(w, t.data, n); break;
+    case DataType::kUint32: WriteNumbers<Writer, uint32_t>(w, t.data, n); break;
+    case DataType::kUint64: WriteNumbers<Writer, uint64_t>(w, t.data, n); break;
+    case DataType::kInt8: WriteNumbers<Writer, int8_t>(w, t.data, n); break;
+    case DataType::kInt16: WriteNumbers<Writer, int16_t>(w, t.data, n); break;
+    case DataType::kInt32: WriteNumbers<Writer, int32_t>(w, t.data, n); break;
+    case DataType::kInt64: WriteNumbers<Writer, int64_t>(w, t.data, n); break;
+    case DataType::kFp32: WriteNumbers<Writer, float>(w, t.data, n); break;
+    case DataType::kFp64: WriteNumbers<Writer, double>(w, t.data, n); break;
+    case DataType::kFp16:
+    case DataType::kBf16:
+      for (size_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, t.data + 2 * i, 2);
+        w.Double(t.type == DataType::kFp16 ? HalfToFloat(h) : Bf16ToFloat(h));
+      }
+      break;
+    case DataType::kBytes: {
+      auto elements = SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape));
+      if (elements.ok()) {
+        for (std::string_view e : *elements) w.String(e.data(), e.size());
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
+                                               std::optional<size_t> header_length) {
+  auto holder = std::make_shared<std::string>(std::move(body));
+  const size_t json_length = header_length.value_or(holder->size());
+  if (json_length > holder->size()) {
+    return InvalidArgument("Inference-Header-Content-Length " +
+                           std::to_string(json_length) +
+                           " is larger than the body (" +
+                           std::to_string(holder->size()) + " bytes)");
+  }
+  rapidjson::Document doc;
+  doc.Parse(holder->data(), json_length);
+  if (doc.HasParseError()) {
+    return InvalidArgument(std::string("malformed JSON request: ") +
+                           rapidjson::GetParseError_En(doc.GetParseError()) +
+                           " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+  }
+  if (!doc.IsObject()) return InvalidArgument("the request must be a JSON object");
+
+  ParsedInferRequest parsed;
+  parsed.request = std::make_unique<InferRequest>();
+  InferRequest& req = *parsed.request;
+  if (auto id = doc.FindMember("id"); id != doc.MemberEnd()) {
+    if (!id->value.IsString()) return InvalidArgument("'id' must be a string");
+    req.id = id->value.GetString();
+  }
+  if (const Value* b = Param(doc, "binary_data_output")) {
+    if (!b->IsBool()) return InvalidArgument("parameters.binary_data_output must be a boolean");
+    parsed.binary_by_default = b->GetBool();
+  }
+  if (const Value* p = Param(doc, "priority")) {
+    if (!p->IsInt64() || p->GetInt64() < 0)
+      return InvalidArgument("parameters.priority must be an integer >= 0");
+    req.priority = p->GetInt64();
+  }
+  if (const Value* t = Param(doc, "timeout")) {
+    if (!t->IsUint64()) return InvalidArgument("parameters.timeout must be an integer >= 0 (microseconds)");
+    req.timeout_us = t->GetUint64();
+  }
+
+  auto inputs = doc.FindMember("inputs");
+  if (inputs == doc.MemberEnd() || !inputs->value.IsArray())
+    return InvalidArgument("'inputs' (an array) is required");
+  const char* binary = holder->data() + json_length;
+  const size_t binary_size = holder->size() - json_length;
+  size_t offset = 0;
+  req.inputs.resize(inputs->value.Size());
+  for (rapidjson::SizeType i = 0; i < inputs->value.Size(); ++i) {
+    RETURN_IF_ERROR(ParseInput(inputs->value[i], i, binary, binary_size, &offset, &req.inputs[i]));
+  }
+  if (offset != binary_size) {
+    return InvalidArgument("the body has " + std::to_string(binary_size) +
+                           " bytes of binary data after the JSON header, but the inputs "
+                           "declare " + std::to_string(offset) + " (binary_data_size)");
+  }
+  if (auto outputs = doc.FindMember("outputs"); outputs != doc.MemberEnd()) {
+    if (!outputs->value.IsArray()) return InvalidArgument("'outputs' must be an array");
+    for (const Value& o : outputs->value.GetArray()) {
+      auto name = o.IsObject() ? o.FindMember("name") : o.MemberEnd();
+      if (!o.IsObject() || name == o.MemberEnd() || !name->value.IsString())
+        return InvalidArgument("each of 'outputs' needs a 'name' (a string)");
+      RequestedOutput out{name->value.GetString(), 0};
+      bool binary_out = parsed.binary_by_default;
+      if (const Value* b = Param(o, "binary_data")) {
+        if (!b->IsBool())
+          return InvalidArgument("output '" + out.name + "': binary_data must be a boolean");
+        binary_out = b->GetBool();
+      }
+      if (const Value* c = Param(o, "classification")) {
+        if (!c->IsUint() || c->GetUint() == 0)
+          return InvalidArgument("output '" + out.name + "': classification must be an integer >= 1");
+        out.classification = c->GetUint();
+      }
+      req.outputs.push_back(std::move(out));
+      parsed.binary_outputs.push_back(binary_out);
+    }
+  }
+  req.keepalive = std::move(holder);
+  return parsed;
+}
+
+RenderedResponse RenderInferResponse(const InferResponse& response,
+                                     const std::vector<bool>& binary) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("model_name");
+  w.String(response.model_name.data(), response.model_name.size());
+  w.Key("model_version");
+  w.String(response.model_version.data(), response.model_version.size());
+  if (!response.id.empty()) {
+    w.Key("id");
+    w.String(response.id.data(), response.id.size());
+  }
+  w.Key("outputs");
+  w.StartArray();
+  size_t binary_total = 0;
+  for (size_t i = 0; i < response.outputs.size(); ++i) {
+    const Tensor& t = response.outputs[i];
+    w.StartObject();
+    w.Key("name");
+    w.String(t.name.data(), t.name.size());
+    w.Key("datatype");
+    const std::string_view dt = DataTypeName(t.type);
+    w.String(dt.data(), dt.size());
+    w.Key("shape");
+    w.StartArray();
+    for (int64_t d : t.shape) w.Int64(d);
+    w.EndArray();
+    if (i < binary.size() && binary[i]) {
+      w.Key("parameters");
+      w.StartObject();
+      w.Key("binary_data_size");
+      w.Uint64(t.byte_size);
+      w.EndObject();
+      binary_total += t.byte_size;
+    } else {
+      w.Key("data");
+      WriteData(w, t);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  RenderedResponse r;
+  r.body.reserve(buffer.GetSize() + binary_total);
+  r.body.assign(buffer.GetString(), buffer.GetSize());
+  if (binary_total > 0 || std::find(binary.begin(), binary.end(), true) != binary.end()) {
+    r.header_length = r.body.size();
+    for (size_t i = 0; i < response.outputs.size(); ++i) {
+      if (i < binary.size() && binary[i])
+        r.body.append(response.outputs[i].data, response.outputs[i].byte_size);
+    }
+  }
+  return r;
+}
+
+std::string ErrorJson(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.String(message.data(), message.size());
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace adlik::http

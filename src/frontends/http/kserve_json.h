@@ -1,0 +1,51 @@
+// KServe v2 REST inference bodies: the JSON request (with the binary tensor
+// extension) into the core's InferRequest, and an InferResponse back into
+// JSON, with binary outputs where asked.
+//
+// Binary extension: when `header_length` is given (the
+// Inference-Header-Content-Length header), the body is that many bytes of
+// JSON followed by the binary blobs of the inputs that declare
+// `binary_data_size`, in the order of the inputs.
+//
+// Thread-safety: pure functions.
+#ifndef ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_
+#define ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adlik/status.h"
+#include "base/infer_request.h"
+
+namespace adlik::http {
+
+struct ParsedInferRequest {
+  std::unique_ptr<InferRequest> request;
+  // Per requested output (same order as request->outputs): send as binary.
+  std::vector<bool> binary_outputs;
+  // Request-level binary_data_output: applies to outputs not listed.
+  bool binary_by_default = false;
+};
+
+// Takes the body (binary inputs are then used in place, without a copy).
+StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
+                                               std::optional<size_t> header_length);
+
+struct RenderedResponse {
+  std::string body;
+  // Set when any output is binary: the length of the JSON part.
+  std::optional<size_t> header_length;
+};
+
+// `binary` says, per output of the response, whether it goes as binary.
+RenderedResponse RenderInferResponse(const InferResponse& response,
+                                     const std::vector<bool>& binary);
+
+// {"error":"<message>"}
+std::string ErrorJson(std::string_view message);
+
+}  // namespace adlik::http
+
+#endif  // ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_

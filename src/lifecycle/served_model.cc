@@ -1,0 +1,162 @@
+#include "lifecycle/served_model.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "base/logging.h"
+
+namespace adlik {
+namespace fs = std::filesystem;
+
+namespace {
+
+StatusOr<std::vector<std::string>> ReadLabels(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound("cannot open label file " + path);
+  std::vector<std::string> labels;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(std::move(line));
+  }
+  return labels;
+}
+
+int TotalInstances(const inference::ModelConfig& config) {
+  int n = 0;
+  for (const auto& g : config.instance_group()) {
+    const int devices = g.kind() == inference::ModelInstanceGroup::KIND_GPU
+                            ? std::max(1, g.gpus_size())
+                            : 1;
+    n += std::max(1, g.count()) * devices;
+  }
+  return std::max(1, n);
+}
+
+}  // namespace
+
+const std::vector<std::string>& ServedModel::labels(
+    const std::string& output) const {
+  static const std::vector<std::string> kNone;
+  auto it = labels_.find(output);
+  return it == labels_.end() ? kNone : it->second;
+}
+
+ServedModel::~ServedModel() {
+  scheduler_.reset();
+  model_.reset();
+}
+
+StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
+    const repository::ModelDir& dir, int64_t version,
+    const LoadOptions& options) {
+  std::shared_ptr<ServedModel> m(new ServedModel());
+  m->name_ = dir.name;
+  m->version_ = version;
+  m->version_string_ = std::to_string(version);
+
+  const std::string config_path = (fs::path(dir.path) / "config.pbtxt").string();
+  std::error_code ec;
+  const bool has_config = fs::exists(config_path, ec);
+  const std::string source =
+      has_config ? config_path : dir.path + " (no config.pbtxt; completed from the model)";
+  if (has_config) {
+    ASSIGN_OR_RETURN(m->config_, config::ReadModelConfig(config_path));
+  }
+  inference::ModelConfig& config = m->config_;
+  if (!config.name().empty() && config.name() != dir.name) {
+    return InvalidArgument(config_path + ": name '" + config.name() +
+                           "' does not match the model folder '" + dir.name + "'");
+  }
+  config.set_name(dir.name);
+
+  const std::string version_path = (fs::path(dir.path) / m->version_string_).string();
+  auto runtime_name = config::RuntimeName(config, repository::ListFiles(version_path));
+  if (!runtime_name.ok()) return runtime_name.status().WithPrefix(source);
+  m->runtime_name_ = *runtime_name;
+  if (config.platform().empty()) config.set_platform(config::PlatformName(m->runtime_name_));
+  if (config.backend().empty()) config.set_backend(m->runtime_name_);
+  if (config.default_model_filename().empty()) {
+    config.set_default_model_filename(config::DefaultModelFilename(m->runtime_name_));
+  }
+  const std::string model_path =
+      (fs::path(version_path) / config.default_model_filename()).string();
+  if (!fs::exists(model_path, ec)) {
+    return NotFound("model file " + model_path + " does not exist");
+  }
+  if (config.instance_group().empty()) {
+    auto* g = config.add_instance_group();
+    g->set_count(1);
+    g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  }
+  for (int i = 0; i < config.instance_group_size(); ++i) {
+    auto* g = config.mutable_instance_group(i);
+    if (g->name().empty()) g->set_name(dir.name + "_" + std::to_string(i));
+    if (g->count() == 0) g->set_count(1);
+    if (g->kind() == inference::ModelInstanceGroup::KIND_AUTO)
+      g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  }
+
+  ASSIGN_OR_RETURN(Runtime * runtime, options.registry->Get(m->runtime_name_));
+  ModelSpec spec;
+  spec.name = dir.name;
+  spec.version = version;
+  spec.version_path = version_path;
+  spec.model_path = model_path;
+  spec.max_batch_size = config.max_batch_size();
+  for (const auto& [key, value] : config.parameters())
+    spec.parameters.emplace_back(key, value.string_value());
+  std::sort(spec.parameters.begin(), spec.parameters.end());
+  const int cores = options.cores > 0 ? options.cores : 1;
+  spec.intra_op_threads = std::max(1, cores / TotalInstances(config));
+  spec.inter_op_threads = 1;
+  ASSIGN_OR_RETURN(m->model_, runtime->LoadModel(spec));
+
+  RETURN_IF_ERROR(config::CompleteAndValidate(m->model_->signature(), &config, source));
+
+  for (const auto& out : config.output()) {
+    if (out.label_filename().empty()) continue;
+    auto labels = ReadLabels((fs::path(dir.path) / out.label_filename()).string());
+    if (!labels.ok()) {
+      return labels.status().WithPrefix(source + ": output '" + out.name() +
+                                        "': label_filename");
+    }
+    m->labels_[out.name()] = std::move(labels).value();
+  }
+
+  std::vector<std::unique_ptr<Instance>> instances;
+  for (const auto& g : config.instance_group()) {
+    InstanceSpec is;
+    std::vector<int> devices{0};
+    switch (g.kind()) {
+      case inference::ModelInstanceGroup::KIND_GPU:
+        is.kind = DeviceKind::kGpu;
+        if (g.gpus_size() > 0) devices.assign(g.gpus().begin(), g.gpus().end());
+        break;
+      case inference::ModelInstanceGroup::KIND_MODEL:
+        is.kind = DeviceKind::kVendor;
+        break;
+      default:
+        is.kind = DeviceKind::kCpu;
+    }
+    for (int device : devices) {
+      for (int k = 0; k < g.count(); ++k) {
+        is.device_id = device;
+        is.name = g.name() + "_" + std::to_string(instances.size());
+        auto instance = m->model_->CreateInstance(is);
+        if (!instance.ok()) {
+          return instance.status().WithPrefix(source + ": instance_group '" +
+                                              g.name() + "'");
+        }
+        instances.push_back(std::move(instance).value());
+      }
+    }
+  }
+  SchedulerOptions so;
+  so.model_name = dir.name;
+  so.stats = &m->stats_;
+  m->scheduler_ = std::make_unique<Scheduler>(std::move(so), std::move(instances));
+  return m;
+}
+
+}  // namespace adlik

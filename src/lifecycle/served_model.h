@@ -1,0 +1,78 @@
+// One loaded version of one model, ready to take requests: its completed
+// config, labels, the runtime's Model, its instances behind a Scheduler, and
+// its statistics.
+//
+// Ownership: shared. The ModelManager holds one reference while the version
+// is served; every request in flight holds another (the "handle" that pins
+// the version), so a version being replaced finishes its requests before it
+// is destroyed. Do not keep a handle longer than a request.
+// Thread-safety: immutable after Load, except the scheduler and statistics,
+// which are thread-safe.
+#ifndef ADLIK_LIFECYCLE_SERVED_MODEL_H_
+#define ADLIK_LIFECYCLE_SERVED_MODEL_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adlik/runtime.h"
+#include "config/model_config.h"
+#include "repository/repository.h"
+#include "runtime_host/runtime_registry.h"
+#include "scheduler/model_statistics.h"
+#include "scheduler/scheduler.h"
+
+namespace adlik {
+
+struct LoadOptions {
+  RuntimeRegistry* registry = nullptr;  // not owned; required
+  // Cores the server may use; thread defaults divide them among instances.
+  int cores = 0;
+};
+
+class ServedModel {
+ public:
+  // Reads the config (or completes one from the engine when there is none),
+  // loads the engine through its runtime plugin, checks one against the
+  // other, and starts the instances. Errors name the model folder, the file
+  // and the field.
+  static StatusOr<std::shared_ptr<ServedModel>> Load(
+      const repository::ModelDir& dir, int64_t version,
+      const LoadOptions& options);
+
+  ~ServedModel();
+  ServedModel(const ServedModel&) = delete;
+  ServedModel& operator=(const ServedModel&) = delete;
+
+  const std::string& name() const { return name_; }
+  int64_t version() const { return version_; }
+  const std::string& version_string() const { return version_string_; }
+  const std::string& runtime_name() const { return runtime_name_; }
+  const inference::ModelConfig& config() const { return config_; }
+  // Labels of an output that declares label_filename; empty otherwise.
+  const std::vector<std::string>& labels(const std::string& output) const;
+
+  Scheduler& scheduler() { return *scheduler_; }
+  ModelStatistics& stats() { return stats_; }
+  const ModelStatistics& stats() const { return stats_; }
+
+ private:
+  ServedModel() = default;
+
+  std::string name_;
+  int64_t version_ = 0;
+  std::string version_string_;
+  std::string runtime_name_;
+  inference::ModelConfig config_;
+  std::map<std::string, std::vector<std::string>> labels_;
+  ModelStatistics stats_;
+  // Destroyed in reverse order: scheduler (drains, joins, frees instances)
+  // before the model.
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace adlik
+
+#endif  // ADLIK_LIFECYCLE_SERVED_MODEL_H_

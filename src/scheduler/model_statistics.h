@@ -1,0 +1,78 @@
+// Per model-version inference statistics, as the KServe/Triton statistics
+// extension defines them:
+//   success / fail   requests, with their total time from arrival to answer
+//   queue            time requests waited before execution
+//   compute_input / compute_infer / compute_output
+//                    per request: the time of the execution it was part of
+//                    (merging inputs, running the engine, splitting outputs)
+//   inference_count  batch elements inferred (a request of batch 4 counts 4)
+//   execution_count  engine executions (one per batch formed)
+//   batch_stats      per formed batch size: executions and compute times
+//   last_inference   wall-clock milliseconds since the epoch of the last answer
+//
+// Thread-safety: all methods are safe from any thread; counters are atomics
+// and the per-batch-size map has its own lock.
+#ifndef ADLIK_SCHEDULER_MODEL_STATISTICS_H_
+#define ADLIK_SCHEDULER_MODEL_STATISTICS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+
+namespace adlik {
+
+struct DurationStat {
+  uint64_t count = 0;
+  uint64_t ns = 0;
+};
+
+struct BatchStat {
+  uint64_t batch_size = 0;
+  DurationStat compute_input, compute_infer, compute_output;
+};
+
+struct StatisticsSnapshot {
+  DurationStat success, fail, queue, compute_input, compute_infer,
+      compute_output;
+  uint64_t inference_count = 0;
+  uint64_t execution_count = 0;
+  uint64_t last_inference_ms = 0;
+  std::map<uint64_t, BatchStat> batch_stats;  // by batch size
+};
+
+class ModelStatistics {
+ public:
+  // One request answered successfully.
+  void RecordSuccess(uint64_t total_ns, uint64_t queue_ns, uint64_t input_ns,
+                     uint64_t infer_ns, uint64_t output_ns);
+  // One request that failed (validation, queue full, engine error, ...).
+  void RecordFailure(uint64_t total_ns);
+  // One engine execution of `batch_size` elements.
+  void RecordExecution(uint64_t batch_size, uint64_t input_ns,
+                       uint64_t infer_ns, uint64_t output_ns);
+
+  StatisticsSnapshot Snapshot() const;
+
+ private:
+  struct AtomicDuration {
+    std::atomic<uint64_t> count{0}, ns{0};
+    void Add(uint64_t d) {
+      count.fetch_add(1, std::memory_order_relaxed);
+      ns.fetch_add(d, std::memory_order_relaxed);
+    }
+    DurationStat Load() const {
+      return {count.load(std::memory_order_relaxed),
+              ns.load(std::memory_order_relaxed)};
+    }
+  };
+  AtomicDuration success_, fail_, queue_, input_, infer_, output_;
+  std::atomic<uint64_t> inference_count_{0}, execution_count_{0},
+      last_inference_ms_{0};
+  mutable std::mutex mu_;
+  std::map<uint64_t, BatchStat> batch_stats_;  // guarded by mu_
+};
+
+}  // namespace adlik
+
+#endif  // ADLIK_SCHEDULER_MODEL_STATISTICS_H_

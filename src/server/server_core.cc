@@ -1,0 +1,121 @@
+#include "server/server_core.h"
+
+#include <thread>
+
+#include "base/logging.h"
+#include "server/classification.h"
+#include "server/request_validator.h"
+
+namespace adlik {
+
+const char* ServerCore::Version() { return "0.1.0"; }
+
+const std::vector<std::string>& ServerCore::Extensions() {
+  static const std::vector<std::string> kExtensions = {
+      "binary_tensor_data", "classification", "model_configuration",
+      "statistics"};
+  return kExtensions;
+}
+
+ServerCore::ServerCore(ServerOptions options) : options_(std::move(options)) {}
+
+StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(ServerOptions options) {
+  if (options.cores <= 0) {
+    options.cores = std::max(1u, std::thread::hardware_concurrency());
+  }
+  std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
+  core->registry_ = std::make_unique<RuntimeRegistry>(core->options_.runtime_dir);
+  ModelManagerOptions mo;
+  mo.model_base_path = core->options_.model_base_path;
+  mo.load.registry = core->registry_.get();
+  mo.load.cores = core->options_.cores;
+  mo.load_threads = std::max(2, core->options_.cores);
+  core->manager_ = std::make_unique<ModelManager>(std::move(mo));
+  RETURN_IF_ERROR(core->manager_->LoadAll());
+  core->ready_ = true;
+  return core;
+}
+
+ServerCore::~ServerCore() {
+  Shutdown();
+  manager_.reset();  // before the registry that made the runtimes
+}
+
+void ServerCore::Shutdown() {
+  ready_ = false;
+  manager_->UnloadAll();
+}
+
+StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(
+    const std::string& name, const std::string& version) const {
+  return manager_->Get(name, version);
+}
+
+void ServerCore::Infer(std::unique_ptr<InferRequest> request, InferCallback done) {
+  auto model = manager_->Get(request->model_name, request->model_version);
+  if (!model.ok()) {
+    done(model.status());
+    return;
+  }
+  std::shared_ptr<ServedModel> served = std::move(model).value();
+  const inference::ModelConfig& config = served->config();
+  if (Status s = ValidateRequest(config, request.get()); !s.ok()) {
+    served->stats().RecordFailure(0);
+    done(s);
+    return;
+  }
+  // What the completion needs of the request, which the scheduler consumes.
+  struct Echo {
+    std::string id;
+    std::vector<std::pair<size_t, uint32_t>> classify;  // output index, K
+  };
+  Echo echo{request->id, {}};
+  for (size_t i = 0; i < request->outputs.size(); ++i) {
+    if (request->outputs[i].classification > 0)
+      echo.classify.emplace_back(i, request->outputs[i].classification);
+  }
+  Scheduler& scheduler = served->scheduler();
+  scheduler.Enqueue(
+      std::move(request),
+      [served = std::move(served), echo = std::move(echo),
+       done = std::move(done)](StatusOr<InferResponse> result) mutable {
+        if (!result.ok()) {
+          done(std::move(result));
+          return;
+        }
+        InferResponse& response = *result;
+        response.model_name = served->name();
+        response.model_version = served->version_string();
+        response.id = std::move(echo.id);
+        const bool batched = served->config().max_batch_size() > 0;
+        for (const auto& [index, k] : echo.classify) {
+          Tensor& out = response.outputs[index];
+          auto classified = Classify(out, k, batched, served->labels(out.name));
+          if (!classified.ok()) {
+            done(classified.status());
+            return;
+          }
+          out = std::move(classified).value();
+        }
+        done(std::move(result));
+      });
+}
+
+StatusOr<std::vector<ModelStatsEntry>> ServerCore::Statistics(
+    const std::string& name, const std::string& version) const {
+  std::vector<ModelStatsEntry> entries;
+  if (!name.empty()) {
+    ASSIGN_OR_RETURN(auto model, manager_->Get(name, version));
+    if (!version.empty()) {
+      entries.push_back({model->name(), model->version_string(), model->stats().Snapshot()});
+      return entries;
+    }
+  }
+  for (const auto& model : manager_->ReadyModels()) {
+    if (!name.empty() && model->name() != name) continue;
+    entries.push_back({model->name(), model->version_string(), model->stats().Snapshot()});
+  }
+  return entries;
+}
+
+}  // namespace adlik

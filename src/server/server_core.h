@@ -1,0 +1,85 @@
+// The server core that every front end calls: health, metadata, inference,
+// statistics, the repository index. It speaks only the core's own types
+// (base/infer_request.h, the ModelConfig, statistics snapshots); JSON and
+// protobuf wire types stay in the front ends.
+//
+// Error codes returned, for the front ends to map: NOT_FOUND (unknown model
+// or version), UNAVAILABLE (model not ready, with the reason; retry later),
+// INVALID_ARGUMENT (bad request), INTERNAL (engine failure), CANCELLED.
+//
+// Thread-safety: all methods may be called from any thread.
+#ifndef ADLIK_SERVER_SERVER_CORE_H_
+#define ADLIK_SERVER_SERVER_CORE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/infer_request.h"
+#include "lifecycle/model_manager.h"
+#include "runtime_host/runtime_registry.h"
+
+namespace adlik {
+
+struct ServerOptions {
+  std::string model_base_path;
+  std::string runtime_dir;  // where libadlik_runtime_<name>.so live
+  int cores = 0;            // 0: the machine's
+  std::string server_name = "adlik";
+};
+
+
+struct ModelStatsEntry {
+  std::string name;
+  std::string version;
+  StatisticsSnapshot stats;
+};
+
+class ServerCore {
+ public:
+  // Loads every model of the repository (a model that fails is UNAVAILABLE;
+  // only an unreadable repository fails Create).
+  static StatusOr<std::unique_ptr<ServerCore>> Create(ServerOptions options);
+  ~ServerCore();
+
+  const std::string& name() const { return options_.server_name; }
+  static const char* Version();
+  // The protocol extensions the front ends implement.
+  static const std::vector<std::string>& Extensions();
+
+  bool Live() const { return true; }
+  // Ready once the initial load has finished and until shutdown starts.
+  bool Ready() const { return ready_.load(); }
+
+  // The served model version, or why there is none.
+  StatusOr<std::shared_ptr<ServedModel>> GetModel(const std::string& name,
+                                                  const std::string& version) const;
+
+  // Runs an inference. `done` is called exactly once: before Infer returns
+  // when the request is refused, else from the scheduler's thread.
+  void Infer(std::unique_ptr<InferRequest> request, InferCallback done);
+
+  // Statistics of one model (all its served versions, or one), or of every
+  // model when `name` is empty.
+  StatusOr<std::vector<ModelStatsEntry>> Statistics(const std::string& name,
+                                                    const std::string& version) const;
+
+  std::vector<ModelIndexEntry> Index() const { return manager_->Index(); }
+
+  // Stops taking requests (Ready turns false) and lets the ones accepted
+  // finish. Idempotent.
+  void Shutdown();
+
+ private:
+  explicit ServerCore(ServerOptions options);
+
+  const ServerOptions options_;
+  std::unique_ptr<RuntimeRegistry> registry_;
+  std::unique_ptr<ModelManager> manager_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace adlik
+
+#endif  // ADLIK_SERVER_SERVER_CORE_H_

@@ -1,0 +1,143 @@
+// adlik_serving: serves every model of a repository over KServe v2 HTTP/REST
+// and gRPC.
+//
+//   adlik_serving --model_base_path=/models --grpc_port=8500 --http_port=8501
+//
+// SIGINT or SIGTERM: stop taking new connections, finish the requests in
+// flight, exit 0.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "base/logging.h"
+#include "frontends/grpc/grpc_server.h"
+#include "frontends/http/kserve_http_handler.h"
+#include "server/server_core.h"
+
+ABSL_FLAG(std::string, model_base_path, "",
+          "The model repository: one folder per model, numbered version folders inside.");
+ABSL_FLAG(int32_t, http_port, 8501, "Port of the KServe v2 HTTP/REST API; 0 turns it off.");
+ABSL_FLAG(int32_t, grpc_port, 8500, "Port of the KServe v2 gRPC API; 0 turns it off.");
+ABSL_FLAG(std::string, address, "0.0.0.0", "Address both front ends listen on.");
+ABSL_FLAG(int32_t, http_num_threads, 0,
+          "Threads serving HTTP connections (event-driven; any number of connections "
+          "each). 0: the number of cores.");
+ABSL_FLAG(int32_t, http_max_body_mb, 64,
+          "Largest HTTP request body accepted, in MiB; larger ones get 413.");
+ABSL_FLAG(int32_t, grpc_max_message_mb, 64, "Largest gRPC message accepted, in MiB.");
+ABSL_FLAG(std::string, runtime_dir, "",
+          "Folder of the runtime plugins (libadlik_runtime_<name>.so). Default: the "
+          "folder of this binary.");
+ABSL_FLAG(int32_t, cores, 0,
+          "Cores the models may use; instance thread pools are sized from it. 0: all.");
+ABSL_FLAG(std::string, server_name, "adlik",
+          "Name reported in server metadata (some Triton examples expect \"triton\").");
+ABSL_FLAG(bool, verbose, false, "Log verbose messages too.");
+
+namespace {
+
+std::string BinaryDir(const char* argv0) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) self = std::filesystem::absolute(argv0);
+  return self.parent_path().string();
+}
+
+bool ValidPort(int port) { return port >= 0 && port <= 65535; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "serves a model repository over KServe v2 HTTP/REST and gRPC.\n"
+      "  adlik_serving --model_base_path=DIR [--http_port=8501] [--grpc_port=8500]");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_verbose)) adlik::SetMinLogLevel(adlik::LogLevel::kVerbose);
+
+  const std::string base = absl::GetFlag(FLAGS_model_base_path);
+  const int http_port = absl::GetFlag(FLAGS_http_port);
+  const int grpc_port = absl::GetFlag(FLAGS_grpc_port);
+  if (base.empty()) {
+    LOG(ERROR) << "--model_base_path is required (see --help)";
+    return 2;
+  }
+  if (!ValidPort(http_port) || !ValidPort(grpc_port)) {
+    LOG(ERROR) << "--http_port and --grpc_port must be in 0..65535";
+    return 2;
+  }
+  if (http_port == 0 && grpc_port == 0) {
+    LOG(ERROR) << "--http_port=0 and --grpc_port=0 turn off both front ends";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_http_max_body_mb) < 1 || absl::GetFlag(FLAGS_grpc_max_message_mb) < 1 ||
+      absl::GetFlag(FLAGS_grpc_max_message_mb) > 2047) {
+    LOG(ERROR) << "--http_max_body_mb must be >= 1 and --grpc_max_message_mb in 1..2047";
+    return 2;
+  }
+
+  // Signals are taken by sigwait below, never by a worker thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  adlik::ServerOptions options;
+  options.model_base_path = base;
+  options.runtime_dir = absl::GetFlag(FLAGS_runtime_dir);
+  if (options.runtime_dir.empty()) options.runtime_dir = BinaryDir(argv[0]);
+  options.cores = absl::GetFlag(FLAGS_cores);
+  options.server_name = absl::GetFlag(FLAGS_server_name);
+  auto core = adlik::ServerCore::Create(options);
+  if (!core.ok()) {
+    LOG(ERROR) << core.status().message();
+    return 1;
+  }
+
+  adlik::http::KServeHttpHandler handler(core->get());
+  std::unique_ptr<adlik::http::HttpServer> http;
+  if (http_port != 0) {
+    adlik::http::HttpServerOptions ho;
+    ho.address = absl::GetFlag(FLAGS_address);
+    ho.port = http_port;
+    ho.threads = absl::GetFlag(FLAGS_http_num_threads);
+    ho.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_mb)) << 20;
+    auto started = adlik::http::HttpServer::Start(ho, &handler);
+    if (!started.ok()) {
+      LOG(ERROR) << started.status().message();
+      return 1;
+    }
+    http = std::move(started).value();
+    LOG(INFO) << "HTTP (KServe v2 REST) listening on " << ho.address << ":" << http->port();
+  }
+  std::unique_ptr<adlik::grpc_frontend::GrpcServer> grpc;
+  if (grpc_port != 0) {
+    adlik::grpc_frontend::GrpcServerOptions go;
+    go.address = absl::GetFlag(FLAGS_address);
+    go.port = grpc_port;
+    go.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_mb) << 20;
+    auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
+    if (!started.ok()) {
+      LOG(ERROR) << started.status().message();
+      return 1;
+    }
+    grpc = std::move(started).value();
+    LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":" << grpc->port();
+  }
+  LOG(INFO) << "Entering the event loop ...";
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LOG(INFO) << "signal " << sig << ": finishing the requests in flight";
+  if (grpc) grpc->Shutdown();
+  if (http) http->Stop();
+  (*core)->Shutdown();
+  LOG(INFO) << "stopped";
+  return 0;
+}
