@@ -54,6 +54,9 @@ class ServedModel {
   const std::vector<std::string>& labels(const std::string& output) const;
 
   Scheduler& scheduler() { return *scheduler_; }
+  // The runtime's model, for tools that measure the bare runtime beside the
+  // served path (adlik_bench): they may create their own instances on it.
+  Model& runtime_model() { return *model_; }
   ModelStatistics& stats() { return stats_; }
   const ModelStatistics& stats() const { return stats_; }
 

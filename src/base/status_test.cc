@@ -1,0 +1,101 @@
+// Status/StatusOr, data types and the BYTES serialization (the SDK headers).
+#include <gtest/gtest.h>
+
+#include "adlik/bytes_tensor.h"
+#include "adlik/data_type.h"
+#include "adlik/status.h"
+#include "base/half.h"
+
+namespace adlik {
+namespace {
+
+StatusOr<int> Half(int x) {
+  if (x % 2) return InvalidArgument("odd: " + std::to_string(x));
+  return x / 2;
+}
+
+Status Quarter(int x, int* out) {
+  ASSIGN_OR_RETURN(int h, Half(x));
+  ASSIGN_OR_RETURN(*out, Half(h));
+  return Status::Ok();
+}
+
+TEST(StatusTest, OkAndErrorsCarryCodeAndMessage) {
+  EXPECT_TRUE(Status::Ok().ok());
+  Status s = NotFound("no model 'x'");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.ToString(), "NOT_FOUND: no model 'x'");
+  EXPECT_EQ(s.WithPrefix("repo").message(), "repo: no model 'x'");
+  EXPECT_EQ(Status::Ok().WithPrefix("repo"), Status::Ok());
+}
+
+TEST(StatusTest, AssignOrReturnPropagatesTheFirstError) {
+  int out = 0;
+  EXPECT_TRUE(Quarter(8, &out).ok());
+  EXPECT_EQ(out, 2);
+  Status s = Quarter(6, &out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "odd: 3");
+}
+
+TEST(DataTypeTest, BothSpellingsOfEveryType) {
+  const std::pair<const char*, DataType> cases[] = {
+      {"BOOL", DataType::kBool},   {"UINT8", DataType::kUint8},
+      {"UINT16", DataType::kUint16}, {"UINT32", DataType::kUint32},
+      {"UINT64", DataType::kUint64}, {"INT8", DataType::kInt8},
+      {"INT16", DataType::kInt16}, {"INT32", DataType::kInt32},
+      {"INT64", DataType::kInt64}, {"FP16", DataType::kFp16},
+      {"BF16", DataType::kBf16},   {"FP32", DataType::kFp32},
+      {"FP64", DataType::kFp64},   {"BYTES", DataType::kBytes}};
+  for (const auto& [name, type] : cases) {
+    EXPECT_EQ(ParseDataType(name), type) << name;
+    EXPECT_EQ(DataTypeName(type), name);
+    EXPECT_EQ(ParseDataType(DataTypeConfigName(type)), type) << name;
+  }
+  EXPECT_EQ(ParseDataType("TYPE_STRING"), DataType::kBytes);
+  EXPECT_EQ(DataTypeConfigName(DataType::kBytes), "TYPE_STRING");
+  EXPECT_EQ(ParseDataType("fp32"), std::nullopt);  // case-sensitive
+  EXPECT_EQ(ParseDataType("FLOAT"), std::nullopt);
+  EXPECT_EQ(DataTypeSize(DataType::kFp16), 2u);
+  EXPECT_EQ(DataTypeSize(DataType::kInt64), 8u);
+  EXPECT_EQ(DataTypeSize(DataType::kBool), 1u);
+  EXPECT_EQ(DataTypeSize(DataType::kBytes), 0u);
+}
+
+TEST(BytesTensorTest, RoundTripsElementsWithEmbeddedZeros) {
+  std::string buffer;
+  AppendBytesElement("ab", &buffer);
+  AppendBytesElement("", &buffer);
+  AppendBytesElement(std::string("x\0y", 3), &buffer);
+  ASSERT_EQ(buffer.size(), 4 + 2 + 4 + 0 + 4 + 3);
+  EXPECT_EQ(buffer.substr(0, 4), std::string("\x02\x00\x00\x00", 4));  // little-endian
+  auto elements = SplitBytesElements(buffer, 3);
+  ASSERT_TRUE(elements.ok()) << elements.status().ToString();
+  EXPECT_EQ((*elements)[0], "ab");
+  EXPECT_EQ((*elements)[1], "");
+  EXPECT_EQ((*elements)[2], std::string_view("x\0y", 3));
+}
+
+TEST(BytesTensorTest, RefusesTruncatedAndMiscountedBuffers) {
+  std::string buffer;
+  AppendBytesElement("hello", &buffer);
+  EXPECT_EQ(SplitBytesElements(buffer, 2).status().code(), StatusCode::kInvalidArgument);
+  auto truncated = SplitBytesElements(std::string_view(buffer).substr(0, 7), 1);
+  EXPECT_NE(truncated.status().message().find("runs past"), std::string::npos);
+  auto short_prefix = SplitBytesElements(std::string_view(buffer).substr(0, 2), 1);
+  EXPECT_NE(short_prefix.status().message().find("truncated"), std::string::npos);
+  EXPECT_TRUE(SplitBytesElements("", 0).ok());
+}
+
+TEST(HalfTest, ConvertsExactValuesBothWays) {
+  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 0.000061035156f}) {
+    EXPECT_EQ(HalfToFloat(FloatToHalf(f)), f) << f;
+  }
+  EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
+  EXPECT_TRUE(std::isinf(HalfToFloat(FloatToHalf(1e6f))));
+  EXPECT_EQ(Bf16ToFloat(FloatToBf16(3.0f)), 3.0f);
+}
+
+}  // namespace
+}  // namespace adlik
