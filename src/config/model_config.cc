@@ -204,6 +204,19 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
           "dynamic_batching: needs max_batch_size > 0 (the model has no "
           "batch dimension)");
     }
+    if (db.default_priority_level() > db.priority_levels()) {
+      return InvalidArgument("dynamic_batching.default_priority_level: " +
+                             std::to_string(db.default_priority_level()) +
+                             " is outside the priority_levels 1.." +
+                             std::to_string(db.priority_levels()));
+    }
+    for (const auto& [level, policy] : db.priority_queue_policy()) {
+      if (level < 1 || level > db.priority_levels()) {
+        return InvalidArgument("dynamic_batching.priority_queue_policy: level " +
+                               std::to_string(level) + " is outside the priority_levels 1.." +
+                               std::to_string(db.priority_levels()));
+      }
+    }
     for (int32_t p : db.preferred_batch_size()) {
       if (p < 1 || p > config.max_batch_size()) {
         return InvalidArgument("dynamic_batching.preferred_batch_size: " +

@@ -33,6 +33,34 @@ int TotalInstances(const inference::ModelConfig& config) {
   return std::max(1, n);
 }
 
+QueuePolicy QueuePolicyOf(const inference::ModelQueuePolicy& q) {
+  QueuePolicy p;
+  p.reject_on_timeout = q.timeout_action() == inference::ModelQueuePolicy::REJECT;
+  p.default_timeout_us = q.default_timeout_microseconds();
+  p.allow_timeout_override = q.allow_timeout_override();
+  p.max_queue_size = q.max_queue_size();
+  return p;
+}
+
+BatchingPolicy BatchingPolicyOf(const inference::ModelConfig& config) {
+  BatchingPolicy p;
+  p.max_batch_size = config.max_batch_size();
+  if (!config.has_dynamic_batching()) return p;
+  const auto& db = config.dynamic_batching();
+  p.dynamic_batching = true;
+  p.preferred_batch_sizes.assign(db.preferred_batch_size().begin(), db.preferred_batch_size().end());
+  std::sort(p.preferred_batch_sizes.begin(), p.preferred_batch_sizes.end());
+  p.max_queue_delay_us = db.max_queue_delay_microseconds();
+  p.preserve_ordering = db.preserve_ordering();
+  p.priority_levels = static_cast<uint32_t>(db.priority_levels());
+  p.default_priority_level = static_cast<uint32_t>(db.default_priority_level());
+  p.default_queue_policy = QueuePolicyOf(db.default_queue_policy());
+  for (const auto& [level, q] : db.priority_queue_policy()) {
+    p.priority_queue_policy[static_cast<uint32_t>(level)] = QueuePolicyOf(q);
+  }
+  return p;
+}
+
 }  // namespace
 
 const std::vector<std::string>& ServedModel::labels(
@@ -154,6 +182,7 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   }
   SchedulerOptions so;
   so.model_name = dir.name;
+  so.policy = BatchingPolicyOf(config);
   so.stats = &m->stats_;
   m->scheduler_ = std::make_unique<Scheduler>(std::move(so), std::move(instances));
   return m;

@@ -1,20 +1,81 @@
 #include "scheduler/scheduler.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 
+#include "adlik/bytes_tensor.h"
 #include "base/logging.h"
 
 namespace adlik {
+namespace {
 
-uint64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+const InferInput* FindInput(const InferRequest& r, std::string_view name) {
+  for (const auto& in : r.inputs)
+    if (in.name == name) return &in;
+  return nullptr;
 }
 
-Scheduler::Scheduler(SchedulerOptions options,
-                     std::vector<std::unique_ptr<Instance>> instances)
-    : options_(std::move(options)), instances_(std::move(instances)) {
+// Merges the requests' inputs into one contiguous tensor per input.
+std::vector<InferInput> MergeInputs(const std::vector<Pending>& batch, int64_t total) {
+  const InferRequest& first = *batch[0].request;
+  std::vector<InferInput> merged(first.inputs.size());
+  for (size_t i = 0; i < first.inputs.size(); ++i) {
+    InferInput& m = merged[i];
+    m.name = first.inputs[i].name;
+    m.type = first.inputs[i].type;
+    m.shape = first.inputs[i].shape;
+    m.shape[0] = total;
+    size_t bytes = 0;
+    for (const Pending& p : batch) bytes += FindInput(*p.request, m.name)->byte_size;
+    m.owned.resize(bytes);
+    size_t offset = 0;
+    for (const Pending& p : batch) {
+      const InferInput* in = FindInput(*p.request, m.name);
+      if (in->byte_size) std::memcpy(m.owned.data() + offset, in->data, in->byte_size);
+      offset += in->byte_size;
+    }
+    m.UseOwned();
+  }
+  return merged;
+}
+
+// Rows [row, row + rows) of a batch output, as a view sharing its buffer.
+StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row, int64_t rows) {
+  if (t.shape.empty() || t.shape[0] != total) {
+    return Internal("output '" + t.name + "' of a batch of " + std::to_string(total) +
+                    " does not have the batch as its first dimension");
+  }
+  Tensor s;
+  s.name = t.name;
+  s.type = t.type;
+  s.shape = t.shape;
+  s.shape[0] = rows;
+  s.holder = t.holder;
+  if (t.type != DataType::kBytes) {
+    const size_t row_bytes = total ? t.byte_size / static_cast<size_t>(total) : 0;
+    s.data = t.data + row_bytes * row;
+    s.byte_size = row_bytes * rows;
+    return s;
+  }
+  const int64_t per_row = total ? ElementCount(t.shape) / total : 0;
+  ASSIGN_OR_RETURN(auto elements, SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape)));
+  if (rows == 0 || per_row == 0) {
+    s.data = t.data;
+    s.byte_size = 0;
+    return s;
+  }
+  const char* begin = elements[row * per_row].data() - 4;
+  const std::string_view last = elements[(row + rows) * per_row - 1];
+  s.data = begin;
+  s.byte_size = static_cast<size_t>(last.data() + last.size() - begin);
+  return s;
+}
+
+}  // namespace
+
+Scheduler::Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Instance>> instances)
+    : options_(std::move(options)), instances_(std::move(instances)), queue_(options_.policy) {
   threads_.reserve(instances_.size());
   for (auto& instance : instances_) {
     threads_.emplace_back([this, i = instance.get()] { Run(i); });
@@ -30,78 +91,145 @@ Scheduler::~Scheduler() {
   for (auto& t : threads_) t.join();
 }
 
-void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
-                        InferCallback done) {
-  Pending p{std::move(request), std::move(done), NowNs()};
+size_t Scheduler::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+void Scheduler::Wake() {
+  { std::lock_guard<std::mutex> lock(mu_); }
+  cv_.notify_all();
+}
+
+void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback done) {
+  Pending p{std::move(request), std::move(done)};
+  Status s;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(p));
+    s = stopping_ ? Unavailable("the model is being unloaded")
+                  : queue_.Push(&p, options_.clock->NowNs());
+  }
+  if (!s.ok()) {
+    options_.stats->RecordFailure(0);
+    p.done(s);
+    return;
   }
   cv_.notify_one();
 }
 
 void Scheduler::Run(Instance* instance) {
+  std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    Pending p;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to run
-      p = std::move(queue_.front());
-      queue_.pop_front();
+    if (stopping_ && queue_.empty()) return;
+    const uint64_t now = options_.clock->NowNs();
+    BatchQueue::Decision d = queue_.Next(now, /*flush=*/stopping_);
+    if (!d.batch.empty() || !d.refused.empty()) {
+      // Another instance may take what is left while this one works.
+      if (!queue_.empty()) cv_.notify_one();
+      lock.unlock();
+      for (auto& [p, status] : d.refused) {
+        options_.stats->RecordFailure(options_.clock->NowNs() - p.arrival_ns);
+        Complete(p, status);
+      }
+      if (!d.batch.empty()) Execute(instance, std::move(d.batch));
+      lock.lock();
+      continue;
     }
-    Execute(instance, std::move(p));
+    if (d.wake_at_ns > now) {
+      cv_.wait_for(lock, std::chrono::nanoseconds(d.wake_at_ns - now));
+    } else {
+      cv_.wait(lock);
+    }
   }
 }
 
-void Scheduler::Execute(Instance* instance, Pending p) {
-  InferRequest& req = *p.request;
-  if (req.cancelled && req.cancelled->load(std::memory_order_relaxed)) {
-    options_.stats->RecordFailure(NowNs() - p.arrival_ns);
-    p.done(Cancelled("the client cancelled the request"));
-    return;
-  }
-  const uint64_t start_ns = NowNs();
-  std::vector<TensorView> inputs;
-  inputs.reserve(req.inputs.size());
-  for (const auto& in : req.inputs) inputs.push_back(in.view());
+void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
+  const Clock& clock = *options_.clock;
+  const uint64_t start_ns = clock.NowNs();
+  int64_t total = 0;
+  for (const Pending& p : batch) total += p.request->batch_size;
+
+  // Inputs: a batch of one runs on the request's own buffers.
+  std::vector<InferInput> merged;
+  if (batch.size() > 1) merged = MergeInputs(batch, total);
+  const std::vector<InferInput>& inputs = batch.size() > 1 ? merged : batch[0].request->inputs;
+  std::vector<TensorView> views;
+  views.reserve(inputs.size());
+  for (const auto& in : inputs) views.push_back(in.view());
+  // Outputs: every one any request of the batch asks for.
   std::vector<std::string> names;
-  names.reserve(req.outputs.size());
-  for (const auto& out : req.outputs) names.push_back(out.name);
-
-  const uint64_t infer_start_ns = NowNs();
-  std::vector<Tensor> produced;
-  Status status = instance->Execute(inputs, names, &produced);
-  const uint64_t infer_end_ns = NowNs();
-
-  InferResponse response;
-  if (status.ok()) {
-    response.outputs.reserve(names.size());
-    for (const std::string& name : names) {
-      auto it = std::find_if(produced.begin(), produced.end(),
-                             [&](const Tensor& t) { return t.name == name; });
-      if (it == produced.end()) {
-        status = Internal("the runtime did not produce output '" + name + "'");
-        break;
-      }
-      response.outputs.push_back(std::move(*it));
+  for (const Pending& p : batch) {
+    for (const auto& out : p.request->outputs) {
+      if (std::find(names.begin(), names.end(), out.name) == names.end()) names.push_back(out.name);
     }
   }
-  const uint64_t end_ns = NowNs();
+
+  const uint64_t infer_start_ns = clock.NowNs();
+  std::vector<Tensor> produced;
+  Status status = instance->Execute(views, names, &produced);
+  const uint64_t infer_end_ns = clock.NowNs();
+
+  std::vector<InferResponse> responses(batch.size());
+  int64_t row = 0;
+  for (size_t k = 0; status.ok() && k < batch.size(); ++k) {
+    const InferRequest& req = *batch[k].request;
+    for (const auto& out : req.outputs) {
+      auto it = std::find_if(produced.begin(), produced.end(),
+                             [&](const Tensor& t) { return t.name == out.name; });
+      if (it == produced.end()) {
+        status = Internal("the runtime did not produce output '" + out.name + "'");
+        break;
+      }
+      if (batch.size() == 1) {
+        responses[k].outputs.push_back(*it);
+        continue;
+      }
+      auto slice = SliceRows(*it, total, row, req.batch_size);
+      if (!slice.ok()) {
+        status = slice.status();
+        break;
+      }
+      responses[k].outputs.push_back(std::move(slice).value());
+    }
+    row += req.batch_size;
+  }
+  const uint64_t end_ns = clock.NowNs();
   if (!status.ok()) {
-    LOG(WARNING) << "model '" << options_.model_name
-                 << "': execution failed: " << status.ToString();
-    options_.stats->RecordFailure(end_ns - p.arrival_ns);
-    p.done(status);
+    LOG(WARNING) << "model '" << options_.model_name << "': execution failed: " << status.ToString();
+    for (Pending& p : batch) {
+      options_.stats->RecordFailure(end_ns - p.arrival_ns);
+      Complete(p, status);
+    }
     return;
   }
   const uint64_t input_ns = infer_start_ns - start_ns;
   const uint64_t infer_ns = infer_end_ns - infer_start_ns;
   const uint64_t output_ns = end_ns - infer_end_ns;
-  options_.stats->RecordExecution(req.batch_size, input_ns, infer_ns, output_ns);
-  options_.stats->RecordSuccess(end_ns - p.arrival_ns, start_ns - p.arrival_ns,
-                                input_ns, infer_ns, output_ns);
-  p.done(std::move(response));
+  options_.stats->RecordExecution(total, input_ns, infer_ns, output_ns);
+  for (size_t k = 0; k < batch.size(); ++k) {
+    Pending& p = batch[k];
+    options_.stats->RecordSuccess(end_ns - p.arrival_ns, start_ns - p.arrival_ns, input_ns,
+                                  infer_ns, output_ns);
+    Complete(p, std::move(responses[k]));
+  }
+}
+
+void Scheduler::Complete(Pending& p, StatusOr<InferResponse> result) {
+  if (!options_.policy.preserve_ordering) {
+    p.done(std::move(result));
+    return;
+  }
+  std::vector<std::pair<InferCallback, StatusOr<InferResponse>>> ready;
+  {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    held_.emplace(p.sequence, std::make_pair(std::move(p.done), std::move(result)));
+    for (auto it = held_.begin(); it != held_.end() && it->first == next_to_answer_;
+         it = held_.erase(it), ++next_to_answer_) {
+      ready.push_back(std::move(it->second));
+    }
+    // Answered under the lock, so that no later answer overtakes them.
+    for (auto& [done, r] : ready) done(std::move(r));
+  }
 }
 
 }  // namespace adlik

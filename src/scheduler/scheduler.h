@@ -1,22 +1,26 @@
-// The per model-version scheduler: one queue, N instances, each instance
-// running on its own thread and taking the next request from the queue.
+// The per model-version scheduler: one BatchQueue, N instances, each
+// instance on its own thread taking what the queue decides runs next.
 //
-//   Enqueue(request) --> queue --> instance thread k:
-//                                    Instance::Execute(inputs) --> done(response)
+//   Enqueue --> BatchQueue --> instance thread k: merge inputs (one copy into
+//               contiguous batch buffers; none for a batch of one)
+//                          --> Instance::Execute
+//                          --> split outputs (views into the batch output,
+//                              no copy) --> each request's done()
 //
-// Each request runs as its own batch, its buffers handed to the runtime as
-// they are (no copy). A request whose client has gone (`cancelled` set) is
-// dropped when it reaches the front of the queue and answered CANCELLED.
+// The batching rules are BatchQueue's. Requests are validated by the server
+// core before they are enqueued; the scheduler relies on their shapes and
+// sizes being consistent with the model.
 //
-// Thread-safety: Enqueue may be called from any thread.
-// Lifetime: the destructor lets every queued request run, then joins the
-// instance threads; Instances are destroyed after that. `stats` must outlive
-// the scheduler.
+// Thread-safety: Enqueue and Wake may be called from any thread.
+// Lifetime: the destructor lets every queued request run (delays are cut
+// short), then joins the instance threads; the Instances are destroyed after
+// that. `stats` and `clock` must outlive the scheduler. The destructor must
+// not run on one of the scheduler's own threads.
 #ifndef ADLIK_SCHEDULER_SCHEDULER_H_
 #define ADLIK_SCHEDULER_SCHEDULER_H_
 
 #include <condition_variable>
-#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,53 +28,67 @@
 #include <vector>
 
 #include "adlik/runtime.h"
+#include "base/clock.h"
 #include "base/infer_request.h"
+#include "scheduler/batch_queue.h"
+#include "scheduler/batching_policy.h"
 #include "scheduler/model_statistics.h"
 
 namespace adlik {
 
 struct SchedulerOptions {
   std::string model_name;            // for log lines
+  BatchingPolicy policy;
   ModelStatistics* stats = nullptr;  // not owned; required
+  const Clock* clock = Clock::Real();  // not owned
 };
 
 class Scheduler {
  public:
-  Scheduler(SchedulerOptions options,
-            std::vector<std::unique_ptr<Instance>> instances);
+  Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Instance>> instances);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Queues a validated request. `done` is called exactly once, from an
-  // instance thread. `request->outputs` names every output to return.
+  // Queues a validated request; `request->outputs` names every output to
+  // return and `request->batch_size` is set. `done` is called exactly once:
+  // at once when the queue refuses the request (full: UNAVAILABLE; bad
+  // priority or timeout: INVALID_ARGUMENT), else from an instance thread.
   void Enqueue(std::unique_ptr<InferRequest> request, InferCallback done);
 
+  // Makes waiting instance threads decide again (after a FakeClock moved, or
+  // a request was cancelled).
+  void Wake();
+
   int instance_count() const { return static_cast<int>(instances_.size()); }
+  // Requests waiting in the queue (not yet running).
+  size_t pending() const;
 
  private:
-  struct Pending {
-    std::unique_ptr<InferRequest> request;
-    InferCallback done;
-    uint64_t arrival_ns;
-  };
-
   void Run(Instance* instance);
-  void Execute(Instance* instance, Pending pending);
+  void Execute(Instance* instance, std::vector<Pending> batch);
+  // Answers one request, in arrival order when the policy asks for it.
+  void Complete(Pending& p, StatusOr<InferResponse> result);
 
   const SchedulerOptions options_;
   std::vector<std::unique_ptr<Instance>> instances_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  BatchQueue queue_;        // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+
+  // preserve_ordering: answers waiting for an earlier one.
+  std::mutex order_mu_;
+  uint64_t next_to_answer_ = 0;  // guarded by order_mu_
+  std::map<uint64_t, std::pair<InferCallback, StatusOr<InferResponse>>>
+      held_;  // guarded by order_mu_
 
   std::vector<std::thread> threads_;  // last: started after everything else
 };
 
-// Monotonic nanoseconds.
-uint64_t NowNs();
+// Monotonic nanoseconds of the real clock.
+inline uint64_t NowNs() { return Clock::Real()->NowNs(); }
 
 }  // namespace adlik
 

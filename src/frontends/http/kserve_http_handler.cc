@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "frontends/http/kserve_json.h"
@@ -62,6 +63,32 @@ void WriteDuration(JsonWriter& w, const char* key, const DurationStat& d) {
   w.Key("ns");
   w.Uint64(d.ns);
   w.EndObject();
+}
+
+// Protobuf's JSON writes 64-bit integers as strings ("dims": ["16"]); KServe
+// clients expect numbers, as Triton sends them. Turns every string that is a
+// whole integer, under an integer field of ModelConfig, back into a number.
+void NumbersForInt64Fields(rapidjson::Value& v, rapidjson::Document::AllocatorType& a,
+                           bool int_field) {
+  static constexpr std::string_view kInt64Fields[] = {
+      "dims", "versions", "max_queue_delay_microseconds", "default_timeout_microseconds",
+      "priority_levels", "default_priority_level", "priority_queue_policy"};
+  if (v.IsObject()) {
+    for (auto& m : v.GetObject()) {
+      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+      const bool is_int = std::find(std::begin(kInt64Fields), std::end(kInt64Fields), key) !=
+                          std::end(kInt64Fields);
+      NumbersForInt64Fields(m.value, a, is_int);
+    }
+  } else if (v.IsArray()) {
+    for (auto& e : v.GetArray()) NumbersForInt64Fields(e, a, int_field);
+  } else if (int_field && v.IsString()) {
+    int64_t n;
+    const char* b = v.GetString();
+    const char* e = b + v.GetStringLength();
+    auto [p, ec] = std::from_chars(b, e, n);
+    if (ec == std::errc() && p == e) v.SetInt64(n);
+  }
 }
 
 }  // namespace
@@ -224,7 +251,13 @@ HttpResponse KServeHttpHandler::ModelConfig(const ModelRoute& route) {
   options.always_print_primitive_fields = true;
   auto s = google::protobuf::util::MessageToJsonString((*model)->config(), &json, options);
   if (!s.ok()) return Error(Internal("cannot render the config: " + s.ToString()));
-  return Json(200, std::move(json));
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  NumbersForInt64Fields(doc, doc.GetAllocator(), false);
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  doc.Accept(w);
+  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 HttpResponse KServeHttpHandler::Statistics(const std::string& model,

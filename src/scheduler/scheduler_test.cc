@@ -1,0 +1,272 @@
+// The scheduler's threads with a fake runtime and a fake clock. Instances can
+// be held at a gate, so that what runs when is decided by the test, not by
+// timing.
+#include "scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <future>
+#include <mutex>
+
+namespace adlik {
+namespace {
+
+// Shared record of what the fake instances ran.
+struct Record {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> batch_sizes;
+  int running = 0;
+  int max_running = 0;
+  bool gate_open = true;
+
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu);
+    gate_open = true;
+    cv.notify_all();
+  }
+  // Waits until `n` executions are running at once.
+  void WaitRunning(int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return running >= n; });
+  }
+};
+
+// OUT = x + 1, element-wise, INT32.
+class FakeInstance : public Instance {
+ public:
+  explicit FakeInstance(Record* record) : record_(record) {}
+  Status Execute(std::span<const TensorView> inputs, std::span<const std::string>,
+                 std::vector<Tensor>* outputs) override {
+    {
+      std::unique_lock<std::mutex> lock(record_->mu);
+      record_->batch_sizes.push_back(inputs[0].shape[0]);
+      record_->running++;
+      record_->max_running = std::max(record_->max_running, record_->running);
+      record_->cv.notify_all();
+      record_->cv.wait(lock, [&] { return record_->gate_open; });
+      record_->running--;
+    }
+    const TensorView& x = inputs[0];
+    std::string out(x.byte_size, '\0');
+    const auto* in = reinterpret_cast<const int32_t*>(x.data);
+    auto* o = reinterpret_cast<int32_t*>(out.data());
+    for (size_t i = 0; i < x.byte_size / 4; ++i) o[i] = in[i] + 1;
+    outputs->push_back(Tensor::FromBytes("OUT", DataType::kInt32,
+                                         {x.shape.begin(), x.shape.end()}, std::move(out)));
+    return Status::Ok();
+  }
+
+ private:
+  Record* record_;
+};
+
+struct Result {
+  std::promise<StatusOr<InferResponse>> promise;
+  std::future<StatusOr<InferResponse>> future = promise.get_future();
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void Start(BatchingPolicy policy, int instances = 1) {
+    std::vector<std::unique_ptr<Instance>> list;
+    for (int i = 0; i < instances; ++i) list.push_back(std::make_unique<FakeInstance>(&record_));
+    SchedulerOptions options;
+    options.model_name = "fake";
+    options.policy = std::move(policy);
+    options.stats = &stats_;
+    options.clock = &clock_;
+    scheduler_ = std::make_unique<Scheduler>(std::move(options), std::move(list));
+  }
+
+  // Enqueues a request of `batch` rows, row r holding `first + r` everywhere.
+  std::shared_ptr<Result> Send(int64_t batch, int32_t first,
+                               std::shared_ptr<std::atomic<bool>> cancelled = nullptr,
+                               std::vector<int>* order = nullptr, int id = 0) {
+    auto r = std::make_unique<InferRequest>();
+    InferInput in;
+    in.name = "x";
+    in.type = DataType::kInt32;
+    in.shape = {batch, 4};
+    for (int64_t row = 0; row < batch; ++row) {
+      for (int k = 0; k < 4; ++k) {
+        int32_t v = first + static_cast<int32_t>(row);
+        in.owned.append(reinterpret_cast<const char*>(&v), 4);
+      }
+    }
+    in.UseOwned();
+    r->inputs.push_back(std::move(in));
+    r->outputs.push_back({"OUT", 0});
+    r->batch_size = batch;
+    r->cancelled = cancelled;
+    auto result = std::make_shared<Result>();
+    scheduler_->Enqueue(std::move(r), [result, order, id, this](StatusOr<InferResponse> res) {
+      if (order) {
+        std::lock_guard<std::mutex> lock(order_mu_);
+        order->push_back(id);
+      }
+      result->promise.set_value(std::move(res));
+    });
+    return result;
+  }
+
+  // Checks that a response holds exactly the caller's own rows, plus one.
+  static void ExpectRows(std::shared_ptr<Result> r, int64_t batch, int32_t first) {
+    auto res = r->future.get();
+    ASSERT_TRUE(res.ok()) << res.status().ToString();
+    const Tensor& t = res->outputs.at(0);
+    ASSERT_EQ(t.shape, (std::vector<int64_t>{batch, 4}));
+    ASSERT_EQ(t.byte_size, static_cast<size_t>(batch * 16));
+    for (int64_t row = 0; row < batch; ++row) {
+      int32_t v;
+      std::memcpy(&v, t.data + row * 16, 4);
+      EXPECT_EQ(v, first + row + 1) << "row " << row;
+    }
+  }
+
+  Record record_;
+  ModelStatistics stats_;
+  FakeClock clock_;
+  std::mutex order_mu_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+BatchingPolicy Dynamic(std::vector<int> preferred, uint64_t delay_us) {
+  BatchingPolicy p;
+  p.dynamic_batching = true;
+  p.max_batch_size = 8;
+  p.preferred_batch_sizes = std::move(preferred);
+  p.max_queue_delay_us = delay_us;
+  return p;
+}
+
+TEST_F(SchedulerTest, WithoutBatchingEachRequestRunsAlone) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  Start(p);
+  auto a = Send(2, 10), b = Send(3, 20);
+  ExpectRows(a, 2, 10);
+  ExpectRows(b, 3, 20);
+  EXPECT_EQ(record_.batch_sizes, (std::vector<int64_t>{2, 3}));
+  auto s = stats_.Snapshot();
+  EXPECT_EQ(s.success.count, 2u);
+  EXPECT_EQ(s.inference_count, 5u);
+  EXPECT_EQ(s.execution_count, 2u);
+}
+
+TEST_F(SchedulerTest, FormsThePreferredBatchAndSplitsRowsBack) {
+  // Size 1 is preferred too, so that the first request runs at once.
+  Start(Dynamic({1, 4}, /*delay_us=*/3'600'000'000));
+  record_.gate_open = false;
+  auto first = Send(1, 0);
+  record_.WaitRunning(1);  // the instance is busy with the first request
+  std::vector<std::shared_ptr<Result>> rs;
+  for (int i = 0; i < 4; ++i) rs.push_back(Send(1, 100 * (i + 1)));
+  record_.Open();
+  ExpectRows(first, 1, 0);
+  for (int i = 0; i < 4; ++i) ExpectRows(rs[i], 1, 100 * (i + 1));
+  EXPECT_EQ(record_.batch_sizes, (std::vector<int64_t>{1, 4}));
+  auto s = stats_.Snapshot();
+  EXPECT_EQ(s.execution_count, 2u);
+  EXPECT_EQ(s.inference_count, 5u);
+  EXPECT_EQ(s.batch_stats.at(4).compute_infer.count, 1u);
+}
+
+TEST_F(SchedulerTest, MergesRequestsOfSeveralRows) {
+  Start(Dynamic({1}, 3'600'000'000));
+  record_.gate_open = false;
+  auto first = Send(1, 0);
+  record_.WaitRunning(1);
+  auto a = Send(3, 10), b = Send(5, 50);  // 3 + 5 = max_batch_size 8
+  record_.Open();
+  ExpectRows(a, 3, 10);
+  ExpectRows(b, 5, 50);
+  ExpectRows(first, 1, 0);
+  EXPECT_EQ(record_.batch_sizes.back(), 8);
+}
+
+TEST_F(SchedulerTest, ThePartialBatchRunsWhenTheDelayExpires) {
+  Start(Dynamic({4}, /*delay_us=*/1000));
+  auto a = Send(1, 1), b = Send(1, 2);
+  // The fake clock has not moved: the delay cannot have passed.
+  EXPECT_EQ(a->future.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_TRUE(record_.batch_sizes.empty());
+  clock_.AdvanceNs(1'000'000);
+  scheduler_->Wake();
+  ExpectRows(a, 1, 1);
+  ExpectRows(b, 1, 2);
+  EXPECT_EQ(record_.batch_sizes, (std::vector<int64_t>{2}));
+}
+
+TEST_F(SchedulerTest, InstancesRunConcurrently) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  Start(p, /*instances=*/3);
+  record_.gate_open = false;
+  auto a = Send(1, 0), b = Send(1, 10), c = Send(1, 20);
+  record_.WaitRunning(3);
+  record_.Open();
+  ExpectRows(a, 1, 0);
+  ExpectRows(b, 1, 10);
+  ExpectRows(c, 1, 20);
+  EXPECT_EQ(record_.max_running, 3);
+}
+
+TEST_F(SchedulerTest, PreserveOrderingHoldsLaterAnswers) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  p.preserve_ordering = true;
+  Start(p, /*instances=*/2);
+  std::vector<int> order;
+  record_.gate_open = false;
+  auto a = Send(1, 0, nullptr, &order, 1);
+  auto b = Send(1, 10, nullptr, &order, 2);
+  record_.WaitRunning(2);
+  record_.Open();
+  ExpectRows(a, 1, 0);
+  ExpectRows(b, 1, 10);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST_F(SchedulerTest, CancelledRequestsAreDroppedFromTheQueue) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  Start(p);
+  record_.gate_open = false;
+  auto busy = Send(1, 0);
+  record_.WaitRunning(1);
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  auto gone = Send(1, 5, flag);
+  flag->store(true);
+  record_.Open();
+  ExpectRows(busy, 1, 0);
+  auto res = gone->future.get();
+  EXPECT_EQ(res.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(record_.batch_sizes, (std::vector<int64_t>{1}));  // never executed
+  EXPECT_EQ(stats_.Snapshot().fail.count, 1u);
+}
+
+TEST_F(SchedulerTest, AFullQueueRefusesImmediately) {
+  BatchingPolicy p = Dynamic({}, 3'600'000'000);
+  p.default_queue_policy.max_queue_size = 1;
+  Start(p);
+  auto queued = Send(1, 0);
+  auto refused = Send(1, 1);
+  auto res = refused->future.get();
+  EXPECT_EQ(res.status().code(), StatusCode::kUnavailable);
+  scheduler_.reset();  // stopping runs what was accepted
+  ExpectRows(queued, 1, 0);
+}
+
+TEST_F(SchedulerTest, StoppingRunsEveryAcceptedRequest) {
+  Start(Dynamic({8}, 3'600'000'000));
+  std::vector<std::shared_ptr<Result>> rs;
+  for (int i = 0; i < 5; ++i) rs.push_back(Send(1, i));
+  scheduler_.reset();
+  for (int i = 0; i < 5; ++i) ExpectRows(rs[i], 1, i);
+}
+
+}  // namespace
+}  // namespace adlik
