@@ -15,7 +15,7 @@ apt_packages=(
   rapidjson-dev libboost-dev libgtest-dev libgmock-dev
   prometheus-cpp-dev libzip-dev libonnx-dev libonnx-testdata
 )
-python_packages=('tritonclient[all]' numpy onnx pytest)
+python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -45,8 +45,61 @@ if [ ! -f "$ort_dir/lib/libonnxruntime.so" ] || [ ! -f "$ort_dir/include/onnxrun
   rm -rf "$tmp" "${deps:?}/$tarball"
 fi
 
-if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, pytest' 2>/dev/null; then
+if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest' 2>/dev/null; then
   echo "setup: installing Python packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
 echo "setup: ready (ONNX Runtime in $ort_dir)"
+
+# ---------------------------------------------------------------------------
+# Optional parts, installed only when asked for (each is large).
+#
+#   ADLIK_WITH_LIBTORCH=1  Debian's LibTorch 1.13 (CPU) with the pthread
+#                          OpenBLAS, for the LibTorch runtime
+#                          (scripts/build.sh -DADLIK_WITH_LIBTORCH=ON), and
+#                          python3-torch, with which /usr/bin/python3 makes the
+#                          TorchScript models of its tests.
+#   ADLIK_ORT_GPU=1        ONNX Runtime's CUDA and TensorRT provider libraries
+#                          (scripts/build.sh -DADLIK_ORT_GPU=ON) and, on a
+#                          machine with an NVIDIA GPU whose system lacks them,
+#                          the CUDA 13 runtime libraries from PyPI.
+if [ "${ADLIK_WITH_LIBTORCH:-0}" = 1 ]; then
+  torch_packages=(libtorch-dev libopenblas0-pthread python3-torch)
+  missing=()
+  for p in "${torch_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing LibTorch: ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  echo "setup: LibTorch ready (build with -DADLIK_WITH_LIBTORCH=ON)"
+fi
+
+if [ "${ADLIK_ORT_GPU:-0}" = 1 ]; then
+  ort_gpu_npm=com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9
+  ort_gpu_dir="$deps/onnxruntime-$ort_version-gpu"
+  if [ ! -f "$ort_gpu_dir/lib/libonnxruntime_providers_cuda.so" ]; then
+    echo "setup: fetching ONNX Runtime's GPU providers ($ort_gpu_npm, about 180 MB)"
+    mkdir -p "$deps"
+    tarball=$(cd "$deps" && npm pack --silent "$ort_gpu_npm" | tail -n 1)
+    tmp=$(mktemp -d)
+    tar -xzf "$deps/$tarball" -C "$tmp"
+    rm -rf "$ort_gpu_dir" && mkdir -p "$ort_gpu_dir/lib"
+    cp "$tmp"/package/Plugins/Linux/x64/libonnxruntime_providers_*.so "$ort_gpu_dir/lib/"
+    rm -rf "$tmp" "${deps:?}/$tarball"
+  fi
+  # The CUDA provider links libcudart.so.13, libcublas(Lt).so.13 and
+  # libcurand.so.10, and loads cuDNN 9. Fetched only where a GPU is.
+  if [ -e /dev/nvidiactl ] && ! ldconfig -p | grep 'libcublasLt\.so\.13' >/dev/null; then
+    echo "setup: installing the CUDA 13 runtime libraries (PyPI)"
+    python3 -m pip install -q --disable-pip-version-check \
+      'nvidia-cuda-runtime==13.*' 'nvidia-cublas==13.*' 'nvidia-curand==10.*' 'nvidia-cudnn-cu13==9.*'
+    site=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    find "$site/nvidia" -name 'lib*.so*' -printf '%h\n' | sort -u |
+      sudo_if_needed tee /etc/ld.so.conf.d/adlik-cuda13.conf >/dev/null
+    sudo_if_needed ldconfig
+  fi
+  echo "setup: ONNX Runtime GPU providers in $ort_gpu_dir (build with -DADLIK_ORT_GPU=ON)"
+fi
