@@ -107,13 +107,15 @@ StatusOr<std::vector<ModelStatsEntry>> ServerCore::Statistics(
   if (!name.empty()) {
     ASSIGN_OR_RETURN(auto model, manager_->Get(name, version));
     if (!version.empty()) {
-      entries.push_back({model->name(), model->version_string(), model->stats().Snapshot()});
+      entries.push_back({model->name(), model->version_string(), model->stats().Snapshot(),
+                       model->scheduler().pending()});
       return entries;
     }
   }
   for (const auto& model : manager_->ReadyModels()) {
     if (!name.empty() && model->name() != name) continue;
-    entries.push_back({model->name(), model->version_string(), model->stats().Snapshot()});
+    entries.push_back({model->name(), model->version_string(), model->stats().Snapshot(),
+                       model->scheduler().pending()});
   }
   return entries;
 }

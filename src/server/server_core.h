@@ -34,6 +34,7 @@ struct ModelStatsEntry {
   std::string name;
   std::string version;
   StatisticsSnapshot stats;
+  size_t pending = 0;  // requests waiting in the queue now
 };
 
 class ServerCore {

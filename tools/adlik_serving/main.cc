@@ -17,6 +17,7 @@
 #include "base/logging.h"
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/kserve_http_handler.h"
+#include "frontends/http/metrics_http_handler.h"
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
@@ -30,6 +31,9 @@ ABSL_FLAG(int32_t, http_num_threads, 0,
 ABSL_FLAG(int32_t, http_max_body_mb, 64,
           "Largest HTTP request body accepted, in MiB; larger ones get 413.");
 ABSL_FLAG(int32_t, grpc_max_message_mb, 64, "Largest gRPC message accepted, in MiB.");
+ABSL_FLAG(int32_t, metrics_port, 0,
+          "Also serve GET /metrics (Prometheus) on this port; it is always on the HTTP "
+          "port. 0: no separate port.");
 ABSL_FLAG(std::string, runtime_dir, "",
           "Folder of the runtime plugins (libadlik_runtime_<name>.so). Default: the "
           "folder of this binary.");
@@ -66,8 +70,9 @@ int main(int argc, char** argv) {
     LOG(ERROR) << "--model_base_path is required (see --help)";
     return 2;
   }
-  if (!ValidPort(http_port) || !ValidPort(grpc_port)) {
-    LOG(ERROR) << "--http_port and --grpc_port must be in 0..65535";
+  const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
+  if (!ValidPort(http_port) || !ValidPort(grpc_port) || !ValidPort(metrics_port)) {
+    LOG(ERROR) << "--http_port, --grpc_port and --metrics_port must be in 0..65535";
     return 2;
   }
   if (http_port == 0 && grpc_port == 0) {
@@ -130,6 +135,22 @@ int main(int argc, char** argv) {
     grpc = std::move(started).value();
     LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":" << grpc->port();
   }
+  adlik::http::MetricsHttpHandler metrics_handler(core->get());
+  std::unique_ptr<adlik::http::HttpServer> metrics;
+  if (metrics_port != 0) {
+    adlik::http::HttpServerOptions mo;
+    mo.address = absl::GetFlag(FLAGS_address);
+    mo.port = metrics_port;
+    mo.threads = 1;
+    mo.max_body_bytes = 1 << 16;
+    auto started = adlik::http::HttpServer::Start(mo, &metrics_handler);
+    if (!started.ok()) {
+      LOG(ERROR) << started.status().message();
+      return 1;
+    }
+    metrics = std::move(started).value();
+    LOG(INFO) << "Prometheus metrics on " << mo.address << ":" << metrics->port() << "/metrics";
+  }
   LOG(INFO) << "Entering the event loop ...";
 
   int sig = 0;
@@ -137,6 +158,7 @@ int main(int argc, char** argv) {
   LOG(INFO) << "signal " << sig << ": finishing the requests in flight";
   if (grpc) grpc->Shutdown();
   if (http) http->Stop();
+  if (metrics) metrics->Stop();
   (*core)->Shutdown();
   LOG(INFO) << "stopped";
   return 0;

@@ -3,6 +3,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -166,9 +169,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
+    cancelled_ = std::make_shared<std::atomic<bool>>(false);  // this request's
     request.cancelled = cancelled_;
     server_->in_flight_.fetch_add(1);
     stream_.expires_never();
+    WatchForHangUp();
     server_->handler_->Handle(
         std::move(request), [self = shared_from_this()](HttpResponse response) {
           asio::dispatch(self->stream_.get_executor(),
@@ -176,6 +181,24 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                            self->Send(std::move(response), self->keep_alive_);
                            self->server_->in_flight_.fetch_sub(1);
                          });
+        });
+  }
+
+  // While the handler works, notices a client that closes the connection, so
+  // that its queued request is dropped instead of run.
+  void WatchForHangUp() {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this(), cancelled = cancelled_](beast::error_code ec) {
+          if (ec) return;
+          char byte;
+          const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
+                                   MSG_PEEK | MSG_DONTWAIT);
+          // Readable with nothing to read: the peer closed. Data: the next
+          // request, already sent; leave it for the next read.
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            cancelled->store(true);
+          }
         });
   }
 

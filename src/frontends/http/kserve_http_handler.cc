@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "frontends/http/kserve_json.h"
+#include "frontends/http/metrics_http_handler.h"
 
 namespace adlik::http {
 namespace {
@@ -113,6 +114,9 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   auto not_found = [&] {
     return Json(404, ErrorJson("no route for " + request.method + " " + request.path));
   };
+  if (parts.size() == 1 && parts[0] == "metrics" && get) {
+    return respond(MetricsHttpHandler::Render(*core_));
+  }
   if (parts.empty() || parts[0] != "v2") {
     respond(not_found());
     return;

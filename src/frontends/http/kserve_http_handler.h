@@ -12,6 +12,7 @@
 //   POST /v2/models/{m}[/versions/{v}]/infer         inference
 //   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
 //   POST /v2/repository/index                        model states
+//   GET  /metrics                                    Prometheus metrics
 //
 // Thread-safety: Handle is called concurrently from the HTTP threads.
 // Lifetime: `core` must outlive the handler.
