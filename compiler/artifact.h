@@ -1,0 +1,58 @@
+// The model object that passes take and return, and where it stands in the
+// conversion graph.
+//
+// A Format is a node of the conversion graph: a base format ("onnx",
+// "onnxruntime", "topsinference") plus the properties the passes so far have
+// given it (static shapes, fp16). An Artifact is a model in that format, held
+// in memory: an ONNX ModelProto for the ONNX-based formats, or the serialized
+// engine of a target runtime next to the ONNX model it was built from (whose
+// signature it keeps). Compiling a model already in memory is therefore the
+// same as compiling a file: build an Artifact and run the passes over it.
+//
+// Thread-safety: values; an Artifact is owned by whoever holds it and passes
+// take it by value.
+#ifndef ADLIK_COMPILER_ARTIFACT_H_
+#define ADLIK_COMPILER_ARTIFACT_H_
+
+#include <onnx/onnx_pb.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace adlik::compiler {
+
+// Properties a pass can give a format (a bit set).
+enum Property : unsigned {
+  kStaticShapes = 1u << 0,  // every input dimension is fixed
+  kFp16 = 1u << 1,          // float compute converted to fp16
+};
+
+struct Format {
+  std::string base;         // "onnx", "onnxruntime", "tensorrt", ...
+  unsigned properties = 0;  // Property bits
+
+  bool operator==(const Format&) const = default;
+  auto operator<=>(const Format&) const = default;
+};
+
+// "static", "fp16", "static,fp16" ("" for none).
+std::string PropertyNames(unsigned properties);
+
+// "onnx", "onnx(static,fp16)".
+std::string FormatName(const Format& format);
+
+struct Artifact {
+  Format format;
+  // The model for ONNX-based formats; for engine formats, the ONNX model the
+  // engine was built from.
+  onnx::ModelProto onnx;
+  // The serialized engine for formats that are not ONNX (model.exec, ...).
+  std::optional<std::string> engine;
+  // What the passes had to say (summaries, warnings), oldest first.
+  std::vector<std::string> notes;
+};
+
+}  // namespace adlik::compiler
+
+#endif  // ADLIK_COMPILER_ARTIFACT_H_

@@ -1,0 +1,253 @@
+#include "compiler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "config/model_config.h"
+#include "default_graph.h"
+#include "onnx_model.h"
+#include "ort_model.h"
+#include "passes/select_outputs.h"
+
+namespace adlik::compiler {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void Report(const ProgressCallback& progress, ProgressEvent event) {
+  if (progress) progress(event);
+}
+
+// Runs `body` as an unnumbered step named `name`, reporting it.
+template <typename F>
+auto Step(const ProgressCallback& progress, const std::string& name, F body) {
+  Report(progress, {ProgressEvent::Phase::kStart, 0, 0, name, "", 0});
+  const auto start = Clock::now();
+  auto result = body();
+  Report(progress, {ProgressEvent::Phase::kDone, 0, 0, name, "",
+                    SecondsSince(start), result.ok()});
+  return result;
+}
+
+std::string Join(const std::vector<std::string>& parts, size_t from) {
+  std::string s;
+  for (size_t i = from; i < parts.size(); ++i)
+    s += (s.empty() ? "" : "; ") + parts[i];
+  return s;
+}
+
+Status CheckInputNames(const CompileRequest& request,
+                       const onnx::ModelProto& model) {
+  std::vector<std::string> names;
+  for (const auto* in : RealInputs(model.graph())) names.push_back(in->name());
+  for (const std::string& name : request.input_names) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return InvalidArgument("input_names: '" + name +
+                             "' is not an input of the model (its inputs: " +
+                             Join(names, 0) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+// The signature adlik_serving will see: ONNX Runtime's view for models it
+// runs, the ONNX graph's declared one otherwise.
+StatusOr<Signature> ResultSignature(const Target& target,
+                                    const Artifact& result) {
+  if (target.runs_in_onnxruntime) {
+    ASSIGN_OR_RETURN(std::string bytes, SerializeOnnx(result.onnx));
+    OrtModel::Options options;  // the server's default level: all
+    options.intra_op_threads = 1;
+    ASSIGN_OR_RETURN(auto model, OrtModel::Create(bytes, options));
+    return model->signature();
+  }
+  onnx::ModelProto inferred = result.onnx;
+  RETURN_IF_ERROR(InferShapes(&inferred));
+  return OnnxSignature(inferred);
+}
+
+}  // namespace
+
+StatusOr<Plan> PlanCompile(const ConversionGraph& graph,
+                           const CompileRequest& request,
+                           const Format& source) {
+  Plan plan;
+  ASSIGN_OR_RETURN(plan.target, FindTarget(request.serving_type));
+  plan.required_properties = plan.target.required_properties;
+  if (request.static_shapes) plan.required_properties |= kStaticShapes;
+  if (request.enable_fp16) plan.required_properties |= kFp16;
+  ASSIGN_OR_RETURN(plan.path, graph.FindPath(source, plan.target.format,
+                                             plan.required_properties));
+  return plan;
+}
+
+StatusOr<Artifact> RunPlan(const Plan& plan, Artifact model,
+                           const CompileRequest& request,
+                           const ProgressCallback& progress) {
+  if (plan.path.formats.empty() || !(model.format == plan.path.formats[0])) {
+    return InvalidArgument("the model is " + FormatName(model.format) +
+                           " but the plan starts from " +
+                           (plan.path.formats.empty()
+                                ? std::string("nothing")
+                                : FormatName(plan.path.formats[0])));
+  }
+  const int steps = static_cast<int>(plan.path.passes.size());
+  for (int i = 0; i < steps; ++i) {
+    const Pass& pass = *plan.path.passes[i];
+    const Format& to = plan.path.formats[i + 1];
+    const std::string edge = FormatName(model.format) + " -> " + FormatName(to);
+    Report(progress,
+           {ProgressEvent::Phase::kStart, i + 1, steps, pass.name, edge, 0});
+    const auto start = Clock::now();
+    if (!pass.available()) {
+      return Unimplemented("pass '" + pass.name + "' needs " + pass.needs);
+    }
+    const size_t notes_before = model.notes.size();
+    StatusOr<Artifact> result = Status(StatusCode::kInternal, "pass threw");
+    try {
+      result = pass.run(std::move(model), request);
+    } catch (const std::exception& e) {
+      result = Internal(std::string("unexpected exception: ") + e.what());
+    }
+    if (!result.ok())
+      return result.status().WithPrefix("pass '" + pass.name + "'");
+    model = std::move(result).value();
+    model.format = to;
+    if (to.base == "onnx") {
+      std::string warning;
+      RETURN_IF_ERROR(
+          CheckOnnx(model.onnx, "after pass '" + pass.name + "'", &warning));
+      if (!warning.empty()) model.notes.push_back(warning);
+    }
+    Report(progress, {ProgressEvent::Phase::kDone, i + 1, steps, pass.name,
+                      Join(model.notes, notes_before), SecondsSince(start)});
+  }
+  return model;
+}
+
+namespace {
+
+void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
+  Report(progress, {ProgressEvent::Phase::kDone, 0,
+                    static_cast<int>(plan.path.passes.size()), "plan",
+                    DescribePath(plan.path), 0});
+}
+
+// CompileModel once the plan is known.
+StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
+                                       const CompileRequest& request,
+                                       const ProgressCallback& progress) {
+  CompileResult result;
+  result.path = DescribePath(plan.path);
+  if (request.version) {
+    // Fail before the work, not after it (WriteRepository checks again).
+    std::error_code ec;
+    const auto dir = std::filesystem::path(request.export_path) /
+                     request.model_name / std::to_string(*request.version);
+    if (std::filesystem::exists(dir, ec)) {
+      return AlreadyExists("version " + std::to_string(*request.version) +
+                           " of '" + request.model_name + "' exists already (" +
+                           dir.string() +
+                           "); choose another version or leave version out");
+    }
+  }
+
+  std::string warning;
+  RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
+  if (!warning.empty()) result.warnings.push_back(warning);
+  RETURN_IF_ERROR(CheckInputNames(request, model));
+  if (!request.output_names.empty()) {
+    RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
+  }
+
+  Artifact source{Format{"onnx"}, model, std::nullopt, {}};
+  ASSIGN_OR_RETURN(Artifact compiled,
+                   RunPlan(plan, std::move(source), request, progress));
+  result.notes.insert(result.notes.end(), compiled.notes.begin(),
+                      compiled.notes.end());
+
+  ASSIGN_OR_RETURN(Signature signature, ResultSignature(plan.target, compiled));
+  ASSIGN_OR_RETURN(inference::ModelConfig config,
+                   MakeModelConfig(request, plan.target.runtime, signature));
+
+  if (!request.numeric_check) {
+    result.check_skipped = "numeric_check is false";
+  } else if (!plan.target.runs_in_onnxruntime) {
+    result.check_skipped =
+        "ONNX Runtime cannot run a " + plan.target.format + " model";
+  } else {
+    NumericCheckOptions options;
+    options.tolerance = request.tolerance.value_or(
+        (plan.required_properties & kFp16) ? kFp16Tolerance : kFp32Tolerance);
+    options.seed = request.seed;
+    options.max_batch_size = request.max_batch_size;
+    ASSIGN_OR_RETURN(NumericReport report, Step(progress, "numeric check", [&] {
+                       return CompareModels(model, compiled.onnx, options);
+                     }));
+    if (!report.passed) {
+      std::string worst;
+      for (const auto& o : report.outputs) {
+        if (o.max_rel_error > options.tolerance) {
+          worst += (worst.empty() ? "" : ", ") + o.name;
+        }
+      }
+      return Internal(
+          "numeric check failed on output(s) " + worst + ": " +
+          report.Summary() + " on inputs " + report.inputs +
+          "; nothing was written (raise the tolerance to accept it)");
+    }
+    result.check = std::move(report);
+  }
+
+  std::string bytes;
+  if (compiled.engine) {
+    bytes = std::move(*compiled.engine);
+  } else {
+    ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
+  }
+  const std::string filename =
+      config::DefaultModelFilename(plan.target.runtime);
+  ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
+                     return WriteRepository(request, config, filename, bytes);
+                   }));
+  return result;
+}
+
+}  // namespace
+
+StatusOr<CompileResult> CompileModel(onnx::ModelProto model,
+                                     const CompileRequest& request,
+                                     const ProgressCallback& progress) {
+  const ConversionGraph graph = DefaultGraph();
+  ASSIGN_OR_RETURN(Plan plan, PlanCompile(graph, request, Format{"onnx"}));
+  ReportPlan(progress, plan);
+  return CompilePlanned(plan, std::move(model), request, progress);
+}
+
+StatusOr<CompileResult> CompileFile(const CompileRequest& request,
+                                    const ProgressCallback& progress) {
+  std::error_code ec;
+  if (!std::filesystem::exists(request.input_model, ec)) {
+    return NotFound("input_model '" + request.input_model + "': no such file");
+  }
+  ASSIGN_OR_RETURN(Format source, SourceFormat(request.input_model));
+  // Plan before reading: an unreachable target fails before any work.
+  const ConversionGraph graph = DefaultGraph();
+  ASSIGN_OR_RETURN(Plan plan, PlanCompile(graph, request, source));
+  ReportPlan(progress, plan);
+  if (source.base != "onnx") {
+    return Unimplemented("input_model '" + request.input_model +
+                         "': this build reads " + "ONNX models only");
+  }
+  ASSIGN_OR_RETURN(onnx::ModelProto model, Step(progress, "load", [&] {
+                     return ReadOnnxFile(request.input_model);
+                   }));
+  return CompilePlanned(plan, std::move(model), request, progress);
+}
+
+}  // namespace adlik::compiler

@@ -1,0 +1,121 @@
+#include "default_graph.h"
+
+#include "passes/fix_shapes.h"
+#include "passes/fp16.h"
+#include "passes/ort_optimize.h"
+#include "passes/topsinference_build.h"
+
+namespace adlik::compiler {
+namespace {
+
+StatusOr<Artifact> RunFixShapes(Artifact model, const CompileRequest& request) {
+  FixShapesOptions options;
+  options.max_batch_size = request.max_batch_size;
+  options.input_shapes = request.input_shapes;
+  RETURN_IF_ERROR(FixShapes(options, &model.onnx));
+  return model;
+}
+
+StatusOr<Artifact> RunFp16(Artifact model, const CompileRequest& request) {
+  Fp16Options options;
+  options.keep_io_types = request.keep_io_types;
+  ASSIGN_OR_RETURN(Fp16Summary s, ConvertToFp16(options, &model.onnx));
+  model.notes.push_back(
+      std::to_string(s.fp16_nodes) + " operators in fp16, " +
+      std::to_string(s.fp32_nodes) + " kept in fp32, " +
+      std::to_string(s.casts) + " casts inserted, " +
+      std::to_string(s.converted_weights) + " weights converted" +
+      (s.clamped_values ? ", " + std::to_string(s.clamped_values) +
+                              " weight values clamped to the fp16 range"
+                        : ""));
+  return model;
+}
+
+StatusOr<Artifact> RunOrtOptimize(Artifact model,
+                                  const CompileRequest& request) {
+  ASSIGN_OR_RETURN(model.onnx,
+                   OptimizeWithOrt(model.onnx, request.optimization_level));
+  model.notes.push_back(
+      "ONNX Runtime optimisation level " + request.optimization_level + ": " +
+      std::to_string(model.onnx.graph().node_size()) + " operators");
+  return model;
+}
+
+StatusOr<Artifact> RunTopsInference(Artifact model,
+                                    const CompileRequest& request) {
+  ASSIGN_OR_RETURN(std::string engine,
+                   BuildTopsInferenceEngine(model.onnx, request.enable_fp16));
+  model.engine = std::move(engine);
+  return model;
+}
+
+Pass Declared(std::string name, std::string from, std::string to,
+              std::string description, std::string needs) {
+  Pass p;
+  p.name = std::move(name);
+  p.from = std::move(from);
+  p.to = std::move(to);
+  p.description = std::move(description);
+  p.needs = std::move(needs);
+  return p;
+}
+
+}  // namespace
+
+ConversionGraph DefaultGraph() {
+  ConversionGraph g;
+  const std::string python_only =
+      ", which is Python only: convert the model to ONNX first and compile the "
+      ".onnx file";
+  g.Add(Declared("torch_export", "torchscript", "onnx", "PyTorch model to ONNX",
+                 "PyTorch's ONNX exporter (torch.onnx.export)" + python_only));
+  g.Add(Declared("tf2onnx", "tensorflow", "onnx", "TensorFlow model to ONNX",
+                 "tf2onnx" + python_only));
+  g.Add(Declared("keras2onnx", "keras", "onnx", "Keras model to ONNX",
+                 "tf2onnx" + python_only));
+  g.Add(Declared("paddle2onnx", "paddle", "onnx", "PaddlePaddle model to ONNX",
+                 "paddle2onnx" + python_only));
+
+  Pass fix = Declared("fix_shapes", "onnx", "onnx",
+                      "fix dynamic input dimensions (batch = max_batch_size, "
+                      "others from input_shapes)",
+                      "");
+  fix.adds_properties = kStaticShapes;
+  fix.run = RunFixShapes;
+  g.Add(std::move(fix));
+
+  Pass fp16 = Declared("fp16", "onnx", "onnx",
+                       "float compute to fp16; fragile operators and (by "
+                       "default) the interface stay fp32",
+                       "");
+  fp16.adds_properties = kFp16;
+  fp16.run = RunFp16;
+  g.Add(std::move(fp16));
+
+  Pass ort = Declared("ort_optimize", "onnx", "onnxruntime",
+                      "ONNX Runtime graph optimisation, saved as a model", "");
+  ort.run = RunOrtOptimize;
+  g.Add(std::move(ort));
+
+  Pass tops =
+      Declared("topsinference_build", "onnx", "topsinference",
+               "Enflame TopsInference engine (model.exec) from a static "
+               "ONNX model",
+               TopsInferenceMissing());
+  tops.requires_properties = kStaticShapes;
+  if (tops.needs.empty()) tops.run = RunTopsInference;
+  g.Add(std::move(tops));
+
+  g.Add(Declared("tensorrt_build", "onnx", "tensorrt",
+                 "TensorRT engine (model.plan)",
+                 "NVIDIA TensorRT (NvInfer.h, libnvinfer, libnvonnxparser) and "
+                 "a CUDA GPU; this build is CPU-only"));
+  g.Add(Declared(
+      "openvino_convert", "onnx", "openvino",
+      "OpenVINO IR (model.xml, model.bin)",
+      "OpenVINO's runtime (openvino/openvino.hpp: ov::Core::read_model, "
+      "ov::serialize), which this build does not have"));
+  return g;
+}
+
+}  // namespace adlik::compiler

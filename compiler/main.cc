@@ -1,0 +1,137 @@
+// adlik_compiler: compiles a trained model for a serving target and writes a
+// model repository that adlik_serving loads unchanged. A thin shell over the
+// compiler library (compiler.h): it parses the request, prints the path and
+// the progress, and turns the result into an exit status:
+//   0  compiled and written
+//   1  the compilation failed (bad model, unreachable target, numeric check)
+//   2  the request or the command line is wrong
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "compiler.h"
+#include "default_graph.h"
+#include "ort_model.h"
+#include "targets.h"
+
+namespace adlik::compiler {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: adlik_compiler [--request=FILE.json] [--KEY=VALUE ...]\n"
+    "       adlik_compiler --list_passes\n"
+    "\n"
+    "Compiles input_model for serving_type and writes "
+    "EXPORT/NAME/VERSION/model.<ext>,\n"
+    "EXPORT/NAME/config.pbtxt and EXPORT/NAME_VERSION.zip. Keys come from the "
+    "JSON\n"
+    "file, from flags, or both (flags win). Lists are comma-separated; "
+    "input_shapes\n"
+    "is NAME:D0xD1x...,NAME:...; a boolean flag alone means true.\n"
+    "\n"
+    "Keys:\n";
+
+void PrintPasses() {
+  const ConversionGraph graph = DefaultGraph();
+  std::printf("Passes (formats are nodes, passes are edges):\n");
+  for (const Pass& p : graph.passes()) {
+    std::string edge = FormatName({p.from, p.requires_properties});
+    edge += " -> ";
+    edge += FormatName({p.to, p.adds_properties});
+    std::printf("  %-20s %-34s %s\n", p.name.c_str(), edge.c_str(),
+                p.description.c_str());
+    std::printf("  %-20s %-34s %s\n", "", "",
+                p.available() ? "available"
+                              : ("unavailable: needs " + p.needs).c_str());
+  }
+  std::printf("Targets (serving_type): %s\n", TargetNames().c_str());
+}
+
+// Whether a progress line was started and not finished.
+bool progress_line_open = false;
+
+void PrintProgress(const ProgressEvent& e) {
+  if (e.name == "plan") {
+    std::printf("Compile path: %s\n", e.detail.c_str());
+    std::fflush(stdout);
+    return;
+  }
+  char label[64];
+  if (e.step > 0) {
+    std::snprintf(label, sizeof label, "[%d/%d] %s", e.step, e.steps,
+                  e.name.c_str());
+  } else {
+    std::snprintf(label, sizeof label, "[%s]", e.name.c_str());
+  }
+  if (e.phase == ProgressEvent::Phase::kStart) {
+    std::printf("%-22s %s ... ", label, e.detail.c_str());
+    std::fflush(stdout);
+    progress_line_open = true;
+    return;
+  }
+  progress_line_open = false;
+  std::printf("%s (%.2f s)\n", e.ok ? "done" : "failed", e.seconds);
+  if (e.step > 0 && !e.detail.empty())
+    std::printf("%22s %s\n", "", e.detail.c_str());
+  std::fflush(stdout);
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fprintf(stderr, "%s%s", kUsage, RequestKeysHelp().c_str());
+    return 2;
+  }
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::printf("%s%s", kUsage, RequestKeysHelp().c_str());
+      return 0;
+    }
+    if (a == "--list_passes") {
+      PrintPasses();
+      return 0;
+    }
+  }
+  StatusOr<CompileRequest> request = ParseRequestFlags(args);
+  if (!request.ok()) {
+    std::fprintf(stderr, "adlik_compiler: %s\n",
+                 request.status().message().c_str());
+    return 2;
+  }
+  StatusOr<CompileResult> result = CompileFile(*request, PrintProgress);
+  if (!result.ok()) {
+    if (progress_line_open) std::printf("failed\n");
+    std::fflush(stdout);
+    std::fprintf(stderr, "adlik_compiler: error: %s\n",
+                 result.status().ToString().c_str());
+    return 1;
+  }
+  for (const std::string& w : result->warnings)
+    std::printf("warning: %s\n", w.c_str());
+  if (result->check) {
+    std::printf(
+        "Numeric check (ONNX Runtime %s, seed %llu, inputs %s):\n  %s\n",
+        OrtVersion().c_str(), static_cast<unsigned long long>(request->seed),
+        result->check->inputs.c_str(), result->check->Summary().c_str());
+    for (const auto& o : result->check->outputs) {
+      std::printf(
+          "  output '%s': max abs error %.3g, max rel error %.3g (max |ref| "
+          "%.3g)\n",
+          o.name.c_str(), o.max_abs_error, o.max_rel_error, o.max_reference);
+    }
+  } else {
+    std::printf("Numeric check: skipped (%s)\n", result->check_skipped.c_str());
+  }
+  std::printf("Wrote version %lld:\n  %s\n  %s\n  %s\n",
+              static_cast<long long>(result->written.version),
+              result->written.model_file.c_str(),
+              result->written.config_file.c_str(),
+              result->written.zip_file.c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace adlik::compiler
+
+int main(int argc, char** argv) { return adlik::compiler::Main(argc, argv); }

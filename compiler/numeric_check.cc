@@ -1,0 +1,251 @@
+#include "numeric_check.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "adlik/tensor.h"
+#include "half_float.h"
+#include "onnx_model.h"
+#include "ort_model.h"
+
+namespace adlik::compiler {
+namespace {
+
+template <typename T>
+void Put(HostTensor* t, size_t i, T v) {
+  std::memcpy(t->data.data() + i * sizeof(T), &v, sizeof(T));
+}
+
+template <typename T>
+T Get(const HostTensor& t, size_t i) {
+  T v;
+  std::memcpy(&v, t.data.data() + i * sizeof(T), sizeof(T));
+  return v;
+}
+
+bool IsFloat(DataType t) {
+  return t == DataType::kFp16 || t == DataType::kFp32 || t == DataType::kFp64;
+}
+
+Status Store(HostTensor* t, size_t i, double v) {
+  switch (t->type) {
+    case DataType::kBool:
+      Put<uint8_t>(t, i, v != 0);
+      break;
+    case DataType::kUint8:
+      Put<uint8_t>(t, i, static_cast<uint8_t>(v));
+      break;
+    case DataType::kUint16:
+      Put<uint16_t>(t, i, static_cast<uint16_t>(v));
+      break;
+    case DataType::kUint32:
+      Put<uint32_t>(t, i, static_cast<uint32_t>(v));
+      break;
+    case DataType::kUint64:
+      Put<uint64_t>(t, i, static_cast<uint64_t>(v));
+      break;
+    case DataType::kInt8:
+      Put<int8_t>(t, i, static_cast<int8_t>(v));
+      break;
+    case DataType::kInt16:
+      Put<int16_t>(t, i, static_cast<int16_t>(v));
+      break;
+    case DataType::kInt32:
+      Put<int32_t>(t, i, static_cast<int32_t>(v));
+      break;
+    case DataType::kInt64:
+      Put<int64_t>(t, i, static_cast<int64_t>(v));
+      break;
+    case DataType::kFp16:
+      Put<uint16_t>(t, i, FloatToHalf(static_cast<float>(v)));
+      break;
+    case DataType::kFp32:
+      Put<float>(t, i, static_cast<float>(v));
+      break;
+    case DataType::kFp64:
+      Put<double>(t, i, v);
+      break;
+    default:
+      return Unimplemented("input '" + t->name + "' is " +
+                           std::string(DataTypeName(t->type)) +
+                           "; the numeric check feeds numeric tensors only "
+                           "(set numeric_check to false to skip it)");
+  }
+  return Status::Ok();
+}
+
+double Load(const HostTensor& t, size_t i) {
+  switch (t.type) {
+    case DataType::kBool:
+      return Get<uint8_t>(t, i) != 0;
+    case DataType::kUint8:
+      return Get<uint8_t>(t, i);
+    case DataType::kUint16:
+      return Get<uint16_t>(t, i);
+    case DataType::kUint32:
+      return Get<uint32_t>(t, i);
+    case DataType::kUint64:
+      return static_cast<double>(Get<uint64_t>(t, i));
+    case DataType::kInt8:
+      return Get<int8_t>(t, i);
+    case DataType::kInt16:
+      return Get<int16_t>(t, i);
+    case DataType::kInt32:
+      return Get<int32_t>(t, i);
+    case DataType::kInt64:
+      return static_cast<double>(Get<int64_t>(t, i));
+    case DataType::kFp16:
+      return HalfToFloat(Get<uint16_t>(t, i));
+    case DataType::kFp32:
+      return Get<float>(t, i);
+    case DataType::kFp64:
+      return Get<double>(t, i);
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+std::string Dims(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+const TensorSpec* Find(const std::vector<TensorSpec>& specs,
+                       const std::string& name) {
+  for (const auto& s : specs)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string Sci(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", v);
+  return buffer;
+}
+
+}  // namespace
+
+std::string NumericReport::Summary() const {
+  return "max abs error " + Sci(max_abs_error) + ", max rel error " +
+         Sci(max_rel_error) + " (tolerance " + Sci(tolerance) +
+         "): " + (passed ? "ok" : "FAILED");
+}
+
+StatusOr<NumericReport> CompareModels(const onnx::ModelProto& reference,
+                                      const onnx::ModelProto& candidate,
+                                      const NumericCheckOptions& options) {
+  ASSIGN_OR_RETURN(std::string ref_bytes, SerializeOnnx(reference));
+  ASSIGN_OR_RETURN(std::string cand_bytes, SerializeOnnx(candidate));
+  OrtModel::Options ort;
+  ort.optimization_level = "disable";  // each model as it is written
+  auto ref = OrtModel::Create(ref_bytes, ort);
+  if (!ref.ok())
+    return ref.status().WithPrefix("numeric check: the source model");
+  auto cand = OrtModel::Create(cand_bytes, ort);
+  if (!cand.ok())
+    return cand.status().WithPrefix("numeric check: the compiled model");
+  const Signature& ref_sig = (*ref)->signature();
+  const Signature& cand_sig = (*cand)->signature();
+
+  NumericReport report;
+  report.tolerance = options.tolerance;
+  std::mt19937_64 rng(options.seed);
+  std::uniform_real_distribution<double> real(-1.0, 1.0);
+  std::uniform_int_distribution<int> small(0, 1);
+  std::vector<HostTensor> ref_inputs, cand_inputs;
+  for (const TensorSpec& spec : cand_sig.inputs) {
+    const TensorSpec* ref_spec = Find(ref_sig.inputs, spec.name);
+    if (ref_spec == nullptr) {
+      return Internal("numeric check: the compiled model has an input '" +
+                      spec.name + "' that the source model does not have");
+    }
+    std::vector<int64_t> shape = spec.shape;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      if (shape[d] >= 0) continue;
+      shape[d] = (d == 0 && options.max_batch_size > 0)
+                     ? std::min(2, options.max_batch_size)
+                     : 8;
+    }
+    const size_t count = static_cast<size_t>(ElementCount(shape));
+    HostTensor r{spec.name, ref_spec->type, shape,
+                 std::vector<char>(count * DataTypeSize(ref_spec->type))};
+    HostTensor c{spec.name, spec.type, shape,
+                 std::vector<char>(count * DataTypeSize(spec.type))};
+    const bool half =
+        spec.type == DataType::kFp16 || ref_spec->type == DataType::kFp16;
+    for (size_t i = 0; i < count; ++i) {
+      double v;
+      if (IsFloat(spec.type)) {
+        v = real(rng);
+        if (half) v = HalfToFloat(FloatToHalf(static_cast<float>(v)));
+      } else {
+        v = small(rng);
+      }
+      RETURN_IF_ERROR(Store(&r, i, v));
+      RETURN_IF_ERROR(Store(&c, i, v));
+    }
+    report.inputs += (report.inputs.empty() ? "" : ", ") + spec.name +
+                     Dims(shape) + " " + std::string(DataTypeName(spec.type));
+    ref_inputs.push_back(std::move(r));
+    cand_inputs.push_back(std::move(c));
+  }
+
+  std::vector<std::string> names;
+  for (const TensorSpec& spec : ref_sig.outputs) {
+    if (Find(cand_sig.outputs, spec.name) == nullptr) {
+      return Internal("numeric check: the compiled model has no output '" +
+                      spec.name + "'");
+    }
+    names.push_back(spec.name);
+  }
+  auto ref_out = (*ref)->Run(ref_inputs, names);
+  if (!ref_out.ok())
+    return ref_out.status().WithPrefix(
+        "numeric check: running the source model");
+  auto cand_out = (*cand)->Run(cand_inputs, names);
+  if (!cand_out.ok())
+    return cand_out.status().WithPrefix(
+        "numeric check: running the compiled model");
+
+  report.passed = true;
+  for (size_t k = 0; k < names.size(); ++k) {
+    const HostTensor& r = (*ref_out)[k];
+    const HostTensor& c = (*cand_out)[k];
+    if (r.shape != c.shape) {
+      return Internal("numeric check: output '" + names[k] + "' has shape " +
+                      Dims(c.shape) + " in the compiled model and " +
+                      Dims(r.shape) + " in the source");
+    }
+    OutputError e{names[k]};
+    const size_t count = static_cast<size_t>(ElementCount(r.shape));
+    for (size_t i = 0; i < count; ++i) {
+      const double a = Load(r, i), b = Load(c, i);
+      double diff;
+      if (std::isfinite(a) && std::isfinite(b)) {
+        diff = std::fabs(a - b);
+      } else {
+        const bool same = (std::isnan(a) && std::isnan(b)) || a == b;
+        diff = same ? 0 : std::numeric_limits<double>::infinity();
+      }
+      e.max_abs_error = std::max(e.max_abs_error, diff);
+      if (std::isfinite(a))
+        e.max_reference = std::max(e.max_reference, std::fabs(a));
+    }
+    e.max_rel_error = e.max_reference > 0 ? e.max_abs_error / e.max_reference
+                                          : e.max_abs_error;
+    report.max_abs_error = std::max(report.max_abs_error, e.max_abs_error);
+    report.max_rel_error = std::max(report.max_rel_error, e.max_rel_error);
+    if (!(e.max_rel_error <= options.tolerance)) report.passed = false;
+    report.outputs.push_back(std::move(e));
+  }
+  return report;
+}
+
+}  // namespace adlik::compiler

@@ -1,0 +1,70 @@
+// The numeric check: run the source model and the compiled one on the same
+// seeded random inputs with ONNX Runtime and measure how far their outputs
+// are apart.
+//
+// Inputs follow the compiled model's shapes; a dynamic batch dimension is
+// min(2, max_batch_size) and any other dynamic dimension 8. Float inputs are
+// uniform in [-1, 1) (rounded through fp16 when either model takes fp16, so
+// both see the same values), integers and booleans 0 or 1 (valid indices into
+// any embedding table, valid attention masks).
+//
+// For each output, comparing reference r (source) with candidate c:
+//   max_abs_error = max |r - c|
+//   max_rel_error = max_abs_error / max |r|   (max_abs_error when r is all 0)
+// The relative error is taken against the output's largest magnitude, so
+// outputs near zero do not make it explode. The check passes when every
+// output's max_rel_error is at most the tolerance; a NaN or infinity in one
+// model and not the other is an infinite error.
+//
+// Thread-safety: a pure function.
+#ifndef ADLIK_COMPILER_NUMERIC_CHECK_H_
+#define ADLIK_COMPILER_NUMERIC_CHECK_H_
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adlik/status.h"
+
+namespace adlik::compiler {
+
+inline constexpr double kFp32Tolerance = 1e-5;
+inline constexpr double kFp16Tolerance = 2e-2;
+
+struct NumericCheckOptions {
+  double tolerance = kFp32Tolerance;
+  uint64_t seed = 0;
+  int max_batch_size = 0;  // > 0: the first dimension is the batch
+};
+
+struct OutputError {
+  std::string name;
+  double max_abs_error = 0;
+  double max_rel_error = 0;
+  double max_reference = 0;  // max |r|
+};
+
+struct NumericReport {
+  std::vector<OutputError> outputs;
+  double max_abs_error = 0;  // over all outputs
+  double max_rel_error = 0;
+  double tolerance = 0;
+  bool passed = false;
+  std::string inputs;  // "input[2,3,224,224] FP32"
+
+  // "max abs error 1.2e-04, max rel error 3.4e-05 (tolerance 1e-05): FAILED"
+  std::string Summary() const;
+};
+
+// Runs both models. An error means the check could not run (a model ONNX
+// Runtime refuses, string tensors, outputs that differ in name or shape); a
+// check that runs and finds large errors returns a report with !passed.
+StatusOr<NumericReport> CompareModels(const onnx::ModelProto& reference,
+                                      const onnx::ModelProto& candidate,
+                                      const NumericCheckOptions& options);
+
+}  // namespace adlik::compiler
+
+#endif  // ADLIK_COMPILER_NUMERIC_CHECK_H_

@@ -1,0 +1,93 @@
+#include "targets.h"
+
+#include <array>
+#include <filesystem>
+
+namespace adlik::compiler {
+namespace {
+
+struct TargetEntry {
+  std::string_view serving_type;
+  std::string_view runtime;
+  bool runs_in_onnxruntime;
+  unsigned required_properties;
+  std::array<std::string_view, 3> aliases;
+};
+
+constexpr std::array<TargetEntry, 7> kTargets = {{
+    {"onnxruntime", "onnxruntime", true, 0, {"onnxruntime_onnx", "ort", ""}},
+    {"onnx", "onnxruntime", true, 0, {"onnx_onnxv1", "", ""}},
+    {"tensorrt", "tensorrt", false, 0, {"tensorrt_plan", "trt", ""}},
+    {"topsinference",
+     "topsinference",
+     false,
+     kStaticShapes,
+     {"engine", "enflame", ""}},
+    {"openvino", "openvino", false, 0, {"", "", ""}},
+    {"libtorch", "libtorch", false, 0, {"torchscript", "pytorch_libtorch", ""}},
+    {"tensorflow", "tensorflow", false, 0, {"tf", "tensorflow_savedmodel", ""}},
+}};
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+StatusOr<Target> FindTarget(std::string_view serving_type) {
+  for (const auto& e : kTargets) {
+    bool match = e.serving_type == serving_type;
+    for (auto a : e.aliases) match = match || (!a.empty() && a == serving_type);
+    if (match) {
+      return Target{std::string(e.serving_type), std::string(e.runtime),
+                    e.runs_in_onnxruntime, e.required_properties};
+    }
+  }
+  return InvalidArgument("serving_type '" + std::string(serving_type) +
+                         "' is not a known target (known: " + TargetNames() +
+                         ")");
+}
+
+std::string TargetNames() {
+  std::string s;
+  for (const auto& e : kTargets)
+    s += (s.empty() ? "" : ", ") + std::string(e.serving_type);
+  return s;
+}
+
+StatusOr<Format> SourceFormat(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    if (std::filesystem::exists(std::filesystem::path(path) / "saved_model.pb",
+                                ec))
+      return Format{"tensorflow"};
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      if (EndsWith(entry.path().string(), ".pdmodel")) return Format{"paddle"};
+    }
+    return InvalidArgument("input_model '" + path +
+                           "' is a folder that holds no model the compiler "
+                           "recognises (an ONNX model is a .onnx file)");
+  }
+  struct Ext {
+    std::string_view ext;
+    std::string_view format;
+  };
+  constexpr std::array<Ext, 8> kExtensions = {{{".onnx", "onnx"},
+                                               {".pt", "torchscript"},
+                                               {".pth", "torchscript"},
+                                               {".torchscript", "torchscript"},
+                                               {".pb", "tensorflow"},
+                                               {".h5", "keras"},
+                                               {".keras", "keras"},
+                                               {".pdmodel", "paddle"}}};
+  for (const auto& e : kExtensions) {
+    if (EndsWith(path, e.ext)) return Format{std::string(e.format)};
+  }
+  return InvalidArgument("input_model '" + path +
+                         "': unknown model format (an ONNX model is a .onnx "
+                         "file; .pt, .pb, .h5 and .pdmodel are recognised but "
+                         "need converting to ONNX first)");
+}
+
+}  // namespace adlik::compiler
