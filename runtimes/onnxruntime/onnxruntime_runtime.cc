@@ -1,70 +1,48 @@
 // The ONNX Runtime runtime: libadlik_runtime_onnxruntime.so.
 //
-// One Ort::Session per model version, shared by all of its instances
-// (Session::Run is safe to call concurrently), so N instances hold one copy of
-// the weights. Inputs are wrapped as OrtValues over the caller's buffers (no
-// copy); numeric outputs stay in the OrtValue ONNX Runtime allocated and are
-// handed to the platform through Tensor::holder (no copy).
+// CPU instances share one Ort::Session per model version (Session::Run is
+// safe to call concurrently), so N instances hold one copy of the weights;
+// they run without copying inputs or outputs (ort_instance.h).
+//
+// GPU instances (instance_group kind KIND_GPU) run on a session of their own
+// device, created when the first instance on that device is, and shared by
+// the instances of that device. Its execution providers are, in order:
+// TensorRT where its libraries are present, CUDA, then the CPU for nodes
+// neither takes. Each GPU instance runs through an IoBinding
+// (ort_instance.h). The provider libraries come with the plugin when it is
+// built with -DADLIK_ORT_GPU=ON (`ADLIK_ORT_GPU=1 scripts/setup.sh` fetches
+// them); without them, without the CUDA libraries or without a GPU, a GPU
+// instance fails to load with a reason naming what is missing, and so its
+// model is UNAVAILABLE.
 //
 // Config parameters understood (all optional, string values):
 //   intra_op_thread_count, inter_op_thread_count  override the platform's
 //   allow_spinning            "1" lets idle pool threads spin (lower latency,
 //                             burns CPU while idle); default "0"
 //   graph_optimization_level  disable|basic|extended|all (default all)
-#define ORT_API_MANUAL_INIT
+//   tensorrt                  GPU instances: "0" leaves TensorRT out even
+//                             where present; default "1"
+//
+// Thread-safety: as the SDK states. A model's GPU sessions are created under
+// a mutex and only read afterwards.
+//
+// ORT_API_MANUAL_INIT is defined for the whole plugin (CMakeLists.txt): the
+// runtime checks the library's API version before using it.
+#include <dlfcn.h>
 #include <onnxruntime_cxx_api.h>
 
-#include <cstring>
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
-#include "adlik/bytes_tensor.h"
 #include "adlik/runtime.h"
+#include "ort_instance.h"
 
 namespace adlik::onnxruntime {
 namespace {
-
-std::optional<DataType> FromOnnx(ONNXTensorElementDataType t) {
-  switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return DataType::kBool;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DataType::kUint8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16: return DataType::kUint16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32: return DataType::kUint32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64: return DataType::kUint64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DataType::kInt8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return DataType::kInt16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DataType::kInt32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DataType::kInt64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DataType::kFp16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DataType::kFp32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return DataType::kFp64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING: return DataType::kBytes;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return DataType::kBf16;
-    default: return std::nullopt;
-  }
-}
-
-ONNXTensorElementDataType ToOnnx(DataType t) {
-  switch (t) {
-    case DataType::kBool: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
-    case DataType::kUint8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
-    case DataType::kUint16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
-    case DataType::kUint32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
-    case DataType::kUint64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
-    case DataType::kInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
-    case DataType::kInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
-    case DataType::kInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
-    case DataType::kInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-    case DataType::kFp16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    case DataType::kFp32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    case DataType::kFp64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
-    case DataType::kBytes: return ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING;
-    case DataType::kBf16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
-    default: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-  }
-}
 
 std::string Param(const ModelSpec& spec, std::string_view key) {
   for (const auto& [k, v] : spec.parameters)
@@ -89,150 +67,167 @@ StatusOr<TensorSpec> DescribeTensor(std::string name,
   return TensorSpec{std::move(name), *type, tensor.GetShape()};
 }
 
-class OrtInstance;
+// Session options from the model's spec and config parameters; the same for
+// the CPU session and every GPU session of a model.
+StatusOr<Ort::SessionOptions> MakeSessionOptions(const ModelSpec& spec) {
+  Ort::SessionOptions options;
+  int intra = spec.intra_op_threads, inter = spec.inter_op_threads;
+  if (auto v = Param(spec, "intra_op_thread_count"); !v.empty()) {
+    intra = std::atoi(v.c_str());
+  }
+  if (auto v = Param(spec, "inter_op_thread_count"); !v.empty()) {
+    inter = std::atoi(v.c_str());
+  }
+  if (intra > 0) options.SetIntraOpNumThreads(intra);
+  if (inter > 0) options.SetInterOpNumThreads(inter);
+  options.AddConfigEntry("session.intra_op.allow_spinning",
+                         Param(spec, "allow_spinning") == "1" ? "1" : "0");
+  options.AddConfigEntry("session.inter_op.allow_spinning",
+                         Param(spec, "allow_spinning") == "1" ? "1" : "0");
+  const std::string level = Param(spec, "graph_optimization_level");
+  GraphOptimizationLevel opt = ORT_ENABLE_ALL;
+  if (level == "disable")
+    opt = ORT_DISABLE_ALL;
+  else if (level == "basic")
+    opt = ORT_ENABLE_BASIC;
+  else if (level == "extended")
+    opt = ORT_ENABLE_EXTENDED;
+  else if (!level.empty() && level != "all")
+    return InvalidArgument("parameter graph_optimization_level: '" + level +
+                           "' is not one of disable, basic, extended, all");
+  options.SetGraphOptimizationLevel(opt);
+  return options;
+}
+
+// Why ONNX Runtime could not load the execution provider library `name`
+// (e.g. "cuda"): it reports only "not enabled in this build" and logs the
+// loader's reason. The providers sit beside libonnxruntime, where ONNX
+// Runtime looks for them; loading them here gives that reason back.
+std::string DiagnoseProvider(const std::string& name) {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&OrtGetApiBase), &info) == 0 ||
+      info.dli_fname == nullptr) {
+    return "cannot locate the ONNX Runtime library";
+  }
+  const std::filesystem::path dir =
+      std::filesystem::path(info.dli_fname).parent_path();
+  for (const std::string& lib : {std::string("shared"), name}) {
+    const std::string path =
+        (dir / ("libonnxruntime_providers_" + lib + ".so")).string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      return "no " + path + " (build the plugin with -DADLIK_ORT_GPU=ON)";
+    }
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* error = dlerror();
+      return error != nullptr ? error : "cannot load " + path;
+    }
+    dlclose(handle);
+  }
+  return "its libraries load; ONNX Runtime refused it";
+}
 
 class OrtModel : public Model {
  public:
-  OrtModel(std::unique_ptr<Ort::Session> session, Signature signature)
-      : session_(std::move(session)), signature_(std::move(signature)) {}
+  // `env` must outlive the model (it is the runtime's).
+  OrtModel(Ort::Env* env, ModelSpec spec, std::unique_ptr<Ort::Session> session,
+           Signature signature)
+      : env_(env),
+        spec_(std::move(spec)),
+        session_(std::move(session)),
+        signature_(std::move(signature)) {}
 
   Signature signature() const override { return signature_; }
 
   StatusOr<std::unique_ptr<Instance>> CreateInstance(
       const InstanceSpec& spec) override;
 
-  Ort::Session& session() { return *session_; }
-
  private:
-  std::unique_ptr<Ort::Session> session_;
+  // The session of GPU `device`, created on first use.
+  StatusOr<Ort::Session*> GpuSession(const InstanceSpec& spec);
+  StatusOr<std::unique_ptr<Ort::Session>> CreateGpuSession(int device);
+
+  Ort::Env* const env_;
+  const ModelSpec spec_;
+  const std::unique_ptr<Ort::Session> session_;  // CPU
   const Signature signature_;
-};
-
-// Execution state of one instance: only the run options; the session is the
-// model's. Never used by two threads at once (platform contract).
-class OrtInstance : public Instance {
- public:
-  explicit OrtInstance(OrtModel* model)
-      : model_(model),
-        memory_info_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator,
-                                                OrtMemTypeDefault)) {}
-
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string> output_names,
-                 std::vector<Tensor>* outputs) override {
-    try {
-      return Run(inputs, output_names, outputs);
-    } catch (const Ort::Exception& e) {
-      return Internal(std::string("onnxruntime: ") + e.what());
-    } catch (const std::exception& e) {
-      return Internal(std::string("onnxruntime runtime: ") + e.what());
-    }
-  }
-
- private:
-  Status Run(std::span<const TensorView> inputs,
-             std::span<const std::string> output_names,
-             std::vector<Tensor>* outputs) {
-    input_values_.clear();
-    name_storage_.resize(inputs.size());
-    input_names_.resize(inputs.size());
-    Ort::AllocatorWithDefaultOptions allocator;
-    for (size_t k = 0; k < inputs.size(); ++k) {
-      const TensorView& in = inputs[k];
-      name_storage_[k].assign(in.name);  // views need not be NUL-terminated
-      input_names_[k] = name_storage_[k].c_str();
-      if (in.type == DataType::kBytes) {
-        const int64_t count = ElementCount(in.shape);
-        ASSIGN_OR_RETURN(auto elements,
-                         SplitBytesElements({in.data, in.byte_size}, count));
-        Ort::Value value = Ort::Value::CreateTensor(
-            allocator, in.shape.data(), in.shape.size(),
-            ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
-        for (size_t i = 0; i < elements.size(); ++i) {
-          char* buffer = value.GetResizedStringTensorElementBuffer(
-              i, elements[i].size());
-          if (!elements[i].empty())
-            std::memcpy(buffer, elements[i].data(), elements[i].size());
-        }
-        input_values_.push_back(std::move(value));
-      } else {
-        // ONNX Runtime never writes to inputs; the const_cast only satisfies
-        // its C signature.
-        input_values_.push_back(Ort::Value::CreateTensor(
-            memory_info_, const_cast<char*>(in.data), in.byte_size,
-            in.shape.data(), in.shape.size(), ToOnnx(in.type)));
-      }
-    }
-    output_cnames_.clear();
-    for (const std::string& name : output_names)
-      output_cnames_.push_back(name.c_str());
-
-    std::vector<Ort::Value> results = model_->session().Run(
-        run_options_, input_names_.data(), input_values_.data(),
-        input_values_.size(), output_cnames_.data(), output_cnames_.size());
-    input_values_.clear();
-
-    outputs->reserve(results.size());
-    for (size_t i = 0; i < results.size(); ++i) {
-      ASSIGN_OR_RETURN(Tensor t, ToTensor(output_names[i], std::move(results[i])));
-      outputs->push_back(std::move(t));
-    }
-    return Status::Ok();
-  }
-
-  static StatusOr<Tensor> ToTensor(const std::string& name, Ort::Value value) {
-    if (!value.IsTensor()) {
-      return Unimplemented("output '" + name + "' is not a tensor");
-    }
-    auto info = value.GetTensorTypeAndShapeInfo();
-    auto type = FromOnnx(info.GetElementType());
-    if (!type) {
-      return Unimplemented("output '" + name + "' has an ONNX element type " +
-                           "the KServe protocol cannot carry");
-    }
-    Tensor t;
-    t.name = name;
-    t.type = *type;
-    t.shape = info.GetShape();
-    if (*type == DataType::kBytes) {
-      const size_t count = info.GetElementCount();
-      std::string serialized;
-      for (size_t i = 0; i < count; ++i) {
-        const size_t len = value.GetStringTensorElementLength(i);
-        std::string element(len, '\0');
-        if (len > 0) value.GetStringTensorElement(len, i, element.data());
-        AppendBytesElement(element, &serialized);
-      }
-      return Tensor::FromBytes(name, *type, std::move(t.shape),
-                               std::move(serialized));
-    }
-    const size_t bytes = info.GetElementCount() * DataTypeSize(*type);
-    auto holder = std::make_shared<Ort::Value>(std::move(value));
-    t.data = static_cast<const char*>(holder->GetTensorRawData());
-    t.byte_size = bytes;
-    t.holder = std::move(holder);
-    return t;
-  }
-
-  OrtModel* const model_;
-  Ort::MemoryInfo memory_info_;
-  Ort::RunOptions run_options_;
-  // Reused across calls to avoid per-request allocations.
-  std::vector<std::string> name_storage_;
-  std::vector<const char*> input_names_;
-  std::vector<Ort::Value> input_values_;
-  std::vector<const char*> output_cnames_;
+  std::mutex mu_;
+  std::map<int, std::unique_ptr<Ort::Session>> gpu_sessions_;  // guarded by mu_
 };
 
 StatusOr<std::unique_ptr<Instance>> OrtModel::CreateInstance(
     const InstanceSpec& spec) {
-  if (spec.kind != DeviceKind::kCpu) {
-    return Unimplemented(
-        "instance '" + spec.name +
-        "': this ONNX Runtime runtime was built for CPU only; GPU instances "
-        "need a build with ONNX Runtime's CUDA execution provider");
+  switch (spec.kind) {
+    case DeviceKind::kCpu:
+      return std::unique_ptr<Instance>(new OrtInstance(session_.get()));
+    case DeviceKind::kGpu: {
+      ASSIGN_OR_RETURN(Ort::Session * session, GpuSession(spec));
+      try {
+        return std::unique_ptr<Instance>(new OrtGpuInstance(session));
+      } catch (const Ort::Exception& e) {
+        return Unavailable("instance '" + spec.name + "' on GPU " +
+                           std::to_string(spec.device_id) +
+                           ": cannot bind the session: " + e.what());
+      }
+    }
+    case DeviceKind::kVendor:
+      break;
   }
-  return std::unique_ptr<Instance>(new OrtInstance(this));
+  return Unimplemented("instance '" + spec.name +
+                       "': the ONNX Runtime runtime runs on KIND_CPU and "
+                       "KIND_GPU instances only");
+}
+
+StatusOr<Ort::Session*> OrtModel::GpuSession(const InstanceSpec& spec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = gpu_sessions_.find(spec.device_id);
+  if (it == gpu_sessions_.end()) {
+    auto session = CreateGpuSession(spec.device_id);
+    if (!session.ok()) {
+      return session.status().WithPrefix("instance '" + spec.name + "'");
+    }
+    it =
+        gpu_sessions_.emplace(spec.device_id, std::move(session).value()).first;
+  }
+  return it->second.get();
+}
+
+StatusOr<std::unique_ptr<Ort::Session>> OrtModel::CreateGpuSession(int device) {
+  const std::string where = "GPU " + std::to_string(device);
+  if (device < 0) return InvalidArgument(where + ": not a device ordinal");
+  ASSIGN_OR_RETURN(Ort::SessionOptions options, MakeSessionOptions(spec_));
+  const std::string id = std::to_string(device);
+  // TensorRT first where it is present: it takes the subgraphs it supports
+  // and leaves the rest to CUDA. Its absence is not an error.
+  if (Param(spec_, "tensorrt") != "0") {
+    try {
+      Ort::TensorRTProviderOptions trt;
+      trt.Update({{"device_id", id}});
+      options.AppendExecutionProvider_TensorRT_V2(*trt);
+    } catch (const Ort::Exception&) {
+      // No libonnxruntime_providers_tensorrt.so or no TensorRT libraries.
+    }
+  }
+  try {
+    Ort::CUDAProviderOptions cuda;
+    cuda.Update({{"device_id", id}});
+    options.AppendExecutionProvider_CUDA_V2(*cuda);
+  } catch (const Ort::Exception& e) {
+    return Unavailable(where +
+                       ": ONNX Runtime's CUDA execution provider is not "
+                       "available: " +
+                       DiagnoseProvider("cuda") + " (" + e.what() + ")");
+  }
+  try {
+    return std::make_unique<Ort::Session>(*env_, spec_.model_path.c_str(),
+                                          options);
+  } catch (const Ort::Exception& e) {
+    return Unavailable(where +
+                       ": cannot create a session with the CUDA "
+                       "execution provider (no usable GPU " +
+                       id + "?): " + e.what());
+  }
 }
 
 class OrtRuntime : public Runtime {
@@ -265,30 +260,7 @@ class OrtRuntime : public Runtime {
 
  private:
   StatusOr<std::unique_ptr<Model>> Load(const ModelSpec& spec) {
-    Ort::SessionOptions options;
-    int intra = spec.intra_op_threads, inter = spec.inter_op_threads;
-    if (auto v = Param(spec, "intra_op_thread_count"); !v.empty()) {
-      intra = std::atoi(v.c_str());
-    }
-    if (auto v = Param(spec, "inter_op_thread_count"); !v.empty()) {
-      inter = std::atoi(v.c_str());
-    }
-    if (intra > 0) options.SetIntraOpNumThreads(intra);
-    if (inter > 0) options.SetInterOpNumThreads(inter);
-    options.AddConfigEntry("session.intra_op.allow_spinning",
-                           Param(spec, "allow_spinning") == "1" ? "1" : "0");
-    options.AddConfigEntry("session.inter_op.allow_spinning",
-                           Param(spec, "allow_spinning") == "1" ? "1" : "0");
-    const std::string level = Param(spec, "graph_optimization_level");
-    GraphOptimizationLevel opt = ORT_ENABLE_ALL;
-    if (level == "disable") opt = ORT_DISABLE_ALL;
-    else if (level == "basic") opt = ORT_ENABLE_BASIC;
-    else if (level == "extended") opt = ORT_ENABLE_EXTENDED;
-    else if (!level.empty() && level != "all")
-      return InvalidArgument("parameter graph_optimization_level: '" + level +
-                             "' is not one of disable, basic, extended, all");
-    options.SetGraphOptimizationLevel(opt);
-
+    ASSIGN_OR_RETURN(Ort::SessionOptions options, MakeSessionOptions(spec));
     auto session =
         std::make_unique<Ort::Session>(*env_, spec.model_path.c_str(), options);
     Signature sig;
@@ -305,7 +277,8 @@ class OrtRuntime : public Runtime {
                        DescribeTensor(name, session->GetOutputTypeInfo(i)));
       sig.outputs.push_back(std::move(t));
     }
-    return std::unique_ptr<Model>(new OrtModel(std::move(session), std::move(sig)));
+    return std::unique_ptr<Model>(
+        new OrtModel(env_.get(), spec, std::move(session), std::move(sig)));
   }
 
   Status init_error_;

@@ -1,0 +1,227 @@
+// Implementation of ort_instance.h.
+#include "ort_instance.h"
+
+#include <cstring>
+#include <memory>
+
+#include "adlik/bytes_tensor.h"
+
+namespace adlik::onnxruntime {
+
+std::optional<DataType> FromOnnx(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+      return DataType::kBool;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      return DataType::kUint8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
+      return DataType::kUint16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
+      return DataType::kUint32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
+      return DataType::kUint64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return DataType::kInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
+      return DataType::kInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return DataType::kInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return DataType::kInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return DataType::kFp16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return DataType::kFp32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return DataType::kFp64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING:
+      return DataType::kBytes;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return DataType::kBf16;
+    default:
+      return std::nullopt;
+  }
+}
+
+ONNXTensorElementDataType ToOnnx(DataType t) {
+  switch (t) {
+    case DataType::kBool:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+    case DataType::kUint8:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case DataType::kUint16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
+    case DataType::kUint32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
+    case DataType::kUint64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
+    case DataType::kInt8:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case DataType::kInt16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
+    case DataType::kInt32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case DataType::kInt64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    case DataType::kFp16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case DataType::kFp32:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case DataType::kFp64:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+    case DataType::kBytes:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING;
+    case DataType::kBf16:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
+    default:
+      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+  }
+}
+
+StatusOr<Ort::Value> InputValue(const TensorView& in,
+                                const Ort::MemoryInfo& cpu) {
+  if (in.type == DataType::kBytes) {
+    Ort::AllocatorWithDefaultOptions allocator;
+    const int64_t count = ElementCount(in.shape);
+    ASSIGN_OR_RETURN(auto elements,
+                     SplitBytesElements({in.data, in.byte_size}, count));
+    Ort::Value value =
+        Ort::Value::CreateTensor(allocator, in.shape.data(), in.shape.size(),
+                                 ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
+    for (size_t i = 0; i < elements.size(); ++i) {
+      char* buffer =
+          value.GetResizedStringTensorElementBuffer(i, elements[i].size());
+      if (!elements[i].empty())
+        std::memcpy(buffer, elements[i].data(), elements[i].size());
+    }
+    return value;
+  }
+  return Ort::Value::CreateTensor(cpu, const_cast<char*>(in.data), in.byte_size,
+                                  in.shape.data(), in.shape.size(),
+                                  ToOnnx(in.type));
+}
+
+// An output OrtValue in host memory as a platform Tensor. Numeric data stays
+// in the OrtValue, which `holder` keeps alive (no copy).
+StatusOr<Tensor> ToTensor(const std::string& name, Ort::Value value) {
+  if (!value.IsTensor()) {
+    return Unimplemented("output '" + name + "' is not a tensor");
+  }
+  auto info = value.GetTensorTypeAndShapeInfo();
+  auto type = FromOnnx(info.GetElementType());
+  if (!type) {
+    return Unimplemented("output '" + name + "' has an ONNX element type " +
+                         "the KServe protocol cannot carry");
+  }
+  Tensor t;
+  t.name = name;
+  t.type = *type;
+  t.shape = info.GetShape();
+  if (*type == DataType::kBytes) {
+    const size_t count = info.GetElementCount();
+    std::string serialized;
+    for (size_t i = 0; i < count; ++i) {
+      const size_t len = value.GetStringTensorElementLength(i);
+      std::string element(len, '\0');
+      if (len > 0) value.GetStringTensorElement(len, i, element.data());
+      AppendBytesElement(element, &serialized);
+    }
+    return Tensor::FromBytes(name, *type, std::move(t.shape),
+                             std::move(serialized));
+  }
+  const size_t bytes = info.GetElementCount() * DataTypeSize(*type);
+  auto holder = std::make_shared<Ort::Value>(std::move(value));
+  t.data = static_cast<const char*>(holder->GetTensorRawData());
+  t.byte_size = bytes;
+  t.holder = std::move(holder);
+  return t;
+}
+
+OrtInstance::OrtInstance(Ort::Session* session)
+    : session_(session),
+      memory_info_(
+          Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
+
+Status OrtInstance::Execute(std::span<const TensorView> inputs,
+                            std::span<const std::string> output_names,
+                            std::vector<Tensor>* outputs) {
+  return Guarded([&] { return Run(inputs, output_names, outputs); });
+}
+
+Status OrtInstance::Run(std::span<const TensorView> inputs,
+                        std::span<const std::string> output_names,
+                        std::vector<Tensor>* outputs) {
+  input_values_.clear();
+  name_storage_.resize(inputs.size());
+  input_names_.resize(inputs.size());
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    name_storage_[k].assign(inputs[k].name);  // views need not end in NUL
+    input_names_[k] = name_storage_[k].c_str();
+    ASSIGN_OR_RETURN(Ort::Value value, InputValue(inputs[k], memory_info_));
+    input_values_.push_back(std::move(value));
+  }
+  output_cnames_.clear();
+  for (const std::string& name : output_names)
+    output_cnames_.push_back(name.c_str());
+
+  std::vector<Ort::Value> results = session_->Run(
+      run_options_, input_names_.data(), input_values_.data(),
+      input_values_.size(), output_cnames_.data(), output_cnames_.size());
+  input_values_.clear();
+
+  outputs->reserve(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSIGN_OR_RETURN(Tensor t,
+                     ToTensor(output_names[i], std::move(results[i])));
+    outputs->push_back(std::move(t));
+  }
+  return Status::Ok();
+}
+
+OrtGpuInstance::OrtGpuInstance(Ort::Session* session)
+    : session_(session),
+      binding_(*session),
+      host_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
+
+Status OrtGpuInstance::Execute(std::span<const TensorView> inputs,
+                               std::span<const std::string> output_names,
+                               std::vector<Tensor>* outputs) {
+  Status status = Guarded([&] { return Run(inputs, output_names, outputs); });
+  // Drop the bindings so that no request's buffer stays referenced.
+  try {
+    binding_.ClearBoundInputs();
+    binding_.ClearBoundOutputs();
+  } catch (const Ort::Exception&) {
+  }
+  return status;
+}
+
+Status OrtGpuInstance::Run(std::span<const TensorView> inputs,
+                           std::span<const std::string> output_names,
+                           std::vector<Tensor>* outputs) {
+  std::string name;
+  for (const TensorView& in : inputs) {
+    ASSIGN_OR_RETURN(Ort::Value value, InputValue(in, host_));
+    name.assign(in.name);
+    binding_.BindInput(name.c_str(), value);  // copies to the device
+  }
+  for (const std::string& out : output_names) {
+    binding_.BindOutput(out.c_str(), host_);
+  }
+  session_->Run(run_options_, binding_);
+  binding_.SynchronizeOutputs();
+  std::vector<Ort::Value> results = binding_.GetOutputValues();
+  std::vector<std::string> names = binding_.GetOutputNames();
+  if (results.size() != names.size()) {
+    return Internal("IoBinding returned " + std::to_string(results.size()) +
+                    " outputs for " + std::to_string(names.size()) + " names");
+  }
+  outputs->reserve(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    ASSIGN_OR_RETURN(Tensor t, ToTensor(names[i], std::move(results[i])));
+    outputs->push_back(std::move(t));
+  }
+  return Status::Ok();
+}
+
+}  // namespace adlik::onnxruntime

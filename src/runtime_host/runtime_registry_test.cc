@@ -1,0 +1,244 @@
+// RuntimeRegistry against real plugins: a good one and one of each way a
+// plugin can be wrong (runtimes/testing/, built into ADLIK_TESTING_PLUGIN_DIR).
+#include "runtime_host/runtime_registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#ifndef ADLIK_TESTING_PLUGIN_DIR
+#error "ADLIK_TESTING_PLUGIN_DIR must name the folder of the test plugins"
+#endif
+
+namespace adlik {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr const char* kPluginDir = ADLIK_TESTING_PLUGIN_DIR;
+
+// A fresh folder under the test's temporary directory, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            ("runtime_registry_test_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter_++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+// Copies the test plugin `from` (a runtime name) into `dir` as runtime `to`.
+void InstallPlugin(const std::string& from, const fs::path& dir,
+                   const std::string& to) {
+  fs::copy_file(fs::path(kPluginDir) / ("libadlik_runtime_" + from + ".so"),
+                dir / ("libadlik_runtime_" + to + ".so"),
+                fs::copy_options::overwrite_existing);
+}
+
+TEST(RuntimeRegistryTest, PluginPathFollowsTheNamingConvention) {
+  RuntimeRegistry registry("/opt/runtimes");
+  EXPECT_EQ(registry.PluginPath("onnxruntime"),
+            "/opt/runtimes/libadlik_runtime_onnxruntime.so");
+}
+
+TEST(RuntimeRegistryTest, LoadsAGoodPluginAndUsesItAcrossTheBoundary) {
+  RuntimeRegistry registry(kPluginDir);
+  StatusOr<Runtime*> runtime = registry.Get("testing_good");
+  ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+  ASSERT_NE(*runtime, nullptr);
+
+  TempDir dir;
+  const fs::path model_file = dir.path() / "model.bin";
+  std::ofstream(model_file) << "anything";
+  ModelSpec spec;
+  spec.name = "double";
+  spec.version = 1;
+  spec.model_path = model_file.string();
+  spec.max_batch_size = 4;
+  auto model = (*runtime)->LoadModel(spec);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const Signature sig = (*model)->signature();
+  ASSERT_EQ(sig.inputs.size(), 1u);
+  EXPECT_EQ(sig.inputs[0].name, "x");
+  EXPECT_EQ(sig.inputs[0].type, DataType::kFp32);
+  EXPECT_EQ(sig.inputs[0].shape, (std::vector<int64_t>{-1, 4}));
+
+  InstanceSpec cpu;
+  cpu.name = "double_0";
+  auto instance = (*model)->CreateInstance(cpu);
+  ASSERT_TRUE(instance.ok()) << instance.status().ToString();
+  const float x[8] = {1, 2, 3, 4, -1, -2, -3, 0.5f};
+  const int64_t shape[2] = {2, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  std::vector<Tensor> out;
+  Status run = (*instance)->Execute({&in, 1}, names, &out);
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].shape, (std::vector<int64_t>{2, 4}));
+  ASSERT_EQ(out[0].byte_size, sizeof(x));
+  const float* y = reinterpret_cast<const float*>(out[0].data);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(y[i], 2 * x[i]) << i;
+
+  // Errors come back as values across the boundary.
+  InstanceSpec gpu = cpu;
+  gpu.kind = DeviceKind::kGpu;
+  auto refused = (*model)->CreateInstance(gpu);
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
+  spec.model_path = (dir.path() / "absent.bin").string();
+  auto missing = (*runtime)->LoadModel(spec);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("absent.bin"));
+}
+
+TEST(RuntimeRegistryTest, LoadsEachPluginOnceAndKeepsIt) {
+  RuntimeRegistry registry(kPluginDir);
+  auto first = registry.Get("testing_good");
+  auto second = registry.Get("testing_good");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(*first, *second);
+}
+
+TEST(RuntimeRegistryTest, ConcurrentFirstUsesShareOneRuntime) {
+  RuntimeRegistry registry(kPluginDir);
+  constexpr int kThreads = 8;
+  std::vector<Runtime*> seen(kThreads, nullptr);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = registry.Get("testing_good");
+      if (r.ok()) seen[i] = *r;
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_NE(seen[0], nullptr);
+  for (Runtime* r : seen) EXPECT_EQ(r, seen[0]);
+}
+
+TEST(RuntimeRegistryTest, MissingPluginIsUnavailableAndNamesTheFile) {
+  TempDir dir;
+  RuntimeRegistry registry(dir.path().string());
+  auto r = registry.Get("vendor_x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(
+      r.status().message(),
+      AllOf(HasSubstr("runtime 'vendor_x' is not installed"),
+            HasSubstr((dir.path() / "libadlik_runtime_vendor_x.so").string()),
+            HasSubstr("--runtime_dir")));
+}
+
+TEST(RuntimeRegistryTest, RemembersAFailureEvenIfThePluginAppearsLater) {
+  TempDir dir;
+  RuntimeRegistry registry(dir.path().string());
+  auto before = registry.Get("late");
+  ASSERT_FALSE(before.ok());
+  InstallPlugin("testing_good", dir.path(), "late");
+  auto after = registry.Get("late");
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.status(), before.status());
+  // A new registry (a restarted server) finds it.
+  RuntimeRegistry fresh(dir.path().string());
+  EXPECT_TRUE(fresh.Get("late").ok());
+}
+
+TEST(RuntimeRegistryTest, PluginWithoutEntryPointsIsRefused) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_no_entry");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("libadlik_runtime_testing_no_entry.so"),
+                    HasSubstr("is not an Adlik runtime plugin"),
+                    HasSubstr("AdlikRuntimeAbiVersion")));
+}
+
+TEST(RuntimeRegistryTest, PluginForAnotherAbiIsRefusedBeforeCreate) {
+  // The plugin's AdlikRuntimeCreate aborts: reaching it kills this test.
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_wrong_abi");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(
+      r.status().message(),
+      AllOf(HasSubstr("libadlik_runtime_testing_wrong_abi.so"),
+            HasSubstr("built for runtime ABI " +
+                      std::to_string(kRuntimeAbiVersion + 1)),
+            HasSubstr("speaks ABI " + std::to_string(kRuntimeAbiVersion))));
+}
+
+TEST(RuntimeRegistryTest, PluginWhoseRuntimeThrowsOnCreationIsRefused) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_create_fails");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("libadlik_runtime_testing_create_fails.so"),
+                    HasSubstr("failed to initialize")));
+}
+
+TEST(RuntimeRegistryTest, PluginWithAnUnresolvedSymbolGivesTheLoadersReason) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_missing_dep");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("cannot load"),
+                    HasSubstr("libadlik_runtime_testing_missing_dep.so"),
+                    HasSubstr("adlik_testing_symbol_no_library_defines")));
+}
+
+TEST(RuntimeRegistryTest, FileThatIsNotASharedLibraryIsRefused) {
+  TempDir dir;
+  std::ofstream(dir.path() / "libadlik_runtime_garbage.so")
+      << "not an ELF file";
+  RuntimeRegistry registry(dir.path().string());
+  auto r = registry.Get("garbage");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("cannot load"),
+                    HasSubstr("libadlik_runtime_garbage.so")));
+}
+
+TEST(RuntimeRegistryTest, ABrokenPluginDoesNotAffectAGoodOne) {
+  RuntimeRegistry registry(kPluginDir);
+  EXPECT_FALSE(registry.Get("testing_no_entry").ok());
+  EXPECT_FALSE(registry.Get("testing_wrong_abi").ok());
+  EXPECT_TRUE(registry.Get("testing_good").ok());
+}
+
+TEST(RuntimeRegistryTest, NamesThatCouldEscapeTheRuntimeDirAreRejected) {
+  RuntimeRegistry registry(kPluginDir);
+  const std::vector<std::string> names = {
+      "",    "../testing_good",   "testing/good", "Testing_Good",
+      "a.b", std::string(65, 'a')};
+  for (const std::string& name : names) {
+    auto r = registry.Get(name);
+    ASSERT_FALSE(r.ok()) << "'" << name << "'";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(r.status().message(), HasSubstr("lower-case letters"));
+  }
+}
+
+}  // namespace
+}  // namespace adlik
