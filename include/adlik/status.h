@@ -74,6 +74,9 @@ class [[nodiscard]] Status {
     return Status(code_, std::string(prefix) + ": " + message_);
   }
 
+  // Says that dropping this status is deliberate.
+  void IgnoreError() const {}
+
   bool operator==(const Status& other) const {
     return code_ == other.code_ && message_ == other.message_;
   }

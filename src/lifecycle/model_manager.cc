@@ -1,14 +1,21 @@
 #include "lifecycle/model_manager.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <thread>
 
 #include "base/logging.h"
+#include "lifecycle/version_policy.h"
+#include "repository/repository.h"
 
 namespace adlik {
+namespace {
+const std::string kRemoved = "unloaded: removed from the repository";
+const std::string kUnloaded = "unloaded through the repository API";
+}  // namespace
 
 std::string_view ModelStateName(ModelState state) {
   switch (state) {
@@ -21,112 +28,380 @@ std::string_view ModelStateName(ModelState state) {
   return "UNKNOWN";
 }
 
-void ReleaseWhenIdle(std::shared_ptr<ServedModel> model) {
-  // Requests in flight hold references and drop them on the model's own
-  // instance threads, which the model's destructor joins: so the last
-  // reference must be dropped here, once they have all let go.
-  while (model.use_count() > 1) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  model.reset();
+ModelManager::ModelManager(ModelManagerOptions options) : options_(std::move(options)) {
+  reaper_ = std::thread([this] { ReapLoop(); });
 }
 
-ModelManager::ModelManager(ModelManagerOptions options)
-    : options_(std::move(options)) {}
+ModelManager::~ModelManager() {
+  UnloadAll();
+  {
+    std::lock_guard<std::mutex> lock(reap_mu_);
+    stop_reaper_ = true;
+  }
+  reap_cv_.notify_all();
+  reaper_.join();
+}
 
-ModelManager::~ModelManager() { UnloadAll(); }
-
-void ModelManager::SetState(const std::string& name, int64_t version,
-                            ModelState state, std::string reason,
-                            std::shared_ptr<ServedModel> model) {
+void ModelManager::SetState(const std::string& name, int64_t version, ModelState state,
+                            std::string reason) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     VersionSlot& slot = models_[name].versions[version];
     slot.state = state;
     slot.reason = reason;
-    slot.model = std::move(model);
   }
-  if (state == ModelState::kUnavailable) {
-    LOG(ERROR) << "model '" << name << "' version " << version << ": "
-               << ModelStateName(state) << ": " << reason;
+  if (state == ModelState::kUnavailable && !reason.empty()) {
+    LOG(ERROR) << "model '" << name << "' version " << version << ": UNAVAILABLE: " << reason;
   } else {
-    LOG(INFO) << "model '" << name << "' version " << version << ": "
-              << ModelStateName(state);
+    LOG(INFO) << "model '" << name << "' version " << version << ": " << ModelStateName(state)
+              << (reason.empty() ? "" : " (" + reason + ")");
   }
 }
 
-Status ModelManager::LoadAll() {
-  ASSIGN_OR_RETURN(std::vector<repository::ModelDir> dirs,
-                   repository::Scan(options_.model_base_path));
-  std::vector<std::pair<repository::ModelDir, int64_t>> work;
-  for (auto& dir : dirs) {
-    if (dir.versions.empty()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      models_[dir.name].reason =
-          "no version folder (a positive integer) under " + dir.path;
-      LOG(ERROR) << "model '" << dir.name << "': UNAVAILABLE: "
-                 << models_[dir.name].reason;
-      continue;
-    }
-    const int64_t v = dir.versions.back();
-    SetState(dir.name, v, ModelState::kLoading, "", nullptr);
-    work.emplace_back(std::move(dir), v);
+void ModelManager::Retire(std::shared_ptr<ServedModel> model) {
+  if (!model) return;
+  {
+    std::lock_guard<std::mutex> lock(reap_mu_);
+    retired_.push_back(std::move(model));
   }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < work.size();) {
-      const auto& [dir, v] = work[i];
-      auto loaded = ServedModel::Load(dir, v, options_.load);
-      if (loaded.ok()) {
-        SetState(dir.name, v, ModelState::kReady, "", std::move(loaded).value());
+  reap_cv_.notify_all();
+}
+
+// Requests in flight hold references and drop them on the model's own
+// instance threads, which the model's destructor joins: so the last
+// reference is dropped here, once they have all let go.
+void ModelManager::ReapLoop() {
+  std::unique_lock<std::mutex> lock(reap_mu_);
+  for (;;) {
+    if (stop_reaper_ && retired_.empty()) return;
+    std::vector<std::shared_ptr<ServedModel>> idle;
+    for (auto it = retired_.begin(); it != retired_.end();) {
+      if (it->use_count() == 1) {
+        idle.push_back(std::move(*it));
+        it = retired_.erase(it);
       } else {
-        SetState(dir.name, v, ModelState::kUnavailable, loaded.status().message(),
-                 nullptr);
+        ++it;
       }
     }
+    if (!idle.empty()) {
+      lock.unlock();
+      for (auto& m : idle) {
+        const std::string name = m->name();
+        const int64_t v = m->version();
+        m.reset();  // drains its queue, joins its threads, frees the engine
+        LOG(INFO) << "model '" << name << "' version " << v << ": unloaded";
+      }
+      malloc_trim(0);  // give the freed engine memory back to the system
+      lock.lock();
+      reap_cv_.notify_all();
+      continue;
+    }
+    reap_cv_.wait_for(lock, std::chrono::milliseconds(retired_.empty() ? 1000 : 2));
+  }
+}
+
+size_t ModelManager::retiring() const {
+  std::lock_guard<std::mutex> lock(reap_mu_);
+  return retired_.size();
+}
+
+Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
+                          std::vector<std::pair<int64_t, std::string>>* to_unload) {
+  auto snapshot = options_.source->Read(name);
+  std::optional<inference::ModelConfig> override_config;
+  std::vector<int64_t> loaded;  // versions with a served copy
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ModelSlot& slot = models_[name];
+    override_config = slot.override_config;
+    for (const auto& [v, vs] : slot.versions)
+      if (vs.model) loaded.push_back(v);
+  }
+  auto unload_all = [&](const std::string& why) {
+    for (int64_t v : loaded) to_unload->emplace_back(v, why);
   };
-  std::vector<std::thread> threads;
-  const size_t n = std::min<size_t>(std::max(1, options_.load_threads), work.size());
-  for (size_t i = 0; i < n; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  if (!snapshot.ok()) {
+    unload_all(snapshot.status().message());
+    std::lock_guard<std::mutex> lock(mu_);
+    models_[name].reason = snapshot.status().message();
+    return snapshot.status();
+  }
+  if (!override_config && !snapshot->config_status.ok()) {
+    // A config that does not parse: keep what serves, report the reason.
+    const Status& s = snapshot->config_status;
+    std::lock_guard<std::mutex> lock(mu_);
+    ModelSlot& slot = models_[name];
+    slot.reason = s.message();
+    for (auto& [v, vs] : slot.versions) {
+      if (vs.model) vs.reason = "serving the previous config; the new one failed: " + s.message();
+    }
+    if (loaded.empty()) LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << s.message();
+    return s;
+  }
+  const inference::ModelConfig config = override_config ? *override_config : snapshot->config;
+  if (snapshot->versions.empty()) {
+    const std::string why = "no version folder (a positive integer) under " + snapshot->path;
+    unload_all(why);
+    std::lock_guard<std::mutex> lock(mu_);
+    models_[name].reason = why;
+    LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << why;
+    return Unavailable("model '" + name + "': " + why);
+  }
+  const std::vector<int64_t> chosen = SelectVersions(config.version_policy(), snapshot->versions);
+  if (chosen.empty()) {
+    const std::string why = "the version_policy selects none of the versions present";
+    unload_all(why);
+    std::lock_guard<std::mutex> lock(mu_);
+    models_[name].reason = why;
+    return InvalidArgument("model '" + name + "': " + why);
+  }
+  const std::string config_fp =
+      override_config ? "override:" + override_config->SerializeAsString() : "";
+  std::vector<int64_t> starting;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ModelSlot& slot = models_[name];
+    slot.reason.clear();
+    for (int64_t v : chosen) {
+      const std::string fp =
+          snapshot->model_fingerprint + "|" + snapshot->version_fingerprints[v] + "|" + config_fp;
+      VersionSlot& vs = slot.versions[v];
+      if (vs.model && vs.fingerprint == fp) continue;
+      if (!force && vs.failed_fingerprint == fp) continue;  // failed on these very files
+      tasks->push_back({*snapshot, v, config, fp, vs.model ? vs.model->shared_stats() : nullptr});
+      if (!vs.model) starting.push_back(v);
+    }
+    // Versions no longer chosen: served ones are unloaded; failed ones are
+    // forgotten.
+    for (auto it = slot.versions.begin(); it != slot.versions.end();) {
+      const bool wanted = std::find(chosen.begin(), chosen.end(), it->first) != chosen.end();
+      if (wanted) {
+        ++it;
+      } else if (it->second.model) {
+        to_unload->emplace_back(it->first, "unloaded (not chosen by the version policy, or "
+                                           "removed from the repository)");
+        ++it;
+      } else {
+        it = slot.versions.erase(it);
+      }
+    }
+  }
+  for (int64_t v : starting) SetState(name, v, ModelState::kLoading, "");
   return Status::Ok();
 }
 
-StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(
-    const std::string& name, const std::string& version) const {
+void ModelManager::RunLoads(std::vector<LoadTask>* tasks) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < tasks->size();) {
+      LoadTask& t = (*tasks)[i];
+      t.result = options_.loader(t.snapshot, t.version, t.config, t.stats);
+    }
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min<size_t>(std::max(1, options_.load_threads), tasks->size());
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+}
+
+Status ModelManager::Reconcile(const std::vector<std::string>& names,
+                               const std::vector<std::string>& removed, const std::string& why,
+                               const std::string& report, bool force) {
+  std::vector<LoadTask> tasks;
+  std::vector<std::pair<std::string, std::pair<int64_t, std::string>>> unloads;
+  Status reported;
+  for (const std::string& name : names) {
+    std::vector<std::pair<int64_t, std::string>> to_unload;
+    Status s = Plan(name, force, &tasks, &to_unload);
+    if (name == report) reported = s;
+    for (auto& u : to_unload) unloads.emplace_back(name, std::move(u));
+  }
+  for (const std::string& name : removed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ModelSlot& slot = models_[name];
+    slot.reason = why;
+    for (const auto& [v, vs] : slot.versions) {
+      if (vs.model) unloads.push_back({name, {v, why}});
+    }
+  }
+
+  // 2. Load beside what serves. 3. Swap in.
+  RunLoads(&tasks);
+  for (LoadTask& t : tasks) {
+    const std::string& name = t.snapshot.name;
+    std::shared_ptr<ServedModel> old;
+    if (t.result.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        VersionSlot& vs = models_[name].versions[t.version];
+        old = std::move(vs.model);
+        vs.model = std::move(t.result).value();
+        vs.fingerprint = t.fingerprint;
+        vs.failed_fingerprint.clear();
+      }
+      SetState(name, t.version, ModelState::kReady, old ? "reloaded" : "");
+      Retire(std::move(old));
+      continue;
+    }
+    const std::string why = t.result.status().message();
+    if (name == report && reported.ok()) reported = t.result.status();
+    bool serving = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      VersionSlot& vs = models_[name].versions[t.version];
+      serving = vs.model != nullptr;
+      vs.failed_fingerprint = t.fingerprint;
+      if (serving) vs.reason = "serving the previous copy; reloading failed: " + why;
+    }
+    if (serving) {
+      LOG(ERROR) << "model '" << name << "' version " << t.version << ": reload failed, "
+                 << "the previous copy keeps serving: " << why;
+    } else {
+      SetState(name, t.version, ModelState::kUnavailable, why);
+    }
+  }
+
+  // 4. Only now stop serving what is no longer wanted.
+  for (auto& [name, u] : unloads) {
+    const auto& [v, why] = u;
+    std::shared_ptr<ServedModel> model;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      VersionSlot& vs = models_[name].versions[v];
+      model = std::move(vs.model);
+      vs.fingerprint.clear();
+    }
+    SetState(name, v, ModelState::kUnloading, "");
+    Retire(std::move(model));
+    SetState(name, v, ModelState::kUnavailable, why);
+  }
+  return reported;
+}
+
+Status ModelManager::Start() {
+  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  if (options_.mode == ControlMode::kExplicit) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      explicit_models_.insert(options_.startup_models.begin(), options_.startup_models.end());
+    }
+    for (const auto& name : options_.startup_models) {
+      if (!repository::IsValidModelName(name)) {
+        return InvalidArgument("--load_model: '" + name + "' is not a model name");
+      }
+    }
+    Reconcile(options_.startup_models, {}, "", "");
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> names, options_.source->ListModels());
+  Reconcile(names, {}, "", "");
+  return Status::Ok();
+}
+
+Status ModelManager::Poll() {
+  if (options_.mode != ControlMode::kPoll) return Status::Ok();
+  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  ASSIGN_OR_RETURN(std::vector<std::string> names, options_.source->ListModels());
+  std::vector<std::string> removed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = models_.begin(); it != models_.end();) {
+      if (std::binary_search(names.begin(), names.end(), it->first)) {
+        ++it;
+        continue;
+      }
+      bool serving = false;
+      for (const auto& [v, vs] : it->second.versions) serving |= vs.model != nullptr;
+      if (serving) {
+        removed.push_back(it->first);
+        ++it;
+      } else {
+        it = models_.erase(it);  // gone, and nothing of it serves
+      }
+    }
+  }
+  return Reconcile(names, removed, kRemoved, "");
+}
+
+Status ModelManager::Load(const std::string& name, std::optional<inference::ModelConfig> config) {
+  if (options_.mode != ControlMode::kExplicit) {
+    return Unavailable("loading models through the API needs --model_control_mode=explicit "
+                       "(the repository is polled instead)");
+  }
+  if (!repository::IsValidModelName(name)) {
+    return InvalidArgument("'" + name + "' is not a model name: it must name a folder directly "
+                           "inside the repository");
+  }
+  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    explicit_models_.insert(name);
+    models_[name].override_config = std::move(config);
+  }
+  Status s = Reconcile({name}, {}, "", name, /*force=*/true);
+  if (s.code() == StatusCode::kNotFound) {
+    std::lock_guard<std::mutex> lock(mu_);
+    explicit_models_.erase(name);
+    auto it = models_.find(name);
+    if (it != models_.end() && it->second.versions.empty()) models_.erase(it);
+  }
+  return s;
+}
+
+Status ModelManager::Unload(const std::string& name) {
+  if (options_.mode != ControlMode::kExplicit) {
+    return Unavailable("unloading models through the API needs --model_control_mode=explicit "
+                       "(the repository is polled instead)");
+  }
+  if (!repository::IsValidModelName(name)) {
+    return InvalidArgument("'" + name + "' is not a model name");
+  }
+  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    explicit_models_.erase(name);
+    if (models_.find(name) == models_.end()) {
+      return NotFound("model '" + name + "' is not loaded");
+    }
+    models_[name].override_config.reset();
+  }
+  Reconcile({}, {name}, kUnloaded, "");
+  return Status::Ok();
+}
+
+StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(const std::string& name,
+                                                         const std::string& version) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = models_.find(name);
   if (it == models_.end()) {
     return NotFound("Request for unknown model: '" + name + "' is not found");
   }
   const ModelSlot& slot = it->second;
-  if (slot.versions.empty()) {
-    return Unavailable("model '" + name + "' is not available: " + slot.reason);
-  }
   if (version.empty()) {
-    // The newest READY version; else the newest version's reason.
     for (auto v = slot.versions.rbegin(); v != slot.versions.rend(); ++v) {
-      if (v->second.state == ModelState::kReady) return v->second.model;
+      if (v->second.model) return v->second.model;
     }
-    const VersionSlot& newest = slot.versions.rbegin()->second;
-    return Unavailable("model '" + name + "' is not ready (" +
-                       std::string(ModelStateName(newest.state)) + ")" +
-                       (newest.reason.empty() ? "" : ": " + newest.reason));
+    std::string why = slot.reason;
+    if (!slot.versions.empty()) {
+      const VersionSlot& newest = slot.versions.rbegin()->second;
+      why = std::string(ModelStateName(newest.state)) +
+            (newest.reason.empty() ? "" : ": " + newest.reason);
+    }
+    return Unavailable("model '" + name + "' is not ready (" + why + ")");
   }
   int64_t v = 0;
   auto [p, ec] = std::from_chars(version.data(), version.data() + version.size(), v);
-  auto vit = (ec == std::errc() && p == version.data() + version.size())
-                 ? slot.versions.find(v)
-                 : slot.versions.end();
+  auto vit = (ec == std::errc() && p == version.data() + version.size()) ? slot.versions.find(v)
+                                                                         : slot.versions.end();
   if (vit == slot.versions.end()) {
-    return NotFound("Request for unknown model: '" + name + "' version " +
-                    version + " is not found");
+    return NotFound("Request for unknown model: '" + name + "' version " + version +
+                    " is not found");
   }
-  if (vit->second.state != ModelState::kReady) {
-    return Unavailable("model '" + name + "' version " + version +
-                       " is not ready (" +
-                       std::string(ModelStateName(vit->second.state)) + ")" +
-                       (vit->second.reason.empty() ? "" : ": " + vit->second.reason));
+  if (!vit->second.model) {
+    return Unavailable("model '" + name + "' version " + version + " is not ready (" +
+                       std::string(ModelStateName(vit->second.state)) +
+                       (vit->second.reason.empty() ? "" : ": " + vit->second.reason) + ")");
   }
   return vit->second.model;
 }
@@ -136,7 +411,7 @@ std::vector<std::shared_ptr<ServedModel>> ModelManager::ReadyModels() const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, slot] : models_) {
     for (const auto& [v, vs] : slot.versions)
-      if (vs.state == ModelState::kReady) ready.push_back(vs.model);
+      if (vs.model) ready.push_back(vs.model);
   }
   return ready;
 }
@@ -148,28 +423,40 @@ std::vector<ModelIndexEntry> ModelManager::Index() const {
     if (slot.versions.empty()) {
       index.push_back({name, "", ModelState::kUnavailable, slot.reason});
     }
-    for (const auto& [v, vs] : slot.versions)
+    for (const auto& [v, vs] : slot.versions) {
       index.push_back({name, std::to_string(v), vs.state, vs.reason});
+    }
   }
   return index;
 }
 
+bool ModelManager::AllReady() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, slot] : models_) {
+    if (options_.mode == ControlMode::kExplicit && !explicit_models_.count(name)) continue;
+    if (slot.reason == kRemoved || slot.reason == kUnloaded) continue;
+    bool ready = false;
+    for (const auto& [v, vs] : slot.versions) ready |= vs.model != nullptr;
+    if (!ready) return false;
+  }
+  return true;
+}
+
 void ModelManager::UnloadAll() {
-  std::vector<std::pair<std::string, std::shared_ptr<ServedModel>>> doomed;
+  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  std::vector<std::shared_ptr<ServedModel>> doomed;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [name, slot] : models_) {
       for (auto& [v, vs] : slot.versions) {
-        if (vs.model) doomed.emplace_back(name, std::move(vs.model));
+        if (vs.model) doomed.push_back(std::move(vs.model));
         vs.state = ModelState::kUnloading;
       }
     }
   }
-  for (auto& [name, model] : doomed) {
-    const int64_t v = model->version();
-    ReleaseWhenIdle(std::move(model));
-    LOG(INFO) << "model '" << name << "' version " << v << ": unloaded";
-  }
+  for (auto& m : doomed) Retire(std::move(m));
+  std::unique_lock<std::mutex> lock(reap_mu_);
+  reap_cv_.wait(lock, [this] { return retired_.empty(); });
 }
 
 }  // namespace adlik

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/logging.h"
+#include "repository/repository.h"
 
 namespace adlik {
 namespace fs = std::filesystem;
@@ -76,58 +77,34 @@ ServedModel::~ServedModel() {
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
-    const repository::ModelDir& dir, int64_t version,
-    const LoadOptions& options) {
-  std::shared_ptr<ServedModel> m(new ServedModel());
-  m->name_ = dir.name;
-  m->version_ = version;
-  m->version_string_ = std::to_string(version);
-
-  const std::string config_path = (fs::path(dir.path) / "config.pbtxt").string();
-  std::error_code ec;
-  const bool has_config = fs::exists(config_path, ec);
+    const repository::ModelSnapshot& snapshot, int64_t version, inference::ModelConfig config,
+    const LoadOptions& options, SharedStatistics stats) {
   const std::string source =
-      has_config ? config_path : dir.path + " (no config.pbtxt; completed from the model)";
-  if (has_config) {
-    ASSIGN_OR_RETURN(m->config_, config::ReadModelConfig(config_path));
+      snapshot.has_config ? (fs::path(snapshot.path) / "config.pbtxt").string()
+                          : snapshot.path + " (no config.pbtxt; completed from the model)";
+  if (!config.name().empty() && config.name() != snapshot.name) {
+    return InvalidArgument(source + ": name '" + config.name() +
+                           "' does not match the model folder '" + snapshot.name + "'");
   }
-  inference::ModelConfig& config = m->config_;
-  if (!config.name().empty() && config.name() != dir.name) {
-    return InvalidArgument(config_path + ": name '" + config.name() +
-                           "' does not match the model folder '" + dir.name + "'");
-  }
-  config.set_name(dir.name);
-
-  const std::string version_path = (fs::path(dir.path) / m->version_string_).string();
+  config.set_name(snapshot.name);
+  const std::string version_path = (fs::path(snapshot.path) / std::to_string(version)).string();
   auto runtime_name = config::RuntimeName(config, repository::ListFiles(version_path));
   if (!runtime_name.ok()) return runtime_name.status().WithPrefix(source);
-  m->runtime_name_ = *runtime_name;
-  if (config.platform().empty()) config.set_platform(config::PlatformName(m->runtime_name_));
-  if (config.backend().empty()) config.set_backend(m->runtime_name_);
+  if (config.platform().empty()) config.set_platform(config::PlatformName(*runtime_name));
+  if (config.backend().empty()) config.set_backend(*runtime_name);
   if (config.default_model_filename().empty()) {
-    config.set_default_model_filename(config::DefaultModelFilename(m->runtime_name_));
+    config.set_default_model_filename(config::DefaultModelFilename(*runtime_name));
   }
   const std::string model_path =
       (fs::path(version_path) / config.default_model_filename()).string();
+  std::error_code ec;
   if (!fs::exists(model_path, ec)) {
     return NotFound("model file " + model_path + " does not exist");
   }
-  if (config.instance_group().empty()) {
-    auto* g = config.add_instance_group();
-    g->set_count(1);
-    g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
-  }
-  for (int i = 0; i < config.instance_group_size(); ++i) {
-    auto* g = config.mutable_instance_group(i);
-    if (g->name().empty()) g->set_name(dir.name + "_" + std::to_string(i));
-    if (g->count() == 0) g->set_count(1);
-    if (g->kind() == inference::ModelInstanceGroup::KIND_AUTO)
-      g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
-  }
 
-  ASSIGN_OR_RETURN(Runtime * runtime, options.registry->Get(m->runtime_name_));
+  ASSIGN_OR_RETURN(Runtime * runtime, options.registry->Get(*runtime_name));
   ModelSpec spec;
-  spec.name = dir.name;
+  spec.name = snapshot.name;
   spec.version = version;
   spec.version_path = version_path;
   spec.model_path = model_path;
@@ -138,28 +115,54 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   const int cores = options.cores > 0 ? options.cores : 1;
   spec.intra_op_threads = std::max(1, cores / TotalInstances(config));
   spec.inter_op_threads = 1;
-  ASSIGN_OR_RETURN(m->model_, runtime->LoadModel(spec));
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, runtime->LoadModel(spec));
 
-  RETURN_IF_ERROR(config::CompleteAndValidate(m->model_->signature(), &config, source));
-
+  RETURN_IF_ERROR(config::CompleteAndValidate(model->signature(), &config, source));
+  std::map<std::string, std::vector<std::string>> labels;
   for (const auto& out : config.output()) {
     if (out.label_filename().empty()) continue;
-    auto labels = ReadLabels((fs::path(dir.path) / out.label_filename()).string());
-    if (!labels.ok()) {
-      return labels.status().WithPrefix(source + ": output '" + out.name() +
-                                        "': label_filename");
+    auto read = ReadLabels((fs::path(snapshot.path) / out.label_filename()).string());
+    if (!read.ok()) {
+      return read.status().WithPrefix(source + ": output '" + out.name() + "': label_filename");
     }
-    m->labels_[out.name()] = std::move(labels).value();
+    labels[out.name()] = std::move(read).value();
   }
+  return Create(version, *runtime_name, std::move(config), std::move(labels), std::move(model),
+                source, std::move(stats));
+}
+
+StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
+    int64_t version, std::string runtime_name, inference::ModelConfig config,
+    std::map<std::string, std::vector<std::string>> labels, std::unique_ptr<Model> model,
+    const std::string& source, SharedStatistics stats) {
+  std::shared_ptr<ServedModel> m(new ServedModel());
+  m->name_ = config.name();
+  m->version_ = version;
+  m->version_string_ = std::to_string(version);
+  m->runtime_name_ = std::move(runtime_name);
+  m->labels_ = std::move(labels);
+  m->stats_ = stats ? std::move(stats) : std::make_shared<ModelStatistics>();
+  if (config.instance_group().empty()) {
+    auto* g = config.add_instance_group();
+    g->set_count(1);
+    g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  }
+  for (int i = 0; i < config.instance_group_size(); ++i) {
+    auto* g = config.mutable_instance_group(i);
+    if (g->name().empty()) g->set_name(config.name() + "_" + std::to_string(i));
+    if (g->count() == 0) g->set_count(1);
+    if (g->kind() == inference::ModelInstanceGroup::KIND_AUTO)
+      g->set_kind(inference::ModelInstanceGroup::KIND_CPU);
+  }
+  m->config_ = std::move(config);
+  m->model_ = std::move(model);
 
   std::vector<std::unique_ptr<Instance>> instances;
-  for (const auto& g : config.instance_group()) {
+  for (const auto& g : m->config_.instance_group()) {
     InstanceSpec is;
-    std::vector<int> devices{0};
     switch (g.kind()) {
       case inference::ModelInstanceGroup::KIND_GPU:
         is.kind = DeviceKind::kGpu;
-        if (g.gpus_size() > 0) devices.assign(g.gpus().begin(), g.gpus().end());
         break;
       case inference::ModelInstanceGroup::KIND_MODEL:
         is.kind = DeviceKind::kVendor;
@@ -167,23 +170,27 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
       default:
         is.kind = DeviceKind::kCpu;
     }
+    // GPU and vendor groups spread over the devices they list.
+    std::vector<int> devices{0};
+    if (is.kind != DeviceKind::kCpu && g.gpus_size() > 0) {
+      devices.assign(g.gpus().begin(), g.gpus().end());
+    }
     for (int device : devices) {
       for (int k = 0; k < g.count(); ++k) {
         is.device_id = device;
         is.name = g.name() + "_" + std::to_string(instances.size());
         auto instance = m->model_->CreateInstance(is);
         if (!instance.ok()) {
-          return instance.status().WithPrefix(source + ": instance_group '" +
-                                              g.name() + "'");
+          return instance.status().WithPrefix(source + ": instance_group '" + g.name() + "'");
         }
         instances.push_back(std::move(instance).value());
       }
     }
   }
   SchedulerOptions so;
-  so.model_name = dir.name;
-  so.policy = BatchingPolicyOf(config);
-  so.stats = &m->stats_;
+  so.model_name = m->name_;
+  so.policy = BatchingPolicyOf(m->config_);
+  so.stats = m->stats_.get();
   m->scheduler_ = std::make_unique<Scheduler>(std::move(so), std::move(instances));
   return m;
 }

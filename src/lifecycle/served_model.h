@@ -18,7 +18,7 @@
 
 #include "adlik/runtime.h"
 #include "config/model_config.h"
-#include "repository/repository.h"
+#include "repository/repository_source.h"
 #include "runtime_host/runtime_registry.h"
 #include "scheduler/model_statistics.h"
 #include "scheduler/scheduler.h"
@@ -31,15 +31,31 @@ struct LoadOptions {
   int cores = 0;
 };
 
+// A model's statistics outlive a reload of the same version: the new
+// ServedModel takes the old one's counters.
+using SharedStatistics = std::shared_ptr<ModelStatistics>;
+
 class ServedModel {
  public:
-  // Reads the config (or completes one from the engine when there is none),
-  // loads the engine through its runtime plugin, checks one against the
-  // other, and starts the instances. Errors name the model folder, the file
-  // and the field.
-  static StatusOr<std::shared_ptr<ServedModel>> Load(
-      const repository::ModelDir& dir, int64_t version,
-      const LoadOptions& options);
+  // Loads version `version` of the model in `snapshot` with `config` (the
+  // snapshot's, or one given through the repository API): the engine through
+  // its runtime plugin, then the config checked against it (and completed
+  // when it leaves inputs or outputs out), then the instances. Errors name
+  // the model folder, the file and the field. `stats` may carry the counters
+  // of the version this one replaces.
+  static StatusOr<std::shared_ptr<ServedModel>> Load(const repository::ModelSnapshot& snapshot,
+                                                     int64_t version,
+                                                     inference::ModelConfig config,
+                                                     const LoadOptions& options,
+                                                     SharedStatistics stats = nullptr);
+
+  // Serves a runtime Model that is already loaded, with a config that is
+  // already complete: makes its instances and scheduler. `source` names the
+  // config in errors. Load ends here; tests use it with fake runtimes.
+  static StatusOr<std::shared_ptr<ServedModel>> Create(
+      int64_t version, std::string runtime_name, inference::ModelConfig config,
+      std::map<std::string, std::vector<std::string>> labels, std::unique_ptr<Model> model,
+      const std::string& source, SharedStatistics stats = nullptr);
 
   ~ServedModel();
   ServedModel(const ServedModel&) = delete;
@@ -57,8 +73,9 @@ class ServedModel {
   // The runtime's model, for tools that measure the bare runtime beside the
   // served path (adlik_bench): they may create their own instances on it.
   Model& runtime_model() { return *model_; }
-  ModelStatistics& stats() { return stats_; }
-  const ModelStatistics& stats() const { return stats_; }
+  ModelStatistics& stats() { return *stats_; }
+  const ModelStatistics& stats() const { return *stats_; }
+  const SharedStatistics& shared_stats() const { return stats_; }
 
  private:
   ServedModel() = default;
@@ -69,7 +86,7 @@ class ServedModel {
   std::string runtime_name_;
   inference::ModelConfig config_;
   std::map<std::string, std::vector<std::string>> labels_;
-  ModelStatistics stats_;
+  SharedStatistics stats_;
   // Destroyed in reverse order: scheduler (drains, joins, frees instances)
   // before the model.
   std::unique_ptr<Model> model_;

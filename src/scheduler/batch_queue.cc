@@ -97,6 +97,12 @@ void BatchQueue::SweepTimeouts(uint64_t now_ns, Decision* d) {
   }
 }
 
+std::vector<std::pair<Pending, Status>> BatchQueue::Expire(uint64_t now_ns) {
+  Decision d;
+  SweepTimeouts(now_ns, &d);
+  return std::move(d.refused);
+}
+
 BatchQueue::Decision BatchQueue::Next(uint64_t now_ns, bool flush) {
   Decision d;
   SweepTimeouts(now_ns, &d);

@@ -68,6 +68,13 @@ class BatchQueue {
   // (used when stopping, so that queued requests still run).
   Decision Next(uint64_t now_ns, bool flush = false);
 
+  // Answers for the requests whose timeout passed by `now_ns` (REJECT), and
+  // moves the DELAY ones behind the others. Next() does this too; this lets
+  // a timer do it while every instance is busy.
+  std::vector<std::pair<Pending, Status>> Expire(uint64_t now_ns);
+  // The earliest timeout of a queued request; UINT64_MAX when none.
+  uint64_t earliest_deadline_ns() const { return earliest_deadline_ns_; }
+
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 

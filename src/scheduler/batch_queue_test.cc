@@ -144,6 +144,21 @@ TEST(BatchQueueTest, TimedOutRequestsAreRejected) {
   EXPECT_TRUE(q.empty());
 }
 
+TEST(BatchQueueTest, ExpireAnswersTimeoutsWithoutFormingABatch) {
+  BatchingPolicy policy = Batching({4}, 10'000);
+  policy.default_queue_policy.default_timeout_us = 100;
+  BatchQueue q(policy);
+  Push(q, Request(1), 0);
+  Push(q, Request(1), 50 * kUs);
+  EXPECT_EQ(q.earliest_deadline_ns(), 100 * kUs);
+  EXPECT_TRUE(q.Expire(99 * kUs).empty());
+  auto refused = q.Expire(120 * kUs);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].second.code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.earliest_deadline_ns(), 150 * kUs);
+}
+
 TEST(BatchQueueTest, TimedOutRequestsWithDelayGoBehindTheOthers) {
   BatchingPolicy policy;
   policy.max_batch_size = 8;

@@ -80,6 +80,35 @@ Scheduler::Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Insta
   for (auto& instance : instances_) {
     threads_.emplace_back([this, i = instance.get()] { Run(i); });
   }
+  auto can_time_out = [](const QueuePolicy& q) {
+    return q.default_timeout_us > 0 || q.allow_timeout_override;
+  };
+  bool timeouts = can_time_out(options_.policy.default_queue_policy);
+  for (const auto& [level, q] : options_.policy.priority_queue_policy) timeouts |= can_time_out(q);
+  if (timeouts) deadline_thread_ = std::thread([this] { WatchDeadlines(); });
+}
+
+void Scheduler::WatchDeadlines() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    const uint64_t now = options_.clock->NowNs();
+    auto refused = queue_.Expire(now);
+    if (!refused.empty()) {
+      lock.unlock();
+      for (auto& [p, status] : refused) {
+        options_.stats->RecordFailure(options_.clock->NowNs() - p.arrival_ns);
+        Complete(p, status);
+      }
+      lock.lock();
+      continue;
+    }
+    const uint64_t deadline = queue_.earliest_deadline_ns();
+    if (deadline == UINT64_MAX) {
+      deadline_cv_.wait(lock);
+    } else if (deadline > now) {
+      deadline_cv_.wait_for(lock, std::chrono::nanoseconds(deadline - now));
+    }
+  }
 }
 
 Scheduler::~Scheduler() {
@@ -88,6 +117,8 @@ Scheduler::~Scheduler() {
     stopping_ = true;
   }
   cv_.notify_all();
+  deadline_cv_.notify_all();
+  if (deadline_thread_.joinable()) deadline_thread_.join();
   for (auto& t : threads_) t.join();
 }
 
@@ -99,6 +130,7 @@ size_t Scheduler::pending() const {
 void Scheduler::Wake() {
   { std::lock_guard<std::mutex> lock(mu_); }
   cv_.notify_all();
+  deadline_cv_.notify_all();
 }
 
 void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback done) {
@@ -115,6 +147,7 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback don
     return;
   }
   cv_.notify_one();
+  if (deadline_thread_.joinable()) deadline_cv_.notify_one();
 }
 
 void Scheduler::Run(Instance* instance) {

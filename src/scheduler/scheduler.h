@@ -66,6 +66,8 @@ class Scheduler {
 
  private:
   void Run(Instance* instance);
+  // Answers requests whose timeout passes while every instance is busy.
+  void WatchDeadlines();
   void Execute(Instance* instance, std::vector<Pending> batch);
   // Answers one request, in arrival order when the policy asks for it.
   void Complete(Pending& p, StatusOr<InferResponse> result);
@@ -77,6 +79,7 @@ class Scheduler {
   std::condition_variable cv_;
   BatchQueue queue_;        // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
+  std::condition_variable deadline_cv_;
 
   // preserve_ordering: answers waiting for an earlier one.
   std::mutex order_mu_;
@@ -85,6 +88,7 @@ class Scheduler {
       held_;  // guarded by order_mu_
 
   std::vector<std::thread> threads_;  // last: started after everything else
+  std::thread deadline_thread_;       // only when requests can time out
 };
 
 // Monotonic nanoseconds of the real clock.

@@ -1,5 +1,8 @@
 #include "server/server_core.h"
 
+#include <google/protobuf/util/json_util.h>
+
+#include <chrono>
 #include <thread>
 
 #include "base/logging.h"
@@ -12,8 +15,8 @@ const char* ServerCore::Version() { return "0.1.0"; }
 
 const std::vector<std::string>& ServerCore::Extensions() {
   static const std::vector<std::string> kExtensions = {
-      "binary_tensor_data", "classification", "model_configuration",
-      "statistics"};
+      "binary_tensor_data", "classification", "model_configuration", "model_repository",
+      "model_repository(unload_dependents)", "schedule_policy", "statistics"};
   return kExtensions;
 }
 
@@ -24,15 +27,27 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(ServerOptions options) 
     options.cores = std::max(1u, std::thread::hardware_concurrency());
   }
   std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
-  core->registry_ = std::make_unique<RuntimeRegistry>(core->options_.runtime_dir);
+  ServerCore* c = core.get();
+  c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir);
+  c->source_ = std::make_unique<repository::FileSystemSource>(c->options_.model_base_path);
   ModelManagerOptions mo;
-  mo.model_base_path = core->options_.model_base_path;
-  mo.load.registry = core->registry_.get();
-  mo.load.cores = core->options_.cores;
-  mo.load_threads = std::max(2, core->options_.cores);
-  core->manager_ = std::make_unique<ModelManager>(std::move(mo));
-  RETURN_IF_ERROR(core->manager_->LoadAll());
-  core->ready_ = true;
+  mo.source = c->source_.get();
+  LoadOptions load;
+  load.registry = c->registry_.get();
+  load.cores = c->options_.cores;
+  mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,
+                     inference::ModelConfig config, SharedStatistics stats) {
+    return ServedModel::Load(snapshot, version, std::move(config), load, std::move(stats));
+  };
+  mo.mode = c->options_.control_mode;
+  mo.startup_models = c->options_.startup_models;
+  mo.load_threads = std::max(2, c->options_.cores);
+  c->manager_ = std::make_unique<ModelManager>(std::move(mo));
+  RETURN_IF_ERROR(c->manager_->Start());
+  c->ready_ = true;
+  if (c->options_.control_mode == ControlMode::kPoll && c->options_.poll_seconds > 0) {
+    c->poller_ = std::thread([c] { c->PollLoop(); });
+  }
   return core;
 }
 
@@ -41,10 +56,49 @@ ServerCore::~ServerCore() {
   manager_.reset();  // before the registry that made the runtimes
 }
 
+void ServerCore::PollLoop() {
+  std::unique_lock<std::mutex> lock(poll_mu_);
+  while (!poll_cv_.wait_for(lock, std::chrono::seconds(options_.poll_seconds),
+                            [this] { return stop_polling_; })) {
+    lock.unlock();
+    if (Status s = manager_->Poll(); !s.ok()) {
+      LOG(ERROR) << "polling the repository: " << s.message();
+    }
+    lock.lock();
+  }
+}
+
 void ServerCore::Shutdown() {
   ready_ = false;
+  {
+    std::lock_guard<std::mutex> lock(poll_mu_);
+    stop_polling_ = true;
+  }
+  poll_cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
   manager_->UnloadAll();
 }
+
+bool ServerCore::Ready() const {
+  if (!ready_.load()) return false;
+  return !options_.strict_readiness || manager_->AllReady();
+}
+
+Status ServerCore::LoadModel(const std::string& name, const std::string& config_json) {
+  std::optional<inference::ModelConfig> config;
+  if (!config_json.empty()) {
+    inference::ModelConfig parsed;
+    auto s = google::protobuf::util::JsonStringToMessage(config_json, &parsed);
+    if (!s.ok()) {
+      return InvalidArgument("load '" + name + "': the 'config' parameter is not a ModelConfig "
+                             "in JSON: " + s.ToString());
+    }
+    config = std::move(parsed);
+  }
+  return manager_->Load(name, std::move(config));
+}
+
+Status ServerCore::UnloadModel(const std::string& name) { return manager_->Unload(name); }
 
 StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(
     const std::string& name, const std::string& version) const {

@@ -12,6 +12,9 @@
 #define ADLIK_SERVER_SERVER_CORE_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +30,14 @@ struct ServerOptions {
   std::string runtime_dir;  // where libadlik_runtime_<name>.so live
   int cores = 0;            // 0: the machine's
   std::string server_name = "adlik";
+  ControlMode control_mode = ControlMode::kPoll;
+  // kPoll: seconds between two reads of the repository; 0 reads it only at
+  // start.
+  int poll_seconds = 10;
+  std::vector<std::string> startup_models;  // kExplicit: loaded at start
+  // Ready only while every model that should serve has a READY version.
+  // Otherwise (default) ready once the initial load is done, whatever failed.
+  bool strict_readiness = false;
 };
 
 
@@ -50,8 +61,9 @@ class ServerCore {
   static const std::vector<std::string>& Extensions();
 
   bool Live() const { return true; }
-  // Ready once the initial load has finished and until shutdown starts.
-  bool Ready() const { return ready_.load(); }
+  // From the end of the initial load until shutdown starts; with
+  // strict_readiness, only while every model that should serve does.
+  bool Ready() const;
 
   // The served model version, or why there is none.
   StatusOr<std::shared_ptr<ServedModel>> GetModel(const std::string& name,
@@ -68,17 +80,30 @@ class ServerCore {
 
   std::vector<ModelIndexEntry> Index() const { return manager_->Index(); }
 
+  // The repository extension (explicit model control): load or reload a
+  // model, optionally with a config given as JSON (the ModelConfig's JSON
+  // form), and unload one.
+  Status LoadModel(const std::string& name, const std::string& config_json);
+  Status UnloadModel(const std::string& name);
+
   // Stops taking requests (Ready turns false) and lets the ones accepted
   // finish. Idempotent.
   void Shutdown();
 
  private:
   explicit ServerCore(ServerOptions options);
+  void PollLoop();
 
   const ServerOptions options_;
   std::unique_ptr<RuntimeRegistry> registry_;
+  std::unique_ptr<repository::FileSystemSource> source_;
   std::unique_ptr<ModelManager> manager_;
   std::atomic<bool> ready_{false};
+
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;
+  bool stop_polling_ = false;  // guarded by poll_mu_
+  std::thread poller_;
 };
 
 }  // namespace adlik

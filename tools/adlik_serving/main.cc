@@ -42,6 +42,17 @@ ABSL_FLAG(int32_t, cores, 0,
 ABSL_FLAG(std::string, server_name, "adlik",
           "Name reported in server metadata (some Triton examples expect \"triton\").");
 ABSL_FLAG(bool, verbose, false, "Log verbose messages too.");
+ABSL_FLAG(std::string, model_control_mode, "poll",
+          "poll: serve every model of the repository and follow its changes (see "
+          "--fs_poll_wait_seconds). explicit: serve only --load_model models and what the "
+          "repository API loads.");
+ABSL_FLAG(int32_t, fs_poll_wait_seconds, 10,
+          "poll mode: seconds between two reads of the repository; 0 reads it once, at start.");
+ABSL_FLAG(std::vector<std::string>, load_model, {},
+          "explicit mode: a model to load at start; repeat the flag or separate names with commas.");
+ABSL_FLAG(bool, strict_readiness, false,
+          "Report ready only while every model that should serve has a ready version "
+          "(default: ready once the initial load is done, whatever failed).");
 
 namespace {
 
@@ -60,6 +71,20 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "serves a model repository over KServe v2 HTTP/REST and gRPC.\n"
       "  adlik_serving --model_base_path=DIR [--http_port=8501] [--grpc_port=8500]");
+  // --load_model may be repeated; absl keeps only the last, so gather them all.
+  std::vector<std::string> load_models;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    for (std::string_view prefix : {"--load_model=", "-load_model="}) {
+      if (!a.starts_with(prefix)) continue;
+      std::string_view names = a.substr(prefix.size());
+      while (!names.empty()) {
+        const size_t comma = std::min(names.find(','), names.size());
+        if (comma > 0) load_models.emplace_back(names.substr(0, comma));
+        names.remove_prefix(std::min(comma + 1, names.size()));
+      }
+    }
+  }
   absl::ParseCommandLine(argc, argv);
   if (absl::GetFlag(FLAGS_verbose)) adlik::SetMinLogLevel(adlik::LogLevel::kVerbose);
 
@@ -99,6 +124,24 @@ int main(int argc, char** argv) {
   if (options.runtime_dir.empty()) options.runtime_dir = BinaryDir(argv[0]);
   options.cores = absl::GetFlag(FLAGS_cores);
   options.server_name = absl::GetFlag(FLAGS_server_name);
+  const std::string mode = absl::GetFlag(FLAGS_model_control_mode);
+  if (mode == "explicit") {
+    options.control_mode = adlik::ControlMode::kExplicit;
+  } else if (mode != "poll") {
+    LOG(ERROR) << "--model_control_mode: '" << mode << "' is not poll or explicit";
+    return 2;
+  }
+  if (!load_models.empty() && options.control_mode != adlik::ControlMode::kExplicit) {
+    LOG(ERROR) << "--load_model needs --model_control_mode=explicit";
+    return 2;
+  }
+  options.startup_models = load_models;
+  options.poll_seconds = absl::GetFlag(FLAGS_fs_poll_wait_seconds);
+  if (options.poll_seconds < 0) {
+    LOG(ERROR) << "--fs_poll_wait_seconds must be >= 0";
+    return 2;
+  }
+  options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
   auto core = adlik::ServerCore::Create(options);
   if (!core.ok()) {
     LOG(ERROR) << core.status().message();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <limits>
+#include <optional>
 
 #include "adlik/bytes_tensor.h"
 #include "base/logging.h"
@@ -84,15 +85,22 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(const inference::ModelInferReq
   req->model_name = m.model_name();
   req->model_version = m.model_version();
   req->id = m.id();
+  // Clients send these as int64 or uint64 (tritonclient: uint64).
+  auto non_negative = [](const inference::InferParameter& p) -> std::optional<uint64_t> {
+    if (p.parameter_choice_case() == inference::InferParameter::kUint64Param) return p.uint64_param();
+    if (p.parameter_choice_case() == inference::InferParameter::kInt64Param && p.int64_param() >= 0)
+      return static_cast<uint64_t>(p.int64_param());
+    return std::nullopt;
+  };
   for (const auto& [key, p] : m.parameters()) {
     if (key == "priority") {
-      if (p.parameter_choice_case() != inference::InferParameter::kInt64Param || p.int64_param() < 0)
-        return InvalidArgument("parameter 'priority' must be an int64 >= 0");
-      req->priority = p.int64_param();
+      auto v = non_negative(p);
+      if (!v) return InvalidArgument("parameter 'priority' must be an integer >= 0");
+      req->priority = static_cast<int64_t>(*v);
     } else if (key == "timeout") {
-      if (p.parameter_choice_case() != inference::InferParameter::kInt64Param || p.int64_param() < 0)
-        return InvalidArgument("parameter 'timeout' must be an int64 >= 0 (microseconds)");
-      req->timeout_us = static_cast<uint64_t>(p.int64_param());
+      auto v = non_negative(p);
+      if (!v) return InvalidArgument("parameter 'timeout' must be an integer >= 0 (microseconds)");
+      req->timeout_us = *v;
     }
   }
   const bool raw = m.raw_input_contents_size() > 0;
@@ -278,6 +286,30 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       m->set_reason(e.reason);
     }
     return Done(ctx, grpc::Status::OK);
+  }
+
+  grpc::ServerUnaryReactor* RepositoryModelLoad(grpc::CallbackServerContext* ctx,
+                                                const inference::RepositoryModelLoadRequest* req,
+                                                inference::RepositoryModelLoadResponse*) override {
+    std::string config;
+    for (const auto& [key, p] : req->parameters()) {
+      if (key == "config") {
+        if (p.parameter_choice_case() != inference::ModelRepositoryParameter::kStringParam)
+          return Done(ctx, ToGrpc(InvalidArgument("parameter 'config' must be a string")));
+        config = p.string_param();
+      } else if (key.starts_with("file:")) {
+        return Done(ctx, ToGrpc(Unimplemented("load: file overrides ('" + key +
+                                              "') are not supported")));
+      }
+    }
+    return Done(ctx, ToGrpc(core_->LoadModel(req->model_name(), config)));
+  }
+
+  grpc::ServerUnaryReactor* RepositoryModelUnload(
+      grpc::CallbackServerContext* ctx, const inference::RepositoryModelUnloadRequest* req,
+      inference::RepositoryModelUnloadResponse*) override {
+    // unload_dependents is accepted: no model here has dependents.
+    return Done(ctx, ToGrpc(core_->UnloadModel(req->model_name())));
   }
 
   grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx,

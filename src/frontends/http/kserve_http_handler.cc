@@ -133,6 +133,10 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   if (parts[1] == "repository" && parts.size() == 3 && parts[2] == "index" && post) {
     return respond(RepositoryIndex(request));
   }
+  if (parts[1] == "repository" && parts.size() == 5 && parts[2] == "models" && post &&
+      (parts[4] == "load" || parts[4] == "unload")) {
+    return respond(RepositoryControl(request, Decode(parts[3]), parts[4] == "load"));
+  }
   if (parts[1] != "models") return respond(not_found());
   if (parts.size() == 3 && parts[2] == "stats" && get) return respond(Statistics("", ""));
   if (parts.size() < 3) return respond(not_found());
@@ -314,6 +318,35 @@ HttpResponse KServeHttpHandler::Statistics(const std::string& model,
   w.EndArray();
   w.EndObject();
   return Json(200, buffer.GetString());
+}
+
+HttpResponse KServeHttpHandler::RepositoryControl(const HttpRequest& request,
+                                                  const std::string& model, bool load) {
+  std::string config;
+  if (!request.body.empty()) {
+    rapidjson::Document doc;
+    doc.Parse(request.body.data(), request.body.size());
+    if (doc.HasParseError() || !doc.IsObject())
+      return Error(InvalidArgument("repository: the body must be a JSON object"));
+    auto params = doc.FindMember("parameters");
+    if (params != doc.MemberEnd()) {
+      if (!params->value.IsObject())
+        return Error(InvalidArgument("repository: 'parameters' must be an object"));
+      for (const auto& p : params->value.GetObject()) {
+        const std::string key = p.name.GetString();
+        if (load && key == "config") {
+          if (!p.value.IsString())
+            return Error(InvalidArgument("load: parameter 'config' must be a string of JSON"));
+          config.assign(p.value.GetString(), p.value.GetStringLength());
+        } else if (load && key.starts_with("file:")) {
+          return Error(Unimplemented("load: file overrides ('" + key + "') are not supported"));
+        }
+      }
+    }
+  }
+  Status s = load ? core_->LoadModel(model, config) : core_->UnloadModel(model);
+  if (!s.ok()) return Error(s);
+  return Json(200, "{}");
 }
 
 HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {

@@ -12,6 +12,7 @@
 //   POST /v2/models/{m}[/versions/{v}]/infer         inference
 //   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
 //   POST /v2/repository/index                        model states
+//   POST /v2/repository/models/{m}/load | unload     explicit model control
 //   GET  /metrics                                    Prometheus metrics
 //
 // Thread-safety: Handle is called concurrently from the HTTP threads.
@@ -49,6 +50,7 @@ class KServeHttpHandler : public HttpHandler {
   HttpResponse Statistics(const std::string& model, const std::string& version);
   HttpResponse ServerMetadata();
   HttpResponse RepositoryIndex(const HttpRequest& request);
+  HttpResponse RepositoryControl(const HttpRequest& request, const std::string& model, bool load);
 
   ServerCore* const core_;
 };
