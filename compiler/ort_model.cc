@@ -7,77 +7,11 @@
 #include <mutex>
 
 #include "adlik/tensor.h"
+#include "onnx_element_type.h"
 
 namespace adlik::compiler {
 namespace {
 
-std::optional<DataType> FromOrt(ONNXTensorElementDataType t) {
-  switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
-      return DataType::kBool;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
-      return DataType::kUint8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16:
-      return DataType::kUint16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32:
-      return DataType::kUint32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64:
-      return DataType::kUint64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
-      return DataType::kInt8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16:
-      return DataType::kInt16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
-      return DataType::kInt32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
-      return DataType::kInt64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
-      return DataType::kFp16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
-      return DataType::kFp32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
-      return DataType::kFp64;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING:
-      return DataType::kBytes;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
-      return DataType::kBf16;
-    default:
-      return std::nullopt;
-  }
-}
-
-ONNXTensorElementDataType ToOrt(DataType t) {
-  switch (t) {
-    case DataType::kBool:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
-    case DataType::kUint8:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
-    case DataType::kUint16:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT16;
-    case DataType::kUint32:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT32;
-    case DataType::kUint64:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT64;
-    case DataType::kInt8:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
-    case DataType::kInt16:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
-    case DataType::kInt32:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
-    case DataType::kInt64:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-    case DataType::kFp16:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    case DataType::kFp32:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    case DataType::kFp64:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
-    case DataType::kBf16:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16;
-    default:
-      return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
-  }
-}
 
 // The process-wide environment, created on first use.
 StatusOr<Ort::Env*> Environment() {
@@ -112,7 +46,7 @@ StatusOr<TensorSpec> Describe(std::string name, const Ort::TypeInfo& info) {
     return Unimplemented("'" + name + "' is not a tensor");
   }
   auto tensor = info.GetTensorTypeAndShapeInfo();
-  auto type = FromOrt(tensor.GetElementType());
+  auto type = onnxruntime::FromOnnx(tensor.GetElementType());
   if (!type) {
     return Unimplemented("'" + name + "' has ONNX element type " +
                          std::to_string(tensor.GetElementType()) +
@@ -200,8 +134,8 @@ StatusOr<std::vector<HostTensor>> OrtModel::Run(
     std::vector<const char*> input_names;
     std::vector<Ort::Value> values;
     for (const HostTensor& in : inputs) {
-      const ONNXTensorElementDataType type = ToOrt(in.type);
-      if (type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED) {
+      const ONNXTensorElementDataType type = onnxruntime::ToOnnx(in.type);
+      if (in.type == DataType::kBytes || type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED) {
         return Unimplemented("input '" + in.name +
                              "': only numeric tensors can be run");
       }
@@ -223,7 +157,7 @@ StatusOr<std::vector<HostTensor>> OrtModel::Run(
         return Unimplemented("output '" + outputs[i] + "' is not a tensor");
       }
       auto info = results[i].GetTensorTypeAndShapeInfo();
-      auto type = FromOrt(info.GetElementType());
+      auto type = onnxruntime::FromOnnx(info.GetElementType());
       if (!type || *type == DataType::kBytes) {
         return Unimplemented("output '" + outputs[i] +
                              "' is not a numeric tensor");

@@ -26,12 +26,10 @@
 #include <vector>
 
 #include "adlik/runtime.h"
+#include "onnx_element_type.h"
 
 namespace adlik::onnxruntime {
 
-// The SDK type of an ONNX element type; nullopt for types KServe lacks.
-std::optional<DataType> FromOnnx(ONNXTensorElementDataType t);
-ONNXTensorElementDataType ToOnnx(DataType t);
 
 // Makes `in` an OrtValue in host memory. Numeric tensors wrap the caller's
 // bytes, which must outlive the value; BYTES tensors become ONNX string
