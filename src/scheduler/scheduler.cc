@@ -75,10 +75,14 @@ StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row, int64_t 
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Instance>> instances)
-    : options_(std::move(options)), instances_(std::move(instances)), queue_(options_.policy) {
+    : options_(std::move(options)),
+      instances_(std::move(instances)),
+      queue_(options_.policy),
+      busy_(instances_.size(), 0),
+      claimed_(instances_.size(), 0) {
   threads_.reserve(instances_.size());
-  for (auto& instance : instances_) {
-    threads_.emplace_back([this, i = instance.get()] { Run(i); });
+  for (size_t i = 0; i < instances_.size(); ++i) {
+    threads_.emplace_back([this, i] { Run(i); });
   }
   auto can_time_out = [](const QueuePolicy& q) {
     return q.default_timeout_us > 0 || q.allow_timeout_override;
@@ -133,32 +137,72 @@ void Scheduler::Wake() {
   deadline_cv_.notify_all();
 }
 
+void Scheduler::NotifyWorkers() {
+  if (claimed_count_ > 0) {
+    cv_.notify_all();
+  } else {
+    cv_.notify_one();
+  }
+}
+
 void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback done) {
   Pending p{std::move(request), std::move(done)};
   Status s;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    s = stopping_ ? Unavailable("the model is being unloaded")
-                  : queue_.Push(&p, options_.clock->NowNs());
-  }
+  std::unique_lock<std::mutex> lock(mu_);
+  s = stopping_ ? Unavailable("the model is being unloaded")
+                : queue_.Push(&p, options_.clock->NowNs());
   if (!s.ok()) {
+    lock.unlock();
     options_.stats->RecordFailure(0);
     p.done(s);
     return;
   }
-  cv_.notify_one();
-  if (deadline_thread_.joinable()) deadline_cv_.notify_one();
+  // Run inline when nothing waits ahead and an instance is idle.
+  size_t idle = instances_.size();
+  if (options_.run_inline && !options_.policy.dynamic_batching && queue_.size() == 1) {
+    for (size_t i = 0; i < instances_.size(); ++i) {
+      if (!busy_[i] && !claimed_[i]) {
+        idle = i;
+        break;
+      }
+    }
+  }
+  if (idle == instances_.size()) {
+    NotifyWorkers();
+    lock.unlock();
+    if (deadline_thread_.joinable()) deadline_cv_.notify_one();
+    return;
+  }
+  BatchQueue::Decision d = queue_.Next(options_.clock->NowNs());
+  claimed_[idle] = 1;
+  ++claimed_count_;
+  lock.unlock();
+  for (auto& [r, status] : d.refused) {
+    options_.stats->RecordFailure(options_.clock->NowNs() - r.arrival_ns);
+    Complete(r, status);
+  }
+  if (!d.batch.empty()) Execute(instances_[idle].get(), std::move(d.batch));
+  lock.lock();
+  claimed_[idle] = 0;
+  --claimed_count_;
+  if (!queue_.empty() || stopping_) cv_.notify_all();
 }
 
-void Scheduler::Run(Instance* instance) {
+void Scheduler::Run(size_t index) {
+  Instance* instance = instances_[index].get();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    if (stopping_ && queue_.empty()) return;
+    if (stopping_ && queue_.empty() && !claimed_[index]) return;
+    if (claimed_[index]) {  // a caller runs a request on this instance
+      cv_.wait(lock);
+      continue;
+    }
     const uint64_t now = options_.clock->NowNs();
     BatchQueue::Decision d = queue_.Next(now, /*flush=*/stopping_);
     if (!d.batch.empty() || !d.refused.empty()) {
+      busy_[index] = 1;
       // Another instance may take what is left while this one works.
-      if (!queue_.empty()) cv_.notify_one();
+      if (!queue_.empty()) NotifyWorkers();
       lock.unlock();
       for (auto& [p, status] : d.refused) {
         options_.stats->RecordFailure(options_.clock->NowNs() - p.arrival_ns);
@@ -166,6 +210,7 @@ void Scheduler::Run(Instance* instance) {
       }
       if (!d.batch.empty()) Execute(instance, std::move(d.batch));
       lock.lock();
+      busy_[index] = 0;
       continue;
     }
     if (d.wake_at_ns > now) {

@@ -7,6 +7,11 @@
 //                          --> split outputs (views into the batch output,
 //                              no copy) --> each request's done()
 //
+// Without dynamic batching, a request that finds an instance idle and
+// nothing queued runs at once on the thread that enqueued it (the front
+// end's), saving the hand-over to an instance thread; the instance's own
+// thread stands aside meanwhile.
+//
 // The batching rules are BatchQueue's. Requests are validated by the server
 // core before they are enqueued; the scheduler relies on their shapes and
 // sizes being consistent with the model.
@@ -41,6 +46,9 @@ struct SchedulerOptions {
   BatchingPolicy policy;
   ModelStatistics* stats = nullptr;  // not owned; required
   const Clock* clock = Clock::Real();  // not owned
+  // Without dynamic batching, run a request on the caller's thread when an
+  // instance is idle and nothing is queued (see above).
+  bool run_inline = true;
 };
 
 class Scheduler {
@@ -65,7 +73,10 @@ class Scheduler {
   size_t pending() const;
 
  private:
-  void Run(Instance* instance);
+  void Run(size_t index);
+  // Wakes instance threads for queued work (all of them when some instance is
+  // claimed by a caller, since a claimed one cannot take it).
+  void NotifyWorkers();
   // Answers requests whose timeout passes while every instance is busy.
   void WatchDeadlines();
   void Execute(Instance* instance, std::vector<Pending> batch);
@@ -79,6 +90,10 @@ class Scheduler {
   std::condition_variable cv_;
   BatchQueue queue_;        // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
+  // Per instance: executing on its own thread, or claimed by a caller that
+  // runs a request inline. Guarded by mu_.
+  std::vector<char> busy_, claimed_;
+  int claimed_count_ = 0;  // guarded by mu_
   std::condition_variable deadline_cv_;
 
   // preserve_ordering: answers waiting for an earlier one.

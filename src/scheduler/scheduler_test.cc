@@ -70,7 +70,9 @@ struct Result {
 
 class SchedulerTest : public ::testing::Test {
  protected:
-  void Start(BatchingPolicy policy, int instances = 1) {
+  // `run_inline` off: every request goes through the queue and an instance
+  // thread, so that a closed gate holds it there.
+  void Start(BatchingPolicy policy, int instances = 1, bool run_inline = false) {
     std::vector<std::unique_ptr<Instance>> list;
     for (int i = 0; i < instances; ++i) list.push_back(std::make_unique<FakeInstance>(&record_));
     SchedulerOptions options;
@@ -78,6 +80,7 @@ class SchedulerTest : public ::testing::Test {
     options.policy = std::move(policy);
     options.stats = &stats_;
     options.clock = &clock_;
+    options.run_inline = run_inline;
     scheduler_ = std::make_unique<Scheduler>(std::move(options), std::move(list));
   }
 
@@ -154,6 +157,26 @@ TEST_F(SchedulerTest, WithoutBatchingEachRequestRunsAlone) {
   EXPECT_EQ(s.success.count, 2u);
   EXPECT_EQ(s.inference_count, 5u);
   EXPECT_EQ(s.execution_count, 2u);
+}
+
+TEST_F(SchedulerTest, AnIdleInstanceRunsTheRequestOnTheCallersThread) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  Start(p, 1, /*run_inline=*/true);
+  auto a = Send(2, 10);
+  // Answered before Enqueue returned.
+  ASSERT_EQ(a->future.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  ExpectRows(a, 2, 10);
+  // Busy: the next request waits in the queue for the instance's thread.
+  record_.gate_open = false;
+  std::thread caller([&] { ExpectRows(Send(1, 7), 1, 7); });
+  record_.WaitRunning(1);
+  auto queued = Send(1, 20);
+  EXPECT_EQ(scheduler_->pending(), 1u);
+  record_.Open();
+  caller.join();
+  ExpectRows(queued, 1, 20);
+  EXPECT_EQ(stats_.Snapshot().success.count, 3u);
 }
 
 TEST_F(SchedulerTest, FormsThePreferredBatchAndSplitsRowsBack) {
