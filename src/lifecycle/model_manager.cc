@@ -50,7 +50,7 @@ void ModelManager::SetState(const std::string& name, int64_t version, ModelState
     slot.state = state;
     slot.reason = reason;
   }
-  if (state == ModelState::kUnavailable && !reason.empty()) {
+  if (state == ModelState::kUnavailable && !reason.empty() && !reason.starts_with("unloaded")) {
     LOG(ERROR) << "model '" << name << "' version " << version << ": UNAVAILABLE: " << reason;
   } else {
     LOG(INFO) << "model '" << name << "' version " << version << ": " << ModelStateName(state)
@@ -84,6 +84,7 @@ void ModelManager::ReapLoop() {
       }
     }
     if (!idle.empty()) {
+      destroying_ += idle.size();
       lock.unlock();
       for (auto& m : idle) {
         const std::string name = m->name();
@@ -93,6 +94,7 @@ void ModelManager::ReapLoop() {
       }
       malloc_trim(0);  // give the freed engine memory back to the system
       lock.lock();
+      destroying_ -= idle.size();
       reap_cv_.notify_all();
       continue;
     }
@@ -102,11 +104,22 @@ void ModelManager::ReapLoop() {
 
 size_t ModelManager::retiring() const {
   std::lock_guard<std::mutex> lock(reap_mu_);
-  return retired_.size();
+  return retired_.size() + destroying_;
+}
+
+std::vector<int64_t> ModelManager::ReadyVersions(const std::string& name) const {
+  std::vector<int64_t> versions;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = models_.find(name);
+  if (it == models_.end()) return versions;
+  for (const auto& [v, vs] : it->second.versions)
+    if (vs.model) versions.push_back(v);
+  return versions;
 }
 
 Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
-                          std::vector<std::pair<int64_t, std::string>>* to_unload) {
+                          std::vector<std::pair<int64_t, std::string>>* to_unload,
+                          std::vector<int64_t>* chosen_out) {
   auto snapshot = options_.source->Read(name);
   std::optional<inference::ModelConfig> override_config;
   std::vector<int64_t> loaded;  // versions with a served copy
@@ -148,6 +161,7 @@ Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadT
     return Unavailable("model '" + name + "': " + why);
   }
   const std::vector<int64_t> chosen = SelectVersions(config.version_policy(), snapshot->versions);
+  *chosen_out = chosen;
   if (chosen.empty()) {
     const std::string why = "the version_policy selects none of the versions present";
     unload_all(why);
@@ -171,11 +185,13 @@ Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadT
       tasks->push_back({*snapshot, v, config, fp, vs.model ? vs.model->shared_stats() : nullptr});
       if (!vs.model) starting.push_back(v);
     }
-    // Versions no longer chosen: served ones are unloaded; failed ones are
-    // forgotten.
+    // Versions no longer chosen: served ones are unloaded; the others stay
+    // listed while their folder exists.
+    const auto& present = snapshot->versions;
     for (auto it = slot.versions.begin(); it != slot.versions.end();) {
       const bool wanted = std::find(chosen.begin(), chosen.end(), it->first) != chosen.end();
-      if (wanted) {
+      const bool on_disk = std::find(present.begin(), present.end(), it->first) != present.end();
+      if (wanted || (!it->second.model && on_disk)) {
         ++it;
       } else if (it->second.model) {
         to_unload->emplace_back(it->first, "unloaded (not chosen by the version policy, or "
@@ -210,10 +226,11 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
                                const std::string& report, bool force) {
   std::vector<LoadTask> tasks;
   std::vector<std::pair<std::string, std::pair<int64_t, std::string>>> unloads;
+  std::map<std::string, std::vector<int64_t>> chosen;  // of the planned models
   Status reported;
   for (const std::string& name : names) {
     std::vector<std::pair<int64_t, std::string>> to_unload;
-    Status s = Plan(name, force, &tasks, &to_unload);
+    Status s = Plan(name, force, &tasks, &to_unload, &chosen[name]);
     if (name == report) reported = s;
     for (auto& u : to_unload) unloads.emplace_back(name, std::move(u));
   }
@@ -262,12 +279,24 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
     }
   }
 
-  // 4. Only now stop serving what is no longer wanted.
+  // 4. Only now stop serving what is no longer wanted, unless nothing chosen
+  // could replace it.
   for (auto& [name, u] : unloads) {
     const auto& [v, why] = u;
     std::shared_ptr<ServedModel> model;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      auto c = chosen.find(name);
+      if (c != chosen.end() && !c->second.empty()) {
+        bool replaced = false;
+        for (int64_t cv : c->second) replaced |= models_[name].versions[cv].model != nullptr;
+        if (!replaced) {
+          VersionSlot& keep = models_[name].versions[v];
+          keep.reason = "kept serving: the version(s) chosen to replace it failed to load";
+          LOG(WARNING) << "model '" << name << "' version " << v << ": " << keep.reason;
+          continue;
+        }
+      }
       VersionSlot& vs = models_[name].versions[v];
       model = std::move(vs.model);
       vs.fingerprint.clear();
@@ -456,7 +485,7 @@ void ModelManager::UnloadAll() {
   }
   for (auto& m : doomed) Retire(std::move(m));
   std::unique_lock<std::mutex> lock(reap_mu_);
-  reap_cv_.wait(lock, [this] { return retired_.empty(); });
+  reap_cv_.wait(lock, [this] { return retired_.empty() && destroying_ == 0; });
 }
 
 }  // namespace adlik

@@ -18,7 +18,9 @@
 //   4. stop serving versions no longer chosen (and replaced copies): they
 //      leave the index of servable versions at once, but requests already
 //      holding them (queued or running) finish on them; each is destroyed
-//      when its last request lets go, and its memory returned.
+//      when its last request lets go, and its memory returned. When none of
+//      the chosen versions could be loaded, the versions they were to replace
+//      keep serving.
 // A load that fails leaves the model's other versions, and every other model,
 // as they were: a version that was serving keeps serving (its reason then
 // says the reload failed); a new one is UNAVAILABLE with the reason.
@@ -105,6 +107,9 @@ class ModelManager {
   StatusOr<std::shared_ptr<ServedModel>> Get(const std::string& name,
                                              const std::string& version) const;
 
+  // The READY versions of `name`, ascending.
+  std::vector<int64_t> ReadyVersions(const std::string& name) const;
+
   // Every READY version, by name then version.
   std::vector<std::shared_ptr<ServedModel>> ReadyModels() const;
 
@@ -152,8 +157,10 @@ class ModelManager {
   Status Reconcile(const std::vector<std::string>& names, const std::vector<std::string>& removed,
                    const std::string& why, const std::string& report, bool force = false);
   // Plans the loads of one model; records model-level failures.
+  // `chosen` receives the versions the policy serves.
   Status Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
-              std::vector<std::pair<int64_t, std::string>>* to_unload);
+              std::vector<std::pair<int64_t, std::string>>* to_unload,
+              std::vector<int64_t>* chosen);
   void RunLoads(std::vector<LoadTask>* tasks);
   void SetState(const std::string& name, int64_t version, ModelState state, std::string reason);
   // Takes `model` out of service; it is destroyed once no request holds it.
@@ -171,6 +178,7 @@ class ModelManager {
   mutable std::mutex reap_mu_;
   std::condition_variable reap_cv_;
   std::vector<std::shared_ptr<ServedModel>> retired_;  // guarded by reap_mu_
+  size_t destroying_ = 0;                              // guarded by reap_mu_
   bool stop_reaper_ = false;                           // guarded by reap_mu_
   std::thread reaper_;
 };

@@ -43,6 +43,10 @@ class FakeSource : public repository::RepositorySource {
     for (int64_t v : versions) s.version_fingerprints[v] = tag;
     models_[name] = s;
   }
+  void SetTag(const std::string& name, int64_t version, const std::string& tag) {
+    std::lock_guard<std::mutex> lock(mu_);
+    models_[name].version_fingerprints[version] = tag;
+  }
   void BreakConfig(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     models_[name].config_status = InvalidArgument(name + "/config.pbtxt:1:1: bad");
@@ -198,6 +202,24 @@ TEST_F(ModelManagerTest, ANewVersionIsReadyBeforeTheOldOneStops) {
   v1.reset();
   WaitRetired();
   EXPECT_EQ(manager_->retiring(), 0u);
+}
+
+TEST_F(ModelManagerTest, ANewVersionThatFailsLeavesTheOldOneServing) {
+  source_.Put("m", {1});
+  Start();
+  source_.Put("m", {1, 2});
+  source_.SetTag("m", 2, "corrupt");  // version 2's files are corrupt
+  manager_->Poll().IgnoreError();
+  EXPECT_EQ(StateOf("m/2"), ModelState::kUnavailable);
+  EXPECT_EQ(StateOf("m/1"), ModelState::kReady);
+  EXPECT_NE(States()["m/1"].second.find("kept serving"), std::string::npos);
+  EXPECT_EQ((*manager_->Get("m", ""))->version(), 1);
+  // Once version 2 is fixed it takes over.
+  source_.SetTag("m", 2, "fixed");
+  ASSERT_TRUE(manager_->Poll().ok());
+  EXPECT_EQ((*manager_->Get("m", ""))->version(), 2);
+  EXPECT_EQ(StateOf("m/1"), ModelState::kUnavailable);  // still listed
+  EXPECT_EQ(manager_->ReadyVersions("m"), (std::vector<int64_t>{2}));
 }
 
 TEST_F(ModelManagerTest, ChangedFilesReloadTheSameVersionKeepingItsStatistics) {

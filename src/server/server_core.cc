@@ -105,6 +105,12 @@ StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(
   return manager_->Get(name, version);
 }
 
+std::vector<std::string> ServerCore::ReadyVersions(const std::string& name) const {
+  std::vector<std::string> versions;
+  for (int64_t v : manager_->ReadyVersions(name)) versions.push_back(std::to_string(v));
+  return versions;
+}
+
 void ServerCore::Infer(std::unique_ptr<InferRequest> request, InferCallback done) {
   auto model = manager_->Get(request->model_name, request->model_version);
   if (!model.ok()) {

@@ -69,6 +69,9 @@ class ServerCore {
   StatusOr<std::shared_ptr<ServedModel>> GetModel(const std::string& name,
                                                   const std::string& version) const;
 
+  // The served versions of a model, ascending ("1", "2"), for metadata.
+  std::vector<std::string> ReadyVersions(const std::string& name) const;
+
   // Runs an inference. `done` is called exactly once: before Infer returns
   // when the request is refused, else from the scheduler's thread.
   void Infer(std::unique_ptr<InferRequest> request, InferCallback done);

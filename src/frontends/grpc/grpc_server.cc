@@ -217,7 +217,11 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
     const auto& config = (*model)->config();
     res->set_name((*model)->name());
-    res->add_versions((*model)->version_string());
+    if (req->version().empty()) {
+      for (const auto& v : core_->ReadyVersions(req->name())) res->add_versions(v);
+    } else {
+      res->add_versions((*model)->version_string());
+    }
     res->set_platform(config.platform());
     auto fill = [&](const auto& list, auto* out) {
       for (const auto& t : list) {

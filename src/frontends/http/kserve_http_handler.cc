@@ -218,7 +218,11 @@ HttpResponse KServeHttpHandler::ModelMetadata(const ModelRoute& route) {
   Str(w, (*model)->name());
   w.Key("versions");
   w.StartArray();
-  Str(w, (*model)->version_string());
+  if (route.version.empty()) {
+    for (const auto& v : core_->ReadyVersions(route.model)) Str(w, v);
+  } else {
+    Str(w, (*model)->version_string());
+  }
   w.EndArray();
   w.Key("platform");
   Str(w, config.platform());
