@@ -12,7 +12,6 @@
 namespace adlik::compiler {
 namespace {
 
-
 // The process-wide environment, created on first use.
 StatusOr<Ort::Env*> Environment() {
   static std::once_flag once;
@@ -135,7 +134,8 @@ StatusOr<std::vector<HostTensor>> OrtModel::Run(
     std::vector<Ort::Value> values;
     for (const HostTensor& in : inputs) {
       const ONNXTensorElementDataType type = onnxruntime::ToOnnx(in.type);
-      if (in.type == DataType::kBytes || type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED) {
+      if (in.type == DataType::kBytes ||
+          type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED) {
         return Unimplemented("input '" + in.name +
                              "': only numeric tensors can be run");
       }

@@ -24,6 +24,7 @@ sanitized() {  # sanitized NAME TEST...
 }
 sanitized thread batch_queue_test scheduler_test
 sanitized address status_test model_config_test request_validator_test \
-  classification_test kserve_json_test batch_queue_test scheduler_test runtime_registry_test
+  classification_test kserve_json_test batch_queue_test scheduler_test model_manager_test \
+  runtime_registry_test
 
 python3 -m pytest tests -q

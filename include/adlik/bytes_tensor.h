@@ -19,10 +19,9 @@ namespace adlik {
 // Appends one element to a serialized BYTES buffer.
 inline void AppendBytesElement(std::string_view element, std::string* out) {
   const auto n = static_cast<uint32_t>(element.size());
-  const char len[4] = {static_cast<char>(n & 0xff),
-                       static_cast<char>((n >> 8) & 0xff),
-                       static_cast<char>((n >> 16) & 0xff),
-                       static_cast<char>((n >> 24) & 0xff)};
+  const char len[4] = {
+      static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+      static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
   out->append(len, 4);
   out->append(element);
 }
@@ -36,7 +35,8 @@ inline StatusOr<std::vector<std::string_view>> SplitBytesElements(
   size_t pos = 0;
   while (pos < data.size()) {
     if (data.size() - pos < 4) {
-      return InvalidArgument("BYTES element " + std::to_string(elements.size()) +
+      return InvalidArgument("BYTES element " +
+                             std::to_string(elements.size()) +
                              ": truncated 4-byte length prefix");
     }
     const auto* p = reinterpret_cast<const unsigned char*>(data.data() + pos);
@@ -44,8 +44,9 @@ inline StatusOr<std::vector<std::string_view>> SplitBytesElements(
                        (uint64_t{p[2]} << 16) | (uint64_t{p[3]} << 24);
     pos += 4;
     if (n > data.size() - pos) {
-      return InvalidArgument("BYTES element " + std::to_string(elements.size()) +
-                             ": length " + std::to_string(n) + " runs past the " +
+      return InvalidArgument("BYTES element " +
+                             std::to_string(elements.size()) + ": length " +
+                             std::to_string(n) + " runs past the " +
                              std::to_string(data.size()) + "-byte buffer");
     }
     elements.emplace_back(data.data() + pos, static_cast<size_t>(n));

@@ -151,18 +151,18 @@ typedef int (*AdlikRuntimeAbiVersionFn)();
 typedef adlik::Runtime* (*AdlikRuntimeCreateFn)();
 }
 
-#define ADLIK_DEFINE_RUNTIME(RuntimeClass)                              \
-  extern "C" __attribute__((visibility("default"))) int                 \
-  AdlikRuntimeAbiVersion() {                                            \
-    return ::adlik::kRuntimeAbiVersion;                                 \
-  }                                                                     \
-  extern "C" __attribute__((visibility("default"))) ::adlik::Runtime*  \
-  AdlikRuntimeCreate() {                                                \
-    try {                                                               \
-      return new RuntimeClass();                                        \
-    } catch (...) {                                                     \
-      return nullptr;                                                   \
-    }                                                                   \
+#define ADLIK_DEFINE_RUNTIME(RuntimeClass)                            \
+  extern "C" __attribute__((visibility("default"))) int               \
+  AdlikRuntimeAbiVersion() {                                          \
+    return ::adlik::kRuntimeAbiVersion;                               \
+  }                                                                   \
+  extern "C" __attribute__((visibility("default"))) ::adlik::Runtime* \
+  AdlikRuntimeCreate() {                                              \
+    try {                                                             \
+      return new RuntimeClass();                                      \
+    } catch (...) {                                                   \
+      return nullptr;                                                 \
+    }                                                                 \
   }
 
 #endif  // ADLIK_RUNTIME_H_

@@ -20,32 +20,43 @@ namespace adlik {
 
 enum class StatusCode {
   kOk = 0,
-  kCancelled,         // the client went away; nothing to answer
-  kUnknown,           // an error with no better code
-  kInvalidArgument,   // the request, config or flag is wrong; do not retry
-  kDeadlineExceeded,  // the request's timeout passed before it ran
-  kNotFound,          // unknown model, version, route or file
-  kAlreadyExists,     // something of that name is there already
-  kUnavailable,       // try again later: model not ready, queue full
-  kInternal,          // a bug or an engine failure
-  kUnimplemented,     // a valid request this server does not support
-  kResourceExhausted, // a request over a size limit
+  kCancelled,          // the client went away; nothing to answer
+  kUnknown,            // an error with no better code
+  kInvalidArgument,    // the request, config or flag is wrong; do not retry
+  kDeadlineExceeded,   // the request's timeout passed before it ran
+  kNotFound,           // unknown model, version, route or file
+  kAlreadyExists,      // something of that name is there already
+  kUnavailable,        // try again later: model not ready, queue full
+  kInternal,           // a bug or an engine failure
+  kUnimplemented,      // a valid request this server does not support
+  kResourceExhausted,  // a request over a size limit
 };
 
 // Returns the canonical upper-case name of `code` ("INVALID_ARGUMENT").
 constexpr std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kCancelled: return "CANCELLED";
-    case StatusCode::kUnknown: return "UNKNOWN";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kUnavailable: return "UNAVAILABLE";
-    case StatusCode::kInternal: return "INTERNAL";
-    case StatusCode::kUnimplemented: return "UNIMPLEMENTED";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kCancelled:
+      return "CANCELLED";
+    case StatusCode::kUnknown:
+      return "UNKNOWN";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case StatusCode::kInternal:
+      return "INTERNAL";
+    case StatusCode::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
   }
   return "UNKNOWN";
 }
@@ -147,9 +158,9 @@ class [[nodiscard]] StatusOr {
 #define ADLIK_CONCAT_(a, b) ADLIK_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define RETURN_IF_ERROR(expr)                    \
-  do {                                           \
-    ::adlik::Status adlik_status_ = (expr);      \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::adlik::Status adlik_status_ = (expr);        \
     if (!adlik_status_.ok()) return adlik_status_; \
   } while (0)
 

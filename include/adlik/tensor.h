@@ -56,8 +56,8 @@ struct Tensor {
   static Tensor FromBytes(std::string name, DataType type,
                           std::vector<int64_t> shape, std::string bytes) {
     auto owned = std::make_shared<const std::string>(std::move(bytes));
-    Tensor t{std::move(name), type, std::move(shape), owned->data(),
-             owned->size(), nullptr};
+    Tensor t{std::move(name), type,          std::move(shape),
+             owned->data(),   owned->size(), nullptr};
     t.holder = std::move(owned);
     return t;
   }

@@ -33,7 +33,8 @@ inline constexpr std::array<std::pair<ONNXTensorElementDataType, DataType>, 14>
         {ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16, DataType::kBf16},
     }};
 
-// nullopt for an ONNX type the KServe protocol cannot carry (complex, fp8, ...).
+// nullopt for an ONNX type the KServe protocol cannot carry (complex, fp8,
+// ...).
 inline std::optional<DataType> FromOnnx(ONNXTensorElementDataType t) {
   for (const auto& [onnx, type] : kOnnxElementTypes)
     if (onnx == t) return type;

@@ -8,7 +8,6 @@
 
 namespace adlik::onnxruntime {
 
-
 StatusOr<Ort::Value> InputValue(const TensorView& in,
                                 const Ort::MemoryInfo& cpu) {
   if (in.type == DataType::kBytes) {

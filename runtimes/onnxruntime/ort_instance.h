@@ -30,7 +30,6 @@
 
 namespace adlik::onnxruntime {
 
-
 // Makes `in` an OrtValue in host memory. Numeric tensors wrap the caller's
 // bytes, which must outlive the value; BYTES tensors become ONNX string
 // tensors (a copy, as ONNX Runtime stores strings its own way).

@@ -21,7 +21,8 @@ inline float HalfToFloat(uint16_t h) {
     v = frac ? std::numeric_limits<float>::quiet_NaN()
              : std::numeric_limits<float>::infinity();
   } else {
-    v = std::ldexp(static_cast<float>(frac | 0x400), static_cast<int>(exp) - 25);
+    v = std::ldexp(static_cast<float>(frac | 0x400),
+                   static_cast<int>(exp) - 25);
   }
   return sign ? -v : v;
 }
@@ -31,21 +32,28 @@ inline uint16_t FloatToHalf(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
   const uint32_t sign = (x >> 16) & 0x8000;
   const uint32_t abs = x & 0x7fffffff;
-  if (abs >= 0x7f800000) return static_cast<uint16_t>(sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0));
-  if (abs >= 0x477ff000) return static_cast<uint16_t>(sign | 0x7c00);  // too big
-  if (abs < 0x38800000) {  // subnormal or zero in half
+  if (abs >= 0x7f800000)
+    return static_cast<uint16_t>(sign | 0x7c00 |
+                                 (abs > 0x7f800000 ? 0x200 : 0));
+  if (abs >= 0x477ff000)
+    return static_cast<uint16_t>(sign | 0x7c00);  // too big
+  if (abs < 0x38800000) {                         // subnormal or zero in half
     const float a = std::bit_cast<float>(abs);
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
+    return static_cast<uint16_t>(
+        sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
   }
   const uint32_t rounded = abs + 0xfff + ((abs >> 13) & 1);
   return static_cast<uint16_t>(sign | ((rounded - 0x38000000) >> 13));
 }
 
-inline float Bf16ToFloat(uint16_t b) { return std::bit_cast<float>(uint32_t{b} << 16); }
+inline float Bf16ToFloat(uint16_t b) {
+  return std::bit_cast<float>(uint32_t{b} << 16);
+}
 
 inline uint16_t FloatToBf16(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
-  if ((x & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((x >> 16) | 0x40);
+  if ((x & 0x7fffffff) > 0x7f800000)
+    return static_cast<uint16_t>((x >> 16) | 0x40);
   return static_cast<uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
 }
 

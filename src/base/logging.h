@@ -12,7 +12,13 @@
 
 namespace adlik {
 
-enum class LogLevel { kVerbose = 0, kInfo = 1, kWarning = 2, kError = 3, kFatal = 4 };
+enum class LogLevel {
+  kVerbose = 0,
+  kInfo = 1,
+  kWarning = 2,
+  kError = 3,
+  kFatal = 4
+};
 
 // Messages below `level` are dropped. Default: kInfo.
 void SetMinLogLevel(LogLevel level);
@@ -39,9 +45,9 @@ class LogMessage {
 #define ADLIK_LOG_LEVEL_ERROR ::adlik::LogLevel::kError
 #define ADLIK_LOG_LEVEL_FATAL ::adlik::LogLevel::kFatal
 
-#define LOG(level)                                        \
-  if (!::adlik::LogEnabled(ADLIK_LOG_LEVEL_##level)) {    \
-  } else                                                  \
+#define LOG(level)                                     \
+  if (!::adlik::LogEnabled(ADLIK_LOG_LEVEL_##level)) { \
+  } else                                               \
     ::adlik::LogMessage(ADLIK_LOG_LEVEL_##level).stream()
 
 #endif  // ADLIK_BASE_LOGGING_H_

@@ -1,9 +1,10 @@
 // Status/StatusOr, data types and the BYTES serialization (the SDK headers).
+#include "adlik/status.h"
+
 #include <gtest/gtest.h>
 
 #include "adlik/bytes_tensor.h"
 #include "adlik/data_type.h"
-#include "adlik/status.h"
 #include "base/half.h"
 
 namespace adlik {
@@ -41,13 +42,13 @@ TEST(StatusTest, AssignOrReturnPropagatesTheFirstError) {
 
 TEST(DataTypeTest, BothSpellingsOfEveryType) {
   const std::pair<const char*, DataType> cases[] = {
-      {"BOOL", DataType::kBool},   {"UINT8", DataType::kUint8},
+      {"BOOL", DataType::kBool},     {"UINT8", DataType::kUint8},
       {"UINT16", DataType::kUint16}, {"UINT32", DataType::kUint32},
       {"UINT64", DataType::kUint64}, {"INT8", DataType::kInt8},
-      {"INT16", DataType::kInt16}, {"INT32", DataType::kInt32},
-      {"INT64", DataType::kInt64}, {"FP16", DataType::kFp16},
-      {"BF16", DataType::kBf16},   {"FP32", DataType::kFp32},
-      {"FP64", DataType::kFp64},   {"BYTES", DataType::kBytes}};
+      {"INT16", DataType::kInt16},   {"INT32", DataType::kInt32},
+      {"INT64", DataType::kInt64},   {"FP16", DataType::kFp16},
+      {"BF16", DataType::kBf16},     {"FP32", DataType::kFp32},
+      {"FP64", DataType::kFp64},     {"BYTES", DataType::kBytes}};
   for (const auto& [name, type] : cases) {
     EXPECT_EQ(ParseDataType(name), type) << name;
     EXPECT_EQ(DataTypeName(type), name);
@@ -69,7 +70,8 @@ TEST(BytesTensorTest, RoundTripsElementsWithEmbeddedZeros) {
   AppendBytesElement("", &buffer);
   AppendBytesElement(std::string("x\0y", 3), &buffer);
   ASSERT_EQ(buffer.size(), 4 + 2 + 4 + 0 + 4 + 3);
-  EXPECT_EQ(buffer.substr(0, 4), std::string("\x02\x00\x00\x00", 4));  // little-endian
+  EXPECT_EQ(buffer.substr(0, 4),
+            std::string("\x02\x00\x00\x00", 4));  // little-endian
   auto elements = SplitBytesElements(buffer, 3);
   ASSERT_TRUE(elements.ok()) << elements.status().ToString();
   EXPECT_EQ((*elements)[0], "ab");
@@ -80,11 +82,14 @@ TEST(BytesTensorTest, RoundTripsElementsWithEmbeddedZeros) {
 TEST(BytesTensorTest, RefusesTruncatedAndMiscountedBuffers) {
   std::string buffer;
   AppendBytesElement("hello", &buffer);
-  EXPECT_EQ(SplitBytesElements(buffer, 2).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SplitBytesElements(buffer, 2).status().code(),
+            StatusCode::kInvalidArgument);
   auto truncated = SplitBytesElements(std::string_view(buffer).substr(0, 7), 1);
   EXPECT_NE(truncated.status().message().find("runs past"), std::string::npos);
-  auto short_prefix = SplitBytesElements(std::string_view(buffer).substr(0, 2), 1);
-  EXPECT_NE(short_prefix.status().message().find("truncated"), std::string::npos);
+  auto short_prefix =
+      SplitBytesElements(std::string_view(buffer).substr(0, 2), 1);
+  EXPECT_NE(short_prefix.status().message().find("truncated"),
+            std::string::npos);
   EXPECT_TRUE(SplitBytesElements("", 0).ok());
 }
 

@@ -35,14 +35,20 @@ struct RuntimeEntry {
 };
 
 constexpr std::array<RuntimeEntry, 7> kRuntimes = {{
-    {"onnxruntime", "onnxruntime_onnx", "model.onnx",
+    {"onnxruntime",
+     "onnxruntime_onnx",
+     "model.onnx",
      {"onnxruntime_onnx", "onnxruntime", "onnx", "onnx_onnxv1"}},
-    {"libtorch", "pytorch_libtorch", "model.pt",
+    {"libtorch",
+     "pytorch_libtorch",
+     "model.pt",
      {"pytorch_libtorch", "libtorch", "pytorch_torchscript", "pytorch"}},
     {"tensorrt", "tensorrt_plan", "model.plan", {"tensorrt_plan", "tensorrt"}},
     {"topsinference", "topsinference", "model.exec", {"topsinference"}},
     {"openvino", "openvino", "model.xml", {"openvino"}},
-    {"tensorflow", "tensorflow_savedmodel", "model.savedmodel",
+    {"tensorflow",
+     "tensorflow_savedmodel",
+     "model.savedmodel",
      {"tensorflow_savedmodel", "tensorflow_graphdef", "tensorflow"}},
     {"example", "adlik_example", "model.txt", {"adlik_example", "example"}},
 }};
@@ -62,7 +68,8 @@ std::string DimsString(const std::vector<int64_t>& dims) {
   return s + "]";
 }
 
-std::vector<int64_t> ToVector(const google::protobuf::RepeatedField<int64_t>& r) {
+std::vector<int64_t> ToVector(
+    const google::protobuf::RepeatedField<int64_t>& r) {
   return {r.begin(), r.end()};
 }
 
@@ -126,7 +133,8 @@ Status MatchTensors(const inference::ModelConfig& config,
     const TensorSpec* spec = FindSpec(engine, t.name());
     if (spec == nullptr) {
       std::string known;
-      for (const auto& s : engine) known += (known.empty() ? "" : ", ") + s.name;
+      for (const auto& s : engine)
+        known += (known.empty() ? "" : ", ") + s.name;
       return InvalidArgument(where + ": the model has no " + std::string(kind) +
                              " of that name (it has: " + known + ")");
     }
@@ -139,18 +147,18 @@ Status MatchTensors(const inference::ModelConfig& config,
     auto engine_dims = EngineDims(config, *spec);
     if (!engine_dims.ok()) return engine_dims.status().WithPrefix(where);
     if (!DimsCompatible(ToVector(t.dims()), *engine_dims)) {
-      return InvalidArgument(where + ": dims " + DimsString(ToVector(t.dims())) +
-                             " do not match the model's " +
-                             DimsString(*engine_dims) +
-                             (config.max_batch_size() > 0
-                                  ? " (dims leave out the batch dimension)"
-                                  : ""));
+      return InvalidArgument(
+          where + ": dims " + DimsString(ToVector(t.dims())) +
+          " do not match the model's " + DimsString(*engine_dims) +
+          (config.max_batch_size() > 0 ? " (dims leave out the batch dimension)"
+                                       : ""));
     }
   }
   if (all_required) {
     for (const TensorSpec& spec : engine) {
-      bool listed = std::any_of(tensors->begin(), tensors->end(),
-                                [&](const auto& t) { return t.name() == spec.name; });
+      bool listed =
+          std::any_of(tensors->begin(), tensors->end(),
+                      [&](const auto& t) { return t.name() == spec.name; });
       if (!listed) {
         return InvalidArgument("the model's " + std::string(kind) + " '" +
                                spec.name + "' is missing from the config");
@@ -161,12 +169,14 @@ Status MatchTensors(const inference::ModelConfig& config,
 }
 
 template <typename ConfigTensor>
-Status CheckTensorList(const google::protobuf::RepeatedPtrField<ConfigTensor>& list,
-                       std::string_view kind) {
+Status CheckTensorList(
+    const google::protobuf::RepeatedPtrField<ConfigTensor>& list,
+    std::string_view kind) {
   std::vector<std::string> seen;
   for (const auto& t : list) {
     const std::string where = std::string(kind) + " '" + t.name() + "'";
-    if (t.name().empty()) return InvalidArgument(std::string(kind) + ": empty name");
+    if (t.name().empty())
+      return InvalidArgument(std::string(kind) + ": empty name");
     if (std::find(seen.begin(), seen.end(), t.name()) != seen.end()) {
       return InvalidArgument(where + ": listed twice");
     }
@@ -176,7 +186,8 @@ Status CheckTensorList(const google::protobuf::RepeatedPtrField<ConfigTensor>& l
     }
     for (int64_t d : t.dims()) {
       if (d < -1) {
-        return InvalidArgument(where + ": dims " + DimsString(ToVector(t.dims())) +
+        return InvalidArgument(where + ": dims " +
+                               DimsString(ToVector(t.dims())) +
                                ": a dimension must be -1 (any) or >= 0");
       }
     }
@@ -212,16 +223,17 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
     }
     for (const auto& [level, policy] : db.priority_queue_policy()) {
       if (level < 1 || level > db.priority_levels()) {
-        return InvalidArgument("dynamic_batching.priority_queue_policy: level " +
-                               std::to_string(level) + " is outside the priority_levels 1.." +
-                               std::to_string(db.priority_levels()));
+        return InvalidArgument(
+            "dynamic_batching.priority_queue_policy: level " +
+            std::to_string(level) + " is outside the priority_levels 1.." +
+            std::to_string(db.priority_levels()));
       }
     }
     for (int32_t p : db.preferred_batch_size()) {
       if (p < 1 || p > config.max_batch_size()) {
-        return InvalidArgument("dynamic_batching.preferred_batch_size: " +
-                               std::to_string(p) + " is outside 1.." +
-                               std::to_string(config.max_batch_size()));
+        return InvalidArgument(
+            "dynamic_batching.preferred_batch_size: " + std::to_string(p) +
+            " is outside 1.." + std::to_string(config.max_batch_size()));
       }
     }
   }
@@ -252,8 +264,9 @@ StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path) {
   return ParseModelConfig(text.str(), path);
 }
 
-StatusOr<std::string> RuntimeName(const inference::ModelConfig& config,
-                                  const std::vector<std::string>& version_files) {
+StatusOr<std::string> RuntimeName(
+    const inference::ModelConfig& config,
+    const std::vector<std::string>& version_files) {
   if (!config.backend().empty()) return config.backend();
   if (!config.platform().empty()) {
     for (const auto& e : kRuntimes) {
@@ -268,9 +281,11 @@ StatusOr<std::string> RuntimeName(const inference::ModelConfig& config,
   // No platform: go by the model file present.
   const std::string& named = config.default_model_filename();
   for (const auto& e : kRuntimes) {
-    const std::string_view ext = e.default_file.substr(e.default_file.find('.'));
+    const std::string_view ext =
+        e.default_file.substr(e.default_file.find('.'));
     for (const std::string& f : version_files) {
-      if (named.empty() ? f == e.default_file : (f == named && f.ends_with(ext)))
+      if (named.empty() ? f == e.default_file
+                        : (f == named && f.ends_with(ext)))
         return std::string(e.runtime);
     }
   }
@@ -305,9 +320,9 @@ Status CompleteAndValidate(const Signature& signature,
   return s.WithPrefix(prefix);
 }
 
-std::vector<int64_t> FullShape(const inference::ModelConfig& config,
-                               const google::protobuf::RepeatedField<int64_t>& dims,
-                               int64_t batch) {
+std::vector<int64_t> FullShape(
+    const inference::ModelConfig& config,
+    const google::protobuf::RepeatedField<int64_t>& dims, int64_t batch) {
   std::vector<int64_t> shape;
   shape.reserve(dims.size() + 1);
   if (config.max_batch_size() > 0) shape.push_back(batch);

@@ -29,8 +29,9 @@ StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path);
 // runtime of `platform` (Triton's names and the original Adlik's are both
 // known: "onnxruntime_onnx" and "onnxruntime" give "onnxruntime"), else the
 // runtime whose default file is present among `version_files`.
-StatusOr<std::string> RuntimeName(const inference::ModelConfig& config,
-                                  const std::vector<std::string>& version_files);
+StatusOr<std::string> RuntimeName(
+    const inference::ModelConfig& config,
+    const std::vector<std::string>& version_files);
 
 // The file a runtime loads when the config names none ("model.onnx").
 std::string DefaultModelFilename(std::string_view runtime);
@@ -51,9 +52,9 @@ Status CompleteAndValidate(const Signature& signature,
 
 // The full shape a config tensor has for a batch of `batch` (dims prefixed by
 // the batch dimension when max_batch_size > 0).
-std::vector<int64_t> FullShape(const inference::ModelConfig& config,
-                               const google::protobuf::RepeatedField<int64_t>& dims,
-                               int64_t batch);
+std::vector<int64_t> FullShape(
+    const inference::ModelConfig& config,
+    const google::protobuf::RepeatedField<int64_t>& dims, int64_t batch);
 
 }  // namespace adlik::config
 

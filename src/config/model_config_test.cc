@@ -6,8 +6,10 @@ namespace adlik::config {
 namespace {
 
 Signature SimpleSignature() {
-  return {{{"INPUT0", DataType::kInt32, {-1, 16}}, {"INPUT1", DataType::kInt32, {-1, 16}}},
-          {{"OUTPUT0", DataType::kInt32, {-1, 16}}, {"OUTPUT1", DataType::kInt32, {-1, 16}}}};
+  return {{{"INPUT0", DataType::kInt32, {-1, 16}},
+           {"INPUT1", DataType::kInt32, {-1, 16}}},
+          {{"OUTPUT0", DataType::kInt32, {-1, 16}},
+           {"OUTPUT1", DataType::kInt32, {-1, 16}}}};
 }
 
 inference::ModelConfig Parse(const std::string& text) {
@@ -20,13 +22,28 @@ TEST(ModelConfigTest, ParsesTritonFieldNames) {
   auto c = Parse(R"pb(
     name: "simple"
     platform: "onnxruntime_onnx"
-    max_batch_size: 8
-    input [{ name: "INPUT0" data_type: TYPE_INT32 dims: [16] }]
-    output [{ name: "OUTPUT0" data_type: TYPE_INT32 dims: [16] label_filename: "l.txt" }]
-    instance_group [{ count: 2 kind: KIND_CPU }]
-    dynamic_batching { preferred_batch_size: [4, 8] max_queue_delay_microseconds: 100 }
+    max_batch_size: 8 input
+    [ {
+      name: "INPUT0"
+      data_type: TYPE_INT32
+      dims: [ 16 ]
+    }] output
+    [ {
+      name: "OUTPUT0"
+      data_type: TYPE_INT32
+      dims: [ 16 ]
+      label_filename: "l.txt"
+    }] instance_group
+    [ { count: 2 kind: KIND_CPU }]
+    dynamic_batching {
+      preferred_batch_size: [ 4, 8 ]
+      max_queue_delay_microseconds: 100
+    }
     version_policy { latest { num_versions: 2 } }
-    parameters { key: "intra_op_thread_count" value { string_value: "1" } }
+    parameters {
+      key: "intra_op_thread_count"
+      value { string_value: "1" }
+    }
   )pb");
   EXPECT_EQ(c.max_batch_size(), 8);
   EXPECT_EQ(c.input(0).dims(0), 16);
@@ -38,10 +55,12 @@ TEST(ModelConfigTest, ParsesTritonFieldNames) {
 }
 
 TEST(ModelConfigTest, ParseErrorNamesFileLineAndField) {
-  auto c = ParseModelConfig("name: \"x\"\nmax_batch_sise: 4\n", "models/x/config.pbtxt");
+  auto c = ParseModelConfig("name: \"x\"\nmax_batch_sise: 4\n",
+                            "models/x/config.pbtxt");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(c.status().message().find("models/x/config.pbtxt:2"), std::string::npos);
+  EXPECT_NE(c.status().message().find("models/x/config.pbtxt:2"),
+            std::string::npos);
   EXPECT_NE(c.status().message().find("max_batch_sise"), std::string::npos);
 }
 
@@ -55,7 +74,8 @@ TEST(ModelConfigTest, RuntimeFromBackendPlatformOrFile) {
   c.set_platform("pytorch_libtorch");
   EXPECT_EQ(*RuntimeName(c, {}), "libtorch");
   c.set_platform("no_such_platform");
-  EXPECT_NE(RuntimeName(c, {}).status().message().find("no_such_platform"), std::string::npos);
+  EXPECT_NE(RuntimeName(c, {}).status().message().find("no_such_platform"),
+            std::string::npos);
   c.set_backend("vendor_x");
   EXPECT_EQ(*RuntimeName(c, {}), "vendor_x");
   EXPECT_EQ(DefaultModelFilename("topsinference"), "model.exec");
@@ -97,43 +117,55 @@ class BadConfigTest : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadConfigTest, IsRefusedNamingTheField) {
   auto c = Parse(GetParam().config);
-  Status s = CompleteAndValidate(SimpleSignature(), &c, "models/simple/config.pbtxt");
+  Status s =
+      CompleteAndValidate(SimpleSignature(), &c, "models/simple/config.pbtxt");
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(s.message().find("models/simple/config.pbtxt"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find(GetParam().expected), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("models/simple/config.pbtxt"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find(GetParam().expected), std::string::npos)
+      << s.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadConfigTest,
     ::testing::Values(
-        BadCase{"max_batch_size: 8 input [{name: \"NOPE\" data_type: TYPE_INT32 dims: [16]}]",
+        BadCase{"max_batch_size: 8 input [{name: \"NOPE\" data_type: "
+                "TYPE_INT32 dims: [16]}]",
                 "input 'NOPE': the model has no input"},
-        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: TYPE_FP32 dims: [16]},"
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_FP32 dims: [16]},"
                 "{name: \"INPUT1\" data_type: TYPE_INT32 dims: [16]}]",
                 "data_type TYPE_FP32 does not match the model's INT32"},
-        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: TYPE_INT32 dims: [15]},"
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_INT32 dims: [15]},"
                 "{name: \"INPUT1\" data_type: TYPE_INT32 dims: [16]}]",
                 "dims [15] do not match the model's [16]"},
-        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: TYPE_INT32 dims: [16]}]",
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_INT32 dims: [16]}]",
                 "input 'INPUT1' is missing from the config"},
         BadCase{"max_batch_size: -1", "max_batch_size: must be >= 0"},
-        BadCase{"max_batch_size: 8 dynamic_batching { preferred_batch_size: 9 }",
-                "preferred_batch_size: 9 is outside 1..8"},
+        BadCase{
+            "max_batch_size: 8 dynamic_batching { preferred_batch_size: 9 }",
+            "preferred_batch_size: 9 is outside 1..8"},
         BadCase{"dynamic_batching { }", "needs max_batch_size > 0"},
-        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: TYPE_INT32 dims: [16]},"
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_INT32 dims: [16]},"
                 "{name: \"INPUT0\" data_type: TYPE_INT32 dims: [16]}]",
                 "listed twice"},
         BadCase{"max_batch_size: 8 output [{name: \"OUTPUT0\" dims: [16]}]",
                 "data_type is missing"},
-        BadCase{"max_batch_size: 8 instance_group [{count: -2}]", "count must be >= 0"}));
+        BadCase{"max_batch_size: 8 instance_group [{count: -2}]",
+                "count must be >= 0"}));
 
 TEST(ModelConfigTest, RefusesBatchingOnAFixedBatchDimension) {
-  Signature sig{{{"x", DataType::kFp32, {1, 4}}}, {{"y", DataType::kFp32, {1, 4}}}};
+  Signature sig{{{"x", DataType::kFp32, {1, 4}}},
+                {{"y", DataType::kFp32, {1, 4}}}};
   inference::ModelConfig c;
   c.set_max_batch_size(4);
   Status s = CompleteAndValidate(sig, &c, "cfg");
-  EXPECT_NE(s.message().find("fixes the first dimension"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("fixes the first dimension"), std::string::npos)
+      << s.message();
 }
 
 }  // namespace

@@ -19,16 +19,22 @@ const std::string kUnloaded = "unloaded through the repository API";
 
 std::string_view ModelStateName(ModelState state) {
   switch (state) {
-    case ModelState::kUnknown: return "UNKNOWN";
-    case ModelState::kLoading: return "LOADING";
-    case ModelState::kReady: return "READY";
-    case ModelState::kUnloading: return "UNLOADING";
-    case ModelState::kUnavailable: return "UNAVAILABLE";
+    case ModelState::kUnknown:
+      return "UNKNOWN";
+    case ModelState::kLoading:
+      return "LOADING";
+    case ModelState::kReady:
+      return "READY";
+    case ModelState::kUnloading:
+      return "UNLOADING";
+    case ModelState::kUnavailable:
+      return "UNAVAILABLE";
   }
   return "UNKNOWN";
 }
 
-ModelManager::ModelManager(ModelManagerOptions options) : options_(std::move(options)) {
+ModelManager::ModelManager(ModelManagerOptions options)
+    : options_(std::move(options)) {
   reaper_ = std::thread([this] { ReapLoop(); });
 }
 
@@ -42,18 +48,21 @@ ModelManager::~ModelManager() {
   reaper_.join();
 }
 
-void ModelManager::SetState(const std::string& name, int64_t version, ModelState state,
-                            std::string reason) {
+void ModelManager::SetState(const std::string& name, int64_t version,
+                            ModelState state, std::string reason) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     VersionSlot& slot = models_[name].versions[version];
     slot.state = state;
     slot.reason = reason;
   }
-  if (state == ModelState::kUnavailable && !reason.empty() && !reason.starts_with("unloaded")) {
-    LOG(ERROR) << "model '" << name << "' version " << version << ": UNAVAILABLE: " << reason;
+  if (state == ModelState::kUnavailable && !reason.empty() &&
+      !reason.starts_with("unloaded")) {
+    LOG(ERROR) << "model '" << name << "' version " << version
+               << ": UNAVAILABLE: " << reason;
   } else {
-    LOG(INFO) << "model '" << name << "' version " << version << ": " << ModelStateName(state)
+    LOG(INFO) << "model '" << name << "' version " << version << ": "
+              << ModelStateName(state)
               << (reason.empty() ? "" : " (" + reason + ")");
   }
 }
@@ -98,7 +107,8 @@ void ModelManager::ReapLoop() {
       reap_cv_.notify_all();
       continue;
     }
-    reap_cv_.wait_for(lock, std::chrono::milliseconds(retired_.empty() ? 1000 : 2));
+    reap_cv_.wait_for(lock,
+                      std::chrono::milliseconds(retired_.empty() ? 1000 : 2));
   }
 }
 
@@ -107,7 +117,8 @@ size_t ModelManager::retiring() const {
   return retired_.size() + destroying_;
 }
 
-std::vector<int64_t> ModelManager::ReadyVersions(const std::string& name) const {
+std::vector<int64_t> ModelManager::ReadyVersions(
+    const std::string& name) const {
   std::vector<int64_t> versions;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = models_.find(name);
@@ -117,9 +128,10 @@ std::vector<int64_t> ModelManager::ReadyVersions(const std::string& name) const 
   return versions;
 }
 
-Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
-                          std::vector<std::pair<int64_t, std::string>>* to_unload,
-                          std::vector<int64_t>* chosen_out) {
+Status ModelManager::Plan(
+    const std::string& name, bool force, std::vector<LoadTask>* tasks,
+    std::vector<std::pair<int64_t, std::string>>* to_unload,
+    std::vector<int64_t>* chosen_out) {
   auto snapshot = options_.source->Read(name);
   std::optional<inference::ModelConfig> override_config;
   std::vector<int64_t> loaded;  // versions with a served copy
@@ -146,24 +158,32 @@ Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadT
     ModelSlot& slot = models_[name];
     slot.reason = s.message();
     for (auto& [v, vs] : slot.versions) {
-      if (vs.model) vs.reason = "serving the previous config; the new one failed: " + s.message();
+      if (vs.model)
+        vs.reason =
+            "serving the previous config; the new one failed: " + s.message();
     }
-    if (loaded.empty()) LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << s.message();
+    if (loaded.empty()) {
+      LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << s.message();
+    }
     return s;
   }
-  const inference::ModelConfig config = override_config ? *override_config : snapshot->config;
+  const inference::ModelConfig config =
+      override_config ? *override_config : snapshot->config;
   if (snapshot->versions.empty()) {
-    const std::string why = "no version folder (a positive integer) under " + snapshot->path;
+    const std::string why =
+        "no version folder (a positive integer) under " + snapshot->path;
     unload_all(why);
     std::lock_guard<std::mutex> lock(mu_);
     models_[name].reason = why;
     LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << why;
     return Unavailable("model '" + name + "': " + why);
   }
-  const std::vector<int64_t> chosen = SelectVersions(config.version_policy(), snapshot->versions);
+  const std::vector<int64_t> chosen =
+      SelectVersions(config.version_policy(), snapshot->versions);
   *chosen_out = chosen;
   if (chosen.empty()) {
-    const std::string why = "the version_policy selects none of the versions present";
+    const std::string why =
+        "the version_policy selects none of the versions present";
     unload_all(why);
     std::lock_guard<std::mutex> lock(mu_);
     models_[name].reason = why;
@@ -177,25 +197,32 @@ Status ModelManager::Plan(const std::string& name, bool force, std::vector<LoadT
     ModelSlot& slot = models_[name];
     slot.reason.clear();
     for (int64_t v : chosen) {
-      const std::string fp =
-          snapshot->model_fingerprint + "|" + snapshot->version_fingerprints[v] + "|" + config_fp;
+      const std::string fp = snapshot->model_fingerprint + "|" +
+                             snapshot->version_fingerprints[v] + "|" +
+                             config_fp;
       VersionSlot& vs = slot.versions[v];
       if (vs.model && vs.fingerprint == fp) continue;
-      if (!force && vs.failed_fingerprint == fp) continue;  // failed on these very files
-      tasks->push_back({*snapshot, v, config, fp, vs.model ? vs.model->shared_stats() : nullptr});
+      if (!force && vs.failed_fingerprint == fp)
+        continue;  // failed on these very files
+      tasks->push_back({*snapshot, v, config, fp,
+                        vs.model ? vs.model->shared_stats() : nullptr});
       if (!vs.model) starting.push_back(v);
     }
     // Versions no longer chosen: served ones are unloaded; the others stay
     // listed while their folder exists.
     const auto& present = snapshot->versions;
     for (auto it = slot.versions.begin(); it != slot.versions.end();) {
-      const bool wanted = std::find(chosen.begin(), chosen.end(), it->first) != chosen.end();
-      const bool on_disk = std::find(present.begin(), present.end(), it->first) != present.end();
+      const bool wanted =
+          std::find(chosen.begin(), chosen.end(), it->first) != chosen.end();
+      const bool on_disk =
+          std::find(present.begin(), present.end(), it->first) != present.end();
       if (wanted || (!it->second.model && on_disk)) {
         ++it;
       } else if (it->second.model) {
-        to_unload->emplace_back(it->first, "unloaded (not chosen by the version policy, or "
-                                           "removed from the repository)");
+        to_unload->emplace_back(
+            it->first,
+            "unloaded (not chosen by the version policy, or "
+            "removed from the repository)");
         ++it;
       } else {
         it = slot.versions.erase(it);
@@ -215,14 +242,16 @@ void ModelManager::RunLoads(std::vector<LoadTask>* tasks) {
     }
   };
   std::vector<std::thread> threads;
-  const size_t n = std::min<size_t>(std::max(1, options_.load_threads), tasks->size());
+  const size_t n =
+      std::min<size_t>(std::max(1, options_.load_threads), tasks->size());
   for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
 }
 
 Status ModelManager::Reconcile(const std::vector<std::string>& names,
-                               const std::vector<std::string>& removed, const std::string& why,
+                               const std::vector<std::string>& removed,
+                               const std::string& why,
                                const std::string& report, bool force) {
   std::vector<LoadTask> tasks;
   std::vector<std::pair<std::string, std::pair<int64_t, std::string>>> unloads;
@@ -269,10 +298,12 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
       VersionSlot& vs = models_[name].versions[t.version];
       serving = vs.model != nullptr;
       vs.failed_fingerprint = t.fingerprint;
-      if (serving) vs.reason = "serving the previous copy; reloading failed: " + why;
+      if (serving)
+        vs.reason = "serving the previous copy; reloading failed: " + why;
     }
     if (serving) {
-      LOG(ERROR) << "model '" << name << "' version " << t.version << ": reload failed, "
+      LOG(ERROR) << "model '" << name << "' version " << t.version
+                 << ": reload failed, "
                  << "the previous copy keeps serving: " << why;
     } else {
       SetState(name, t.version, ModelState::kUnavailable, why);
@@ -289,11 +320,15 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
       auto c = chosen.find(name);
       if (c != chosen.end() && !c->second.empty()) {
         bool replaced = false;
-        for (int64_t cv : c->second) replaced |= models_[name].versions[cv].model != nullptr;
+        for (int64_t cv : c->second)
+          replaced |= models_[name].versions[cv].model != nullptr;
         if (!replaced) {
           VersionSlot& keep = models_[name].versions[v];
-          keep.reason = "kept serving: the version(s) chosen to replace it failed to load";
-          LOG(WARNING) << "model '" << name << "' version " << v << ": " << keep.reason;
+          keep.reason =
+              "kept serving: the version(s) chosen to replace it failed to "
+              "load";
+          LOG(WARNING) << "model '" << name << "' version " << v << ": "
+                       << keep.reason;
           continue;
         }
       }
@@ -313,25 +348,30 @@ Status ModelManager::Start() {
   if (options_.mode == ControlMode::kExplicit) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      explicit_models_.insert(options_.startup_models.begin(), options_.startup_models.end());
+      explicit_models_.insert(options_.startup_models.begin(),
+                              options_.startup_models.end());
     }
     for (const auto& name : options_.startup_models) {
       if (!repository::IsValidModelName(name)) {
-        return InvalidArgument("--load_model: '" + name + "' is not a model name");
+        return InvalidArgument("--load_model: '" + name +
+                               "' is not a model name");
       }
     }
-    Reconcile(options_.startup_models, {}, "", "");
+    // Each model's failure is recorded in its own state.
+    Reconcile(options_.startup_models, {}, "", "").IgnoreError();
     return Status::Ok();
   }
-  ASSIGN_OR_RETURN(std::vector<std::string> names, options_.source->ListModels());
-  Reconcile(names, {}, "", "");
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   options_.source->ListModels());
+  Reconcile(names, {}, "", "").IgnoreError();
   return Status::Ok();
 }
 
 Status ModelManager::Poll() {
   if (options_.mode != ControlMode::kPoll) return Status::Ok();
   std::lock_guard<std::mutex> reconcile(reconcile_mu_);
-  ASSIGN_OR_RETURN(std::vector<std::string> names, options_.source->ListModels());
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   options_.source->ListModels());
   std::vector<std::string> removed;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -341,7 +381,8 @@ Status ModelManager::Poll() {
         continue;
       }
       bool serving = false;
-      for (const auto& [v, vs] : it->second.versions) serving |= vs.model != nullptr;
+      for (const auto& [v, vs] : it->second.versions)
+        serving |= vs.model != nullptr;
       if (serving) {
         removed.push_back(it->first);
         ++it;
@@ -353,14 +394,18 @@ Status ModelManager::Poll() {
   return Reconcile(names, removed, kRemoved, "");
 }
 
-Status ModelManager::Load(const std::string& name, std::optional<inference::ModelConfig> config) {
+Status ModelManager::Load(const std::string& name,
+                          std::optional<inference::ModelConfig> config) {
   if (options_.mode != ControlMode::kExplicit) {
-    return Unavailable("loading models through the API needs --model_control_mode=explicit "
-                       "(the repository is polled instead)");
+    return Unavailable(
+        "loading models through the API needs --model_control_mode=explicit "
+        "(the repository is polled instead)");
   }
   if (!repository::IsValidModelName(name)) {
-    return InvalidArgument("'" + name + "' is not a model name: it must name a folder directly "
-                           "inside the repository");
+    return InvalidArgument(
+        "'" + name +
+        "' is not a model name: it must name a folder directly "
+        "inside the repository");
   }
   std::lock_guard<std::mutex> reconcile(reconcile_mu_);
   {
@@ -380,8 +425,9 @@ Status ModelManager::Load(const std::string& name, std::optional<inference::Mode
 
 Status ModelManager::Unload(const std::string& name) {
   if (options_.mode != ControlMode::kExplicit) {
-    return Unavailable("unloading models through the API needs --model_control_mode=explicit "
-                       "(the repository is polled instead)");
+    return Unavailable(
+        "unloading models through the API needs --model_control_mode=explicit "
+        "(the repository is polled instead)");
   }
   if (!repository::IsValidModelName(name)) {
     return InvalidArgument("'" + name + "' is not a model name");
@@ -395,12 +441,12 @@ Status ModelManager::Unload(const std::string& name) {
     }
     models_[name].override_config.reset();
   }
-  Reconcile({}, {name}, kUnloaded, "");
+  Reconcile({}, {name}, kUnloaded, "").IgnoreError();
   return Status::Ok();
 }
 
-StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(const std::string& name,
-                                                         const std::string& version) const {
+StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(
+    const std::string& name, const std::string& version) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = models_.find(name);
   if (it == models_.end()) {
@@ -420,17 +466,20 @@ StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(const std::string& name
     return Unavailable("model '" + name + "' is not ready (" + why + ")");
   }
   int64_t v = 0;
-  auto [p, ec] = std::from_chars(version.data(), version.data() + version.size(), v);
-  auto vit = (ec == std::errc() && p == version.data() + version.size()) ? slot.versions.find(v)
-                                                                         : slot.versions.end();
+  auto [p, ec] =
+      std::from_chars(version.data(), version.data() + version.size(), v);
+  auto vit = (ec == std::errc() && p == version.data() + version.size())
+                 ? slot.versions.find(v)
+                 : slot.versions.end();
   if (vit == slot.versions.end()) {
-    return NotFound("Request for unknown model: '" + name + "' version " + version +
-                    " is not found");
+    return NotFound("Request for unknown model: '" + name + "' version " +
+                    version + " is not found");
   }
   if (!vit->second.model) {
-    return Unavailable("model '" + name + "' version " + version + " is not ready (" +
-                       std::string(ModelStateName(vit->second.state)) +
-                       (vit->second.reason.empty() ? "" : ": " + vit->second.reason) + ")");
+    return Unavailable(
+        "model '" + name + "' version " + version + " is not ready (" +
+        std::string(ModelStateName(vit->second.state)) +
+        (vit->second.reason.empty() ? "" : ": " + vit->second.reason) + ")");
   }
   return vit->second.model;
 }
@@ -462,7 +511,9 @@ std::vector<ModelIndexEntry> ModelManager::Index() const {
 bool ModelManager::AllReady() const {
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, slot] : models_) {
-    if (options_.mode == ControlMode::kExplicit && !explicit_models_.count(name)) continue;
+    if (options_.mode == ControlMode::kExplicit &&
+        !explicit_models_.count(name))
+      continue;
     if (slot.reason == kRemoved || slot.reason == kUnloaded) continue;
     bool ready = false;
     for (const auto& [v, vs] : slot.versions) ready |= vs.model != nullptr;

@@ -64,12 +64,12 @@ enum class ControlMode { kPoll, kExplicit };
 
 // Loads one version: ServedModel::Load in the server, a fake in tests.
 using ModelLoader = std::function<StatusOr<std::shared_ptr<ServedModel>>(
-    const repository::ModelSnapshot& snapshot, int64_t version, inference::ModelConfig config,
-    SharedStatistics stats)>;
+    const repository::ModelSnapshot& snapshot, int64_t version,
+    inference::ModelConfig config, SharedStatistics stats)>;
 
 struct ModelManagerOptions {
   const repository::RepositorySource* source = nullptr;  // not owned; required
-  ModelLoader loader;                                     // required
+  ModelLoader loader;                                    // required
   ControlMode mode = ControlMode::kPoll;
   std::vector<std::string> startup_models;  // kExplicit: loaded by Start()
   int load_threads = 4;                     // versions loading at once
@@ -96,7 +96,8 @@ class ModelManager {
   // `config`, it replaces the model's config.pbtxt for this load. NOT_FOUND
   // for a model not in the repository, INVALID_ARGUMENT for a name that
   // escapes it; else the load's own error, naming what is wrong.
-  Status Load(const std::string& name, std::optional<inference::ModelConfig> config);
+  Status Load(const std::string& name,
+              std::optional<inference::ModelConfig> config);
 
   // Stops serving every version of `name`; requests already accepted finish.
   Status Unload(const std::string& name);
@@ -154,15 +155,18 @@ class ModelManager {
   // model in `report`, for Load().
   // `why` is the reason recorded for the versions of `removed`. Files a load
   // already failed on are not tried again unless `force`.
-  Status Reconcile(const std::vector<std::string>& names, const std::vector<std::string>& removed,
-                   const std::string& why, const std::string& report, bool force = false);
+  Status Reconcile(const std::vector<std::string>& names,
+                   const std::vector<std::string>& removed,
+                   const std::string& why, const std::string& report,
+                   bool force = false);
   // Plans the loads of one model; records model-level failures.
   // `chosen` receives the versions the policy serves.
   Status Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
               std::vector<std::pair<int64_t, std::string>>* to_unload,
               std::vector<int64_t>* chosen);
   void RunLoads(std::vector<LoadTask>* tasks);
-  void SetState(const std::string& name, int64_t version, ModelState state, std::string reason);
+  void SetState(const std::string& name, int64_t version, ModelState state,
+                std::string reason);
   // Takes `model` out of service; it is destroyed once no request holds it.
   void Retire(std::shared_ptr<ServedModel> model);
   void ReapLoop();

@@ -29,7 +29,8 @@ class FakeSource : public repository::RepositorySource {
   }
   // Adds or replaces a model with the given versions; `tag` is what its files
   // hold ("corrupt" makes the fake runtime fail).
-  void Put(const std::string& name, std::vector<int64_t> versions, const std::string& tag = "ok",
+  void Put(const std::string& name, std::vector<int64_t> versions,
+           const std::string& tag = "ok",
            inference::ModelVersionPolicy policy = {}) {
     std::lock_guard<std::mutex> lock(mu_);
     ModelSnapshot s;
@@ -43,13 +44,15 @@ class FakeSource : public repository::RepositorySource {
     for (int64_t v : versions) s.version_fingerprints[v] = tag;
     models_[name] = s;
   }
-  void SetTag(const std::string& name, int64_t version, const std::string& tag) {
+  void SetTag(const std::string& name, int64_t version,
+              const std::string& tag) {
     std::lock_guard<std::mutex> lock(mu_);
     models_[name].version_fingerprints[version] = tag;
   }
   void BreakConfig(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
-    models_[name].config_status = InvalidArgument(name + "/config.pbtxt:1:1: bad");
+    models_[name].config_status =
+        InvalidArgument(name + "/config.pbtxt:1:1: bad");
   }
   void Remove(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -72,20 +75,23 @@ class NoopInstance : public Instance {
 class FakeModel : public Model {
  public:
   Signature signature() const override { return {}; }
-  StatusOr<std::unique_ptr<Instance>> CreateInstance(const InstanceSpec&) override {
+  StatusOr<std::unique_ptr<Instance>> CreateInstance(
+      const InstanceSpec&) override {
     return std::unique_ptr<Instance>(new NoopInstance());
   }
 };
 
 class ModelManagerTest : public ::testing::Test {
  protected:
-  void Start(ControlMode mode = ControlMode::kPoll, std::vector<std::string> startup = {}) {
+  void Start(ControlMode mode = ControlMode::kPoll,
+             std::vector<std::string> startup = {}) {
     ModelManagerOptions o;
     o.source = &source_;
     o.mode = mode;
     o.startup_models = std::move(startup);
-    o.loader = [this](const ModelSnapshot& s, int64_t version, inference::ModelConfig config,
-                      SharedStatistics stats) -> StatusOr<std::shared_ptr<ServedModel>> {
+    o.loader = [this](const ModelSnapshot& s, int64_t version,
+                      inference::ModelConfig config, SharedStatistics stats)
+        -> StatusOr<std::shared_ptr<ServedModel>> {
       {
         std::lock_guard<std::mutex> lock(mu_);
         loads_.push_back(s.name + "/" + std::to_string(version));
@@ -96,7 +102,8 @@ class ModelManagerTest : public ::testing::Test {
                                "/model.onnx: protobuf parsing failed");
       }
       return ServedModel::Create(version, "fake", std::move(config), {},
-                                 std::make_unique<FakeModel>(), "test", std::move(stats));
+                                 std::make_unique<FakeModel>(), "test",
+                                 std::move(stats));
     };
     manager_ = std::make_unique<ModelManager>(std::move(o));
     ASSERT_TRUE(manager_->Start().ok());
@@ -104,7 +111,8 @@ class ModelManagerTest : public ::testing::Test {
 
   std::map<std::string, std::pair<ModelState, std::string>> States() {
     std::map<std::string, std::pair<ModelState, std::string>> m;
-    for (const auto& e : manager_->Index()) m[e.name + "/" + e.version] = {e.state, e.reason};
+    for (const auto& e : manager_->Index())
+      m[e.name + "/" + e.version] = {e.state, e.reason};
     return m;
   }
   ModelState StateOf(const std::string& key) { return States()[key].first; }
@@ -157,15 +165,16 @@ TEST_F(ModelManagerTest, VersionPolicies) {
   source_.Put("latest2", {1, 2, 3}, "ok", Latest(2));
   source_.Put("specific", {1, 2, 3}, "ok", Specific({1, 3, 7}));
   Start();
-  for (const char* k : {"all/1", "all/2", "all/3", "latest2/2", "latest2/3", "specific/1",
-                        "specific/3"}) {
+  for (const char* k : {"all/1", "all/2", "all/3", "latest2/2", "latest2/3",
+                        "specific/1", "specific/3"}) {
     EXPECT_EQ(StateOf(k), ModelState::kReady) << k;
   }
   EXPECT_EQ(States().count("latest2/1"), 0u);
   EXPECT_EQ(States().count("specific/2"), 0u);
   EXPECT_EQ((*manager_->Get("all", "1"))->version(), 1);
   // Each served version has its own statistics.
-  EXPECT_NE(&(*manager_->Get("all", "1"))->stats(), &(*manager_->Get("all", "2"))->stats());
+  EXPECT_NE(&(*manager_->Get("all", "1"))->stats(),
+            &(*manager_->Get("all", "2"))->stats());
 }
 
 TEST_F(ModelManagerTest, AFailedModelHoldsBackNothingElse) {
@@ -175,7 +184,8 @@ TEST_F(ModelManagerTest, AFailedModelHoldsBackNothingElse) {
   EXPECT_EQ(StateOf("good/1"), ModelState::kReady);
   auto states = States();
   EXPECT_EQ(states["bad/1"].first, ModelState::kUnavailable);
-  EXPECT_NE(states["bad/1"].second.find("protobuf parsing failed"), std::string::npos);
+  EXPECT_NE(states["bad/1"].second.find("protobuf parsing failed"),
+            std::string::npos);
   Status s = manager_->Get("bad", "").status();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable);
   EXPECT_NE(s.message().find("protobuf parsing failed"), std::string::npos);
@@ -253,9 +263,11 @@ TEST_F(ModelManagerTest, ABrokenConfigKeepsServingAndIsReported) {
   source_.Put("fresh", {1});
   source_.BreakConfig("fresh");
   Start();
-  EXPECT_EQ(manager_->Get("fresh", "").status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(manager_->Get("fresh", "").status().message().find("config.pbtxt:1:1"),
-            std::string::npos);
+  EXPECT_EQ(manager_->Get("fresh", "").status().code(),
+            StatusCode::kUnavailable);
+  EXPECT_NE(
+      manager_->Get("fresh", "").status().message().find("config.pbtxt:1:1"),
+      std::string::npos);
   source_.BreakConfig("m");
   manager_->Poll().IgnoreError();
   EXPECT_TRUE(manager_->Get("m", "").ok());
@@ -297,8 +309,10 @@ TEST_F(ModelManagerTest, ExplicitModeLoadsOnlyWhatIsAskedFor) {
 
   ASSERT_TRUE(manager_->Load("b", std::nullopt).ok());
   EXPECT_TRUE(manager_->Get("b", "").ok());
-  EXPECT_EQ(manager_->Load("../etc", std::nullopt).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(manager_->Load("missing", std::nullopt).code(), StatusCode::kNotFound);
+  EXPECT_EQ(manager_->Load("../etc", std::nullopt).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(manager_->Load("missing", std::nullopt).code(),
+            StatusCode::kNotFound);
 
   inference::ModelConfig config;
   config.set_max_batch_size(4);

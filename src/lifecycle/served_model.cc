@@ -36,7 +36,8 @@ int TotalInstances(const inference::ModelConfig& config) {
 
 QueuePolicy QueuePolicyOf(const inference::ModelQueuePolicy& q) {
   QueuePolicy p;
-  p.reject_on_timeout = q.timeout_action() == inference::ModelQueuePolicy::REJECT;
+  p.reject_on_timeout =
+      q.timeout_action() == inference::ModelQueuePolicy::REJECT;
   p.default_timeout_us = q.default_timeout_microseconds();
   p.allow_timeout_override = q.allow_timeout_override();
   p.max_queue_size = q.max_queue_size();
@@ -49,7 +50,8 @@ BatchingPolicy BatchingPolicyOf(const inference::ModelConfig& config) {
   if (!config.has_dynamic_batching()) return p;
   const auto& db = config.dynamic_batching();
   p.dynamic_batching = true;
-  p.preferred_batch_sizes.assign(db.preferred_batch_size().begin(), db.preferred_batch_size().end());
+  p.preferred_batch_sizes.assign(db.preferred_batch_size().begin(),
+                                 db.preferred_batch_size().end());
   std::sort(p.preferred_batch_sizes.begin(), p.preferred_batch_sizes.end());
   p.max_queue_delay_us = db.max_queue_delay_microseconds();
   p.preserve_ordering = db.preserve_ordering();
@@ -77,23 +79,30 @@ ServedModel::~ServedModel() {
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
-    const repository::ModelSnapshot& snapshot, int64_t version, inference::ModelConfig config,
-    const LoadOptions& options, SharedStatistics stats) {
+    const repository::ModelSnapshot& snapshot, int64_t version,
+    inference::ModelConfig config, const LoadOptions& options,
+    SharedStatistics stats) {
   const std::string source =
-      snapshot.has_config ? (fs::path(snapshot.path) / "config.pbtxt").string()
-                          : snapshot.path + " (no config.pbtxt; completed from the model)";
+      snapshot.has_config
+          ? (fs::path(snapshot.path) / "config.pbtxt").string()
+          : snapshot.path + " (no config.pbtxt; completed from the model)";
   if (!config.name().empty() && config.name() != snapshot.name) {
     return InvalidArgument(source + ": name '" + config.name() +
-                           "' does not match the model folder '" + snapshot.name + "'");
+                           "' does not match the model folder '" +
+                           snapshot.name + "'");
   }
   config.set_name(snapshot.name);
-  const std::string version_path = (fs::path(snapshot.path) / std::to_string(version)).string();
-  auto runtime_name = config::RuntimeName(config, repository::ListFiles(version_path));
+  const std::string version_path =
+      (fs::path(snapshot.path) / std::to_string(version)).string();
+  auto runtime_name =
+      config::RuntimeName(config, repository::ListFiles(version_path));
   if (!runtime_name.ok()) return runtime_name.status().WithPrefix(source);
-  if (config.platform().empty()) config.set_platform(config::PlatformName(*runtime_name));
+  if (config.platform().empty())
+    config.set_platform(config::PlatformName(*runtime_name));
   if (config.backend().empty()) config.set_backend(*runtime_name);
   if (config.default_model_filename().empty()) {
-    config.set_default_model_filename(config::DefaultModelFilename(*runtime_name));
+    config.set_default_model_filename(
+        config::DefaultModelFilename(*runtime_name));
   }
   const std::string model_path =
       (fs::path(version_path) / config.default_model_filename()).string();
@@ -117,24 +126,28 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   spec.inter_op_threads = 1;
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model, runtime->LoadModel(spec));
 
-  RETURN_IF_ERROR(config::CompleteAndValidate(model->signature(), &config, source));
+  RETURN_IF_ERROR(
+      config::CompleteAndValidate(model->signature(), &config, source));
   std::map<std::string, std::vector<std::string>> labels;
   for (const auto& out : config.output()) {
     if (out.label_filename().empty()) continue;
-    auto read = ReadLabels((fs::path(snapshot.path) / out.label_filename()).string());
+    auto read =
+        ReadLabels((fs::path(snapshot.path) / out.label_filename()).string());
     if (!read.ok()) {
-      return read.status().WithPrefix(source + ": output '" + out.name() + "': label_filename");
+      return read.status().WithPrefix(source + ": output '" + out.name() +
+                                      "': label_filename");
     }
     labels[out.name()] = std::move(read).value();
   }
-  return Create(version, *runtime_name, std::move(config), std::move(labels), std::move(model),
-                source, std::move(stats));
+  return Create(version, *runtime_name, std::move(config), std::move(labels),
+                std::move(model), source, std::move(stats));
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
     int64_t version, std::string runtime_name, inference::ModelConfig config,
-    std::map<std::string, std::vector<std::string>> labels, std::unique_ptr<Model> model,
-    const std::string& source, SharedStatistics stats) {
+    std::map<std::string, std::vector<std::string>> labels,
+    std::unique_ptr<Model> model, const std::string& source,
+    SharedStatistics stats) {
   std::shared_ptr<ServedModel> m(new ServedModel());
   m->name_ = config.name();
   m->version_ = version;
@@ -181,7 +194,8 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
         is.name = g.name() + "_" + std::to_string(instances.size());
         auto instance = m->model_->CreateInstance(is);
         if (!instance.ok()) {
-          return instance.status().WithPrefix(source + ": instance_group '" + g.name() + "'");
+          return instance.status().WithPrefix(source + ": instance_group '" +
+                                              g.name() + "'");
         }
         instances.push_back(std::move(instance).value());
       }
@@ -191,7 +205,8 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
   so.model_name = m->name_;
   so.policy = BatchingPolicyOf(m->config_);
   so.stats = m->stats_.get();
-  m->scheduler_ = std::make_unique<Scheduler>(std::move(so), std::move(instances));
+  m->scheduler_ =
+      std::make_unique<Scheduler>(std::move(so), std::move(instances));
   return m;
 }
 

@@ -43,19 +43,19 @@ class ServedModel {
   // when it leaves inputs or outputs out), then the instances. Errors name
   // the model folder, the file and the field. `stats` may carry the counters
   // of the version this one replaces.
-  static StatusOr<std::shared_ptr<ServedModel>> Load(const repository::ModelSnapshot& snapshot,
-                                                     int64_t version,
-                                                     inference::ModelConfig config,
-                                                     const LoadOptions& options,
-                                                     SharedStatistics stats = nullptr);
+  static StatusOr<std::shared_ptr<ServedModel>> Load(
+      const repository::ModelSnapshot& snapshot, int64_t version,
+      inference::ModelConfig config, const LoadOptions& options,
+      SharedStatistics stats = nullptr);
 
   // Serves a runtime Model that is already loaded, with a config that is
   // already complete: makes its instances and scheduler. `source` names the
   // config in errors. Load ends here; tests use it with fake runtimes.
   static StatusOr<std::shared_ptr<ServedModel>> Create(
       int64_t version, std::string runtime_name, inference::ModelConfig config,
-      std::map<std::string, std::vector<std::string>> labels, std::unique_ptr<Model> model,
-      const std::string& source, SharedStatistics stats = nullptr);
+      std::map<std::string, std::vector<std::string>> labels,
+      std::unique_ptr<Model> model, const std::string& source,
+      SharedStatistics stats = nullptr);
 
   ~ServedModel();
   ServedModel(const ServedModel&) = delete;

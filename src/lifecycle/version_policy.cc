@@ -13,15 +13,19 @@ std::vector<int64_t> SelectVersions(const inference::ModelVersionPolicy& policy,
       std::vector<int64_t> chosen;
       for (int64_t v : available) {
         const auto& want = policy.specific().versions();
-        if (std::find(want.begin(), want.end(), v) != want.end()) chosen.push_back(v);
+        if (std::find(want.begin(), want.end(), v) != want.end())
+          chosen.push_back(v);
       }
       return chosen;
     }
     default: {
-      const size_t n = policy.has_latest() ? std::max<uint32_t>(1, policy.latest().num_versions())
-                                           : 1;
+      const size_t n =
+          policy.has_latest()
+              ? std::max<uint32_t>(1, policy.latest().num_versions())
+              : 1;
       const size_t keep = std::min(n, available.size());
-      return {available.end() - static_cast<std::ptrdiff_t>(keep), available.end()};
+      return {available.end() - static_cast<std::ptrdiff_t>(keep),
+              available.end()};
     }
   }
 }

@@ -30,41 +30,54 @@ ClientMetric Labelled(const ModelStatsEntry& e) {
 
 std::string RenderPrometheusMetrics(const ServerCore& core) {
   auto entries = core.Statistics("", "");
-  std::vector<ModelStatsEntry> models = entries.ok() ? std::move(entries).value()
-                                                     : std::vector<ModelStatsEntry>{};
+  std::vector<ModelStatsEntry> models = entries.ok()
+                                            ? std::move(entries).value()
+                                            : std::vector<ModelStatsEntry>{};
   struct Counter {
     MetricFamily family;
     double (*value)(const ModelStatsEntry&);
   };
   std::vector<Counter> counters = {
-      {Family("adlik_inference_request_success", "Successful inference requests",
-              MetricType::Counter),
+      {Family("adlik_inference_request_success",
+              "Successful inference requests", MetricType::Counter),
        [](const ModelStatsEntry& e) { return double(e.stats.success.count); }},
-      {Family("adlik_inference_request_failure", "Failed inference requests", MetricType::Counter),
+      {Family("adlik_inference_request_failure", "Failed inference requests",
+              MetricType::Counter),
        [](const ModelStatsEntry& e) { return double(e.stats.fail.count); }},
-      {Family("adlik_inference_count", "Batch elements inferred", MetricType::Counter),
-       [](const ModelStatsEntry& e) { return double(e.stats.inference_count); }},
-      {Family("adlik_inference_exec_count", "Engine executions (batches)", MetricType::Counter),
-       [](const ModelStatsEntry& e) { return double(e.stats.execution_count); }},
-      {Family("adlik_inference_pending_request_count", "Requests waiting in the queue",
-              MetricType::Gauge),
+      {Family("adlik_inference_count", "Batch elements inferred",
+              MetricType::Counter),
+       [](const ModelStatsEntry& e) {
+         return double(e.stats.inference_count);
+       }},
+      {Family("adlik_inference_exec_count", "Engine executions (batches)",
+              MetricType::Counter),
+       [](const ModelStatsEntry& e) {
+         return double(e.stats.execution_count);
+       }},
+      {Family("adlik_inference_pending_request_count",
+              "Requests waiting in the queue", MetricType::Gauge),
        [](const ModelStatsEntry& e) { return double(e.pending); }},
       {Family("adlik_inference_request_duration_us",
-              "Cumulative time of successful requests, arrival to answer, microseconds",
+              "Cumulative time of successful requests, arrival to answer, "
+              "microseconds",
               MetricType::Counter),
        [](const ModelStatsEntry& e) { return e.stats.success.ns / 1e3; }},
-      {Family("adlik_inference_queue_duration_us", "Cumulative queue time, microseconds",
-              MetricType::Counter),
+      {Family("adlik_inference_queue_duration_us",
+              "Cumulative queue time, microseconds", MetricType::Counter),
        [](const ModelStatsEntry& e) { return e.stats.queue.ns / 1e3; }},
       {Family("adlik_inference_compute_input_duration_us",
-              "Cumulative time merging inputs, microseconds", MetricType::Counter),
+              "Cumulative time merging inputs, microseconds",
+              MetricType::Counter),
        [](const ModelStatsEntry& e) { return e.stats.compute_input.ns / 1e3; }},
       {Family("adlik_inference_compute_infer_duration_us",
               "Cumulative engine time, microseconds", MetricType::Counter),
        [](const ModelStatsEntry& e) { return e.stats.compute_infer.ns / 1e3; }},
       {Family("adlik_inference_compute_output_duration_us",
-              "Cumulative time splitting outputs, microseconds", MetricType::Counter),
-       [](const ModelStatsEntry& e) { return e.stats.compute_output.ns / 1e3; }},
+              "Cumulative time splitting outputs, microseconds",
+              MetricType::Counter),
+       [](const ModelStatsEntry& e) {
+         return e.stats.compute_output.ns / 1e3;
+       }},
   };
   std::vector<MetricFamily> families;
   for (auto& c : counters) {
@@ -79,8 +92,8 @@ std::string RenderPrometheusMetrics(const ServerCore& core) {
     }
     families.push_back(std::move(c.family));
   }
-  MetricFamily batch = Family("adlik_inference_batch_size", "Batch sizes executed",
-                              MetricType::Histogram);
+  MetricFamily batch = Family("adlik_inference_batch_size",
+                              "Batch sizes executed", MetricType::Histogram);
   for (const auto& e : models) {
     ClientMetric m = Labelled(e);
     uint64_t largest = 1;
@@ -98,7 +111,8 @@ std::string RenderPrometheusMetrics(const ServerCore& core) {
       m.histogram.bucket.push_back({cumulative, double(bound)});
       if (bound >= largest) break;
     }
-    m.histogram.bucket.push_back({e.stats.execution_count, std::numeric_limits<double>::infinity()});
+    m.histogram.bucket.push_back(
+        {e.stats.execution_count, std::numeric_limits<double>::infinity()});
     m.histogram.sample_count = e.stats.execution_count;
     m.histogram.sample_sum = sum;
     batch.metric.push_back(std::move(m));

@@ -17,7 +17,8 @@ bool ParseVersion(const std::string& s, int64_t* v) {
 
 bool IsValidModelName(const std::string& name) {
   return !name.empty() && name != "." && name != ".." &&
-         name.find('/') == std::string::npos && name.find('\0') == std::string::npos;
+         name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
 }
 
 StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path) {
@@ -37,14 +38,16 @@ StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path) {
     ModelDir model{name, entry.path().string(), {}};
     for (const auto& sub : fs::directory_iterator(entry.path(), ec)) {
       int64_t v;
-      if (sub.is_directory(ec) && ParseVersion(sub.path().filename().string(), &v))
+      if (sub.is_directory(ec) &&
+          ParseVersion(sub.path().filename().string(), &v))
         model.versions.push_back(v);
     }
     std::sort(model.versions.begin(), model.versions.end());
     models.push_back(std::move(model));
   }
-  std::sort(models.begin(), models.end(),
-            [](const ModelDir& a, const ModelDir& b) { return a.name < b.name; });
+  std::sort(
+      models.begin(), models.end(),
+      [](const ModelDir& a, const ModelDir& b) { return a.name < b.name; });
   return models;
 }
 
@@ -52,7 +55,8 @@ std::vector<std::string> ListFiles(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file(ec)) files.push_back(entry.path().filename().string());
+    if (entry.is_regular_file(ec))
+      files.push_back(entry.path().filename().string());
   }
   std::sort(files.begin(), files.end());
   return files;

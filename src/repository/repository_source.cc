@@ -18,8 +18,8 @@ std::string Fingerprint(const fs::path& dir, bool recursive) {
     if (!e.is_regular_file(ec)) return;
     const auto size = e.file_size(ec);
     const auto mtime = e.last_write_time(ec).time_since_epoch().count();
-    entries.push_back(fs::relative(e.path(), dir, ec).string() + ":" + std::to_string(size) +
-                      ":" + std::to_string(mtime));
+    entries.push_back(fs::relative(e.path(), dir, ec).string() + ":" +
+                      std::to_string(size) + ":" + std::to_string(mtime));
   };
   if (recursive) {
     for (const auto& e : fs::recursive_directory_iterator(dir, ec)) add(e);
@@ -43,12 +43,14 @@ StatusOr<std::vector<std::string>> FileSystemSource::ListModels() const {
 
 StatusOr<ModelSnapshot> FileSystemSource::Read(const std::string& name) const {
   if (!IsValidModelName(name)) {
-    return InvalidArgument("'" + name + "' is not a model name (no '/', not '.' or '..')");
+    return InvalidArgument("'" + name +
+                           "' is not a model name (no '/', not '.' or '..')");
   }
   const fs::path path = fs::path(base_path_) / name;
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
-    return NotFound("no model folder '" + name + "' in the repository " + base_path_);
+    return NotFound("no model folder '" + name + "' in the repository " +
+                    base_path_);
   }
   ASSIGN_OR_RETURN(std::vector<ModelDir> dirs, Scan(base_path_));
   ModelSnapshot s;
@@ -68,7 +70,8 @@ StatusOr<ModelSnapshot> FileSystemSource::Read(const std::string& name) const {
   }
   s.model_fingerprint = Fingerprint(path, /*recursive=*/false);
   for (int64_t v : s.versions) {
-    s.version_fingerprints[v] = Fingerprint(path / std::to_string(v), /*recursive=*/true);
+    s.version_fingerprints[v] =
+        Fingerprint(path / std::to_string(v), /*recursive=*/true);
   }
   return s;
 }

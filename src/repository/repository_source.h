@@ -44,7 +44,8 @@ class RepositorySource {
 
 class FileSystemSource : public RepositorySource {
  public:
-  explicit FileSystemSource(std::string base_path) : base_path_(std::move(base_path)) {}
+  explicit FileSystemSource(std::string base_path)
+      : base_path_(std::move(base_path)) {}
   StatusOr<std::vector<std::string>> ListModels() const override;
   StatusOr<ModelSnapshot> Read(const std::string& name) const override;
   const std::string& base_path() const { return base_path_; }

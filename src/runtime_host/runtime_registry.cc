@@ -25,7 +25,8 @@ RuntimeRegistry::RuntimeRegistry(std::string runtime_dir)
 RuntimeRegistry::~RuntimeRegistry() = default;
 
 std::string RuntimeRegistry::PluginPath(const std::string& name) const {
-  return (std::filesystem::path(runtime_dir_) / ("libadlik_runtime_" + name + ".so"))
+  return (std::filesystem::path(runtime_dir_) /
+          ("libadlik_runtime_" + name + ".so"))
       .string();
 }
 
@@ -60,12 +61,13 @@ RuntimeRegistry::Entry RuntimeRegistry::Load(const std::string& name) const {
   }
   auto abi = reinterpret_cast<AdlikRuntimeAbiVersionFn>(
       dlsym(handle, "AdlikRuntimeAbiVersion"));
-  auto create =
-      reinterpret_cast<AdlikRuntimeCreateFn>(dlsym(handle, "AdlikRuntimeCreate"));
+  auto create = reinterpret_cast<AdlikRuntimeCreateFn>(
+      dlsym(handle, "AdlikRuntimeCreate"));
   if (abi == nullptr || create == nullptr) {
-    entry.error = Unavailable("runtime '" + name + "': " + path +
-                              " is not an Adlik runtime plugin (it does not "
-                              "export AdlikRuntimeAbiVersion/AdlikRuntimeCreate)");
+    entry.error =
+        Unavailable("runtime '" + name + "': " + path +
+                    " is not an Adlik runtime plugin (it does not "
+                    "export AdlikRuntimeAbiVersion/AdlikRuntimeCreate)");
     return entry;
   }
   if (int v = abi(); v != kRuntimeAbiVersion) {

@@ -1,11 +1,12 @@
 // Finds, loads and version-checks runtime plugins.
 //
-// A runtime named NAME is the shared library `RUNTIME_DIR/libadlik_runtime_NAME.so`
-// exporting AdlikRuntimeAbiVersion and AdlikRuntimeCreate (adlik/runtime.h).
-// It is loaded on first use and kept for the life of the registry. A plugin
-// that is missing, fails to load, lacks the entry points or was built for
-// another ABI version gives an error naming the file and the cause; the
-// failure is remembered, so every model that asks for it gets the same reason.
+// A runtime named NAME is the shared library
+// `RUNTIME_DIR/libadlik_runtime_NAME.so` exporting AdlikRuntimeAbiVersion and
+// AdlikRuntimeCreate (adlik/runtime.h). It is loaded on first use and kept for
+// the life of the registry. A plugin that is missing, fails to load, lacks the
+// entry points or was built for another ABI version gives an error naming the
+// file and the cause; the failure is remembered, so every model that asks for
+// it gets the same reason.
 //
 // Thread-safety: Get may be called from any thread.
 // Ownership: the registry owns the Runtimes; it must outlive every Model they

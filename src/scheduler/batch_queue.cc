@@ -9,27 +9,34 @@ std::vector<int64_t> ShapeKey(const InferRequest& r) {
   std::vector<const InferInput*> inputs;
   for (const auto& in : r.inputs) inputs.push_back(&in);
   std::sort(inputs.begin(), inputs.end(),
-            [](const InferInput* a, const InferInput* b) { return a->name < b->name; });
+            [](const InferInput* a, const InferInput* b) {
+              return a->name < b->name;
+            });
   std::vector<int64_t> key;
   for (const InferInput* in : inputs) {
     key.push_back(static_cast<int64_t>(in->shape.size()));
-    key.insert(key.end(), in->shape.begin() + (in->shape.empty() ? 0 : 1), in->shape.end());
+    key.insert(key.end(), in->shape.begin() + (in->shape.empty() ? 0 : 1),
+               in->shape.end());
   }
   return key;
 }
 
 bool IsCancelled(const Pending& p) {
-  return p.request->cancelled && p.request->cancelled->load(std::memory_order_relaxed);
+  return p.request->cancelled &&
+         p.request->cancelled->load(std::memory_order_relaxed);
 }
 
 }  // namespace
 
 BatchQueue::BatchQueue(BatchingPolicy policy)
-    : policy_(std::move(policy)), levels_(std::max<uint32_t>(1, policy_.priority_levels)) {}
+    : policy_(std::move(policy)),
+      levels_(std::max<uint32_t>(1, policy_.priority_levels)) {}
 
 const QueuePolicy& BatchQueue::PolicyOf(uint32_t level) const {
   auto it = policy_.priority_queue_policy.find(level + 1);
-  return it == policy_.priority_queue_policy.end() ? policy_.default_queue_policy : it->second;
+  return it == policy_.priority_queue_policy.end()
+             ? policy_.default_queue_policy
+             : it->second;
 }
 
 Status BatchQueue::Push(Pending* p, uint64_t now_ns) {
@@ -37,7 +44,8 @@ Status BatchQueue::Push(Pending* p, uint64_t now_ns) {
   uint32_t level = 0;
   if (policy_.priority_levels > 0) {
     uint64_t priority = r.priority;
-    if (priority == 0) priority = std::max<uint32_t>(1, policy_.default_priority_level);
+    if (priority == 0)
+      priority = std::max<uint32_t>(1, policy_.default_priority_level);
     if (priority > policy_.priority_levels) {
       return InvalidArgument("priority " + std::to_string(r.priority) +
                              " is outside the model's levels 1.." +
@@ -55,7 +63,8 @@ Status BatchQueue::Push(Pending* p, uint64_t now_ns) {
     }
     timeout_us = r.timeout_us;
   }
-  const uint32_t cap = qp.max_queue_size > 0 ? qp.max_queue_size : kDefaultMaxQueueSize;
+  const uint32_t cap =
+      qp.max_queue_size > 0 ? qp.max_queue_size : kDefaultMaxQueueSize;
   if (levels_[level].size() >= cap) {
     return Unavailable("the model's queue is full (" + std::to_string(cap) +
                        " requests waiting); try again later");
@@ -65,7 +74,8 @@ Status BatchQueue::Push(Pending* p, uint64_t now_ns) {
   p->sequence = next_sequence_++;
   p->level = level;
   if (policy_.dynamic_batching) p->shape_key = ShapeKey(r);
-  if (p->deadline_ns) earliest_deadline_ns_ = std::min(earliest_deadline_ns_, p->deadline_ns);
+  if (p->deadline_ns)
+    earliest_deadline_ns_ = std::min(earliest_deadline_ns_, p->deadline_ns);
   levels_[level].push_back(std::move(*p));
   ++size_;
   return Status::Ok();
@@ -79,7 +89,9 @@ void BatchQueue::SweepTimeouts(uint64_t now_ns, Decision* d) {
     const bool reject = PolicyOf(level).reject_on_timeout;
     for (auto it = q.begin(); it != q.end();) {
       if (it->deadline_ns == 0 || now_ns < it->deadline_ns) {
-        if (it->deadline_ns) earliest_deadline_ns_ = std::min(earliest_deadline_ns_, it->deadline_ns);
+        if (it->deadline_ns)
+          earliest_deadline_ns_ =
+              std::min(earliest_deadline_ns_, it->deadline_ns);
         ++it;
         continue;
       }
@@ -87,8 +99,10 @@ void BatchQueue::SweepTimeouts(uint64_t now_ns, Decision* d) {
       it = q.erase(it);
       if (reject) {
         --size_;
-        d->refused.emplace_back(std::move(p),
-                                DeadlineExceeded("the request's timeout passed while it was queued"));
+        d->refused.emplace_back(
+            std::move(p),
+            DeadlineExceeded(
+                "the request's timeout passed while it was queued"));
       } else {
         p.deadline_ns = 0;
         delayed_.push_back(std::move(p));
@@ -161,7 +175,8 @@ BatchQueue::Decision BatchQueue::Next(uint64_t now_ns, bool flush) {
       d.wake_at_ns = head->arrival_ns + policy_.max_queue_delay_us * 1000;
     }
   }
-  if (earliest_deadline_ns_ != UINT64_MAX && (d.wake_at_ns == 0 || earliest_deadline_ns_ < d.wake_at_ns)) {
+  if (earliest_deadline_ns_ != UINT64_MAX &&
+      (d.wake_at_ns == 0 || earliest_deadline_ns_ < d.wake_at_ns)) {
     d.wake_at_ns = earliest_deadline_ns_;
   }
 
@@ -175,7 +190,8 @@ BatchQueue::Decision BatchQueue::Next(uint64_t now_ns, bool flush) {
     auto& q = Queue(qi);
     for (size_t i = 0; i < q.size(); ++i) {
       if (q[i].request && IsCancelled(q[i])) {
-        d.refused.emplace_back(std::move(q[i]), Cancelled("the client cancelled the request"));
+        d.refused.emplace_back(std::move(q[i]),
+                               Cancelled("the client cancelled the request"));
         erase[qi].push_back(i);
       }
     }

@@ -40,9 +40,9 @@ struct Pending {
   std::unique_ptr<InferRequest> request;
   InferCallback done;
   uint64_t arrival_ns = 0;
-  uint64_t deadline_ns = 0;  // 0: none
-  uint64_t sequence = 0;     // arrival order, for preserve_ordering
-  uint32_t level = 0;        // index into the level queues
+  uint64_t deadline_ns = 0;        // 0: none
+  uint64_t sequence = 0;           // arrival order, for preserve_ordering
+  uint32_t level = 0;              // index into the level queues
   std::vector<int64_t> shape_key;  // non-batch dims of every input, by name
 };
 
@@ -82,7 +82,9 @@ class BatchQueue {
   const QueuePolicy& PolicyOf(uint32_t level) const;
   void SweepTimeouts(uint64_t now_ns, Decision* d);
   // The queues in the order they are served: levels, then the delayed one.
-  std::deque<Pending>& Queue(size_t i) { return i < levels_.size() ? levels_[i] : delayed_; }
+  std::deque<Pending>& Queue(size_t i) {
+    return i < levels_.size() ? levels_[i] : delayed_;
+  }
   size_t QueueCount() const { return levels_.size() + 1; }
 
   const BatchingPolicy policy_;

@@ -8,7 +8,8 @@ namespace {
 
 constexpr uint64_t kUs = 1000;
 
-Pending Request(int64_t batch, int64_t width = 16, int64_t priority = 0, uint64_t timeout_us = 0) {
+Pending Request(int64_t batch, int64_t width = 16, int64_t priority = 0,
+                uint64_t timeout_us = 0) {
   auto r = std::make_unique<InferRequest>();
   InferInput in;
   in.name = "x";
@@ -19,7 +20,9 @@ Pending Request(int64_t batch, int64_t width = 16, int64_t priority = 0, uint64_
   r->priority = priority;
   r->timeout_us = timeout_us;
   r->cancelled = std::make_shared<std::atomic<bool>>(false);
-  return Pending{std::move(r), nullptr};
+  Pending p;
+  p.request = std::move(r);
+  return p;
 }
 
 void Push(BatchQueue& q, Pending p, uint64_t now) {
@@ -33,7 +36,8 @@ std::vector<int64_t> Sizes(const BatchQueue::Decision& d) {
   return sizes;
 }
 
-BatchingPolicy Batching(std::vector<int> preferred, uint64_t delay_us, int max_batch = 8) {
+BatchingPolicy Batching(std::vector<int> preferred, uint64_t delay_us,
+                        int max_batch = 8) {
   BatchingPolicy p;
   p.dynamic_batching = true;
   p.max_batch_size = max_batch;
@@ -137,7 +141,8 @@ TEST(BatchQueueTest, TimedOutRequestsAreRejected) {
   Push(q, Request(1), 0);
   auto waiting = q.Next(50 * kUs);
   EXPECT_TRUE(waiting.batch.empty());
-  EXPECT_EQ(waiting.wake_at_ns, 100 * kUs);  // the deadline comes before the delay
+  EXPECT_EQ(waiting.wake_at_ns,
+            100 * kUs);  // the deadline comes before the delay
   auto d = q.Next(100 * kUs);
   ASSERT_EQ(d.refused.size(), 1u);
   EXPECT_EQ(d.refused[0].second.code(), StatusCode::kDeadlineExceeded);

@@ -17,7 +17,8 @@ const InferInput* FindInput(const InferRequest& r, std::string_view name) {
 }
 
 // Merges the requests' inputs into one contiguous tensor per input.
-std::vector<InferInput> MergeInputs(const std::vector<Pending>& batch, int64_t total) {
+std::vector<InferInput> MergeInputs(const std::vector<Pending>& batch,
+                                    int64_t total) {
   const InferRequest& first = *batch[0].request;
   std::vector<InferInput> merged(first.inputs.size());
   for (size_t i = 0; i < first.inputs.size(); ++i) {
@@ -27,12 +28,14 @@ std::vector<InferInput> MergeInputs(const std::vector<Pending>& batch, int64_t t
     m.shape = first.inputs[i].shape;
     m.shape[0] = total;
     size_t bytes = 0;
-    for (const Pending& p : batch) bytes += FindInput(*p.request, m.name)->byte_size;
+    for (const Pending& p : batch)
+      bytes += FindInput(*p.request, m.name)->byte_size;
     m.owned.resize(bytes);
     size_t offset = 0;
     for (const Pending& p : batch) {
       const InferInput* in = FindInput(*p.request, m.name);
-      if (in->byte_size) std::memcpy(m.owned.data() + offset, in->data, in->byte_size);
+      if (in->byte_size)
+        std::memcpy(m.owned.data() + offset, in->data, in->byte_size);
       offset += in->byte_size;
     }
     m.UseOwned();
@@ -41,9 +44,11 @@ std::vector<InferInput> MergeInputs(const std::vector<Pending>& batch, int64_t t
 }
 
 // Rows [row, row + rows) of a batch output, as a view sharing its buffer.
-StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row, int64_t rows) {
+StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row,
+                           int64_t rows) {
   if (t.shape.empty() || t.shape[0] != total) {
-    return Internal("output '" + t.name + "' of a batch of " + std::to_string(total) +
+    return Internal("output '" + t.name + "' of a batch of " +
+                    std::to_string(total) +
                     " does not have the batch as its first dimension");
   }
   Tensor s;
@@ -53,13 +58,15 @@ StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row, int64_t 
   s.shape[0] = rows;
   s.holder = t.holder;
   if (t.type != DataType::kBytes) {
-    const size_t row_bytes = total ? t.byte_size / static_cast<size_t>(total) : 0;
+    const size_t row_bytes =
+        total ? t.byte_size / static_cast<size_t>(total) : 0;
     s.data = t.data + row_bytes * row;
     s.byte_size = row_bytes * rows;
     return s;
   }
   const int64_t per_row = total ? ElementCount(t.shape) / total : 0;
-  ASSIGN_OR_RETURN(auto elements, SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape)));
+  ASSIGN_OR_RETURN(auto elements, SplitBytesElements({t.data, t.byte_size},
+                                                     ElementCount(t.shape)));
   if (rows == 0 || per_row == 0) {
     s.data = t.data;
     s.byte_size = 0;
@@ -74,7 +81,8 @@ StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row, int64_t 
 
 }  // namespace
 
-Scheduler::Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Instance>> instances)
+Scheduler::Scheduler(SchedulerOptions options,
+                     std::vector<std::unique_ptr<Instance>> instances)
     : options_(std::move(options)),
       instances_(std::move(instances)),
       queue_(options_.policy),
@@ -88,7 +96,8 @@ Scheduler::Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Insta
     return q.default_timeout_us > 0 || q.allow_timeout_override;
   };
   bool timeouts = can_time_out(options_.policy.default_queue_policy);
-  for (const auto& [level, q] : options_.policy.priority_queue_policy) timeouts |= can_time_out(q);
+  for (const auto& [level, q] : options_.policy.priority_queue_policy)
+    timeouts |= can_time_out(q);
   if (timeouts) deadline_thread_ = std::thread([this] { WatchDeadlines(); });
 }
 
@@ -145,8 +154,11 @@ void Scheduler::NotifyWorkers() {
   }
 }
 
-void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback done) {
-  Pending p{std::move(request), std::move(done)};
+void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
+                        InferCallback done) {
+  Pending p;
+  p.request = std::move(request);
+  p.done = std::move(done);
   Status s;
   std::unique_lock<std::mutex> lock(mu_);
   s = stopping_ ? Unavailable("the model is being unloaded")
@@ -159,7 +171,8 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request, InferCallback don
   }
   // Run inline when nothing waits ahead and an instance is idle.
   size_t idle = instances_.size();
-  if (options_.run_inline && !options_.policy.dynamic_batching && queue_.size() == 1) {
+  if (options_.run_inline && !options_.policy.dynamic_batching &&
+      queue_.size() == 1) {
     for (size_t i = 0; i < instances_.size(); ++i) {
       if (!busy_[i] && !claimed_[i]) {
         idle = i;
@@ -230,7 +243,8 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   // Inputs: a batch of one runs on the request's own buffers.
   std::vector<InferInput> merged;
   if (batch.size() > 1) merged = MergeInputs(batch, total);
-  const std::vector<InferInput>& inputs = batch.size() > 1 ? merged : batch[0].request->inputs;
+  const std::vector<InferInput>& inputs =
+      batch.size() > 1 ? merged : batch[0].request->inputs;
   std::vector<TensorView> views;
   views.reserve(inputs.size());
   for (const auto& in : inputs) views.push_back(in.view());
@@ -238,7 +252,8 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   std::vector<std::string> names;
   for (const Pending& p : batch) {
     for (const auto& out : p.request->outputs) {
-      if (std::find(names.begin(), names.end(), out.name) == names.end()) names.push_back(out.name);
+      if (std::find(names.begin(), names.end(), out.name) == names.end())
+        names.push_back(out.name);
     }
   }
 
@@ -252,10 +267,12 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   for (size_t k = 0; status.ok() && k < batch.size(); ++k) {
     const InferRequest& req = *batch[k].request;
     for (const auto& out : req.outputs) {
-      auto it = std::find_if(produced.begin(), produced.end(),
-                             [&](const Tensor& t) { return t.name == out.name; });
+      auto it =
+          std::find_if(produced.begin(), produced.end(),
+                       [&](const Tensor& t) { return t.name == out.name; });
       if (it == produced.end()) {
-        status = Internal("the runtime did not produce output '" + out.name + "'");
+        status =
+            Internal("the runtime did not produce output '" + out.name + "'");
         break;
       }
       if (batch.size() == 1) {
@@ -273,7 +290,8 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   }
   const uint64_t end_ns = clock.NowNs();
   if (!status.ok()) {
-    LOG(WARNING) << "model '" << options_.model_name << "': execution failed: " << status.ToString();
+    LOG(WARNING) << "model '" << options_.model_name
+                 << "': execution failed: " << status.ToString();
     for (Pending& p : batch) {
       options_.stats->RecordFailure(end_ns - p.arrival_ns);
       Complete(p, status);
@@ -286,8 +304,9 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   options_.stats->RecordExecution(total, input_ns, infer_ns, output_ns);
   for (size_t k = 0; k < batch.size(); ++k) {
     Pending& p = batch[k];
-    options_.stats->RecordSuccess(end_ns - p.arrival_ns, start_ns - p.arrival_ns, input_ns,
-                                  infer_ns, output_ns);
+    options_.stats->RecordSuccess(end_ns - p.arrival_ns,
+                                  start_ns - p.arrival_ns, input_ns, infer_ns,
+                                  output_ns);
     Complete(p, std::move(responses[k]));
   }
 }
@@ -300,8 +319,10 @@ void Scheduler::Complete(Pending& p, StatusOr<InferResponse> result) {
   std::vector<std::pair<InferCallback, StatusOr<InferResponse>>> ready;
   {
     std::lock_guard<std::mutex> lock(order_mu_);
-    held_.emplace(p.sequence, std::make_pair(std::move(p.done), std::move(result)));
-    for (auto it = held_.begin(); it != held_.end() && it->first == next_to_answer_;
+    held_.emplace(p.sequence,
+                  std::make_pair(std::move(p.done), std::move(result)));
+    for (auto it = held_.begin();
+         it != held_.end() && it->first == next_to_answer_;
          it = held_.erase(it), ++next_to_answer_) {
       ready.push_back(std::move(it->second));
     }

@@ -42,9 +42,9 @@
 namespace adlik {
 
 struct SchedulerOptions {
-  std::string model_name;            // for log lines
+  std::string model_name;  // for log lines
   BatchingPolicy policy;
-  ModelStatistics* stats = nullptr;  // not owned; required
+  ModelStatistics* stats = nullptr;    // not owned; required
   const Clock* clock = Clock::Real();  // not owned
   // Without dynamic batching, run a request on the caller's thread when an
   // instance is idle and nothing is queued (see above).
@@ -53,7 +53,8 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  Scheduler(SchedulerOptions options, std::vector<std::unique_ptr<Instance>> instances);
+  Scheduler(SchedulerOptions options,
+            std::vector<std::unique_ptr<Instance>> instances);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -88,8 +89,8 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  BatchQueue queue_;        // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  BatchQueue queue_;       // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
   // Per instance: executing on its own thread, or claimed by a caller that
   // runs a request inline. Guarded by mu_.
   std::vector<char> busy_, claimed_;

@@ -38,7 +38,8 @@ struct Record {
 class FakeInstance : public Instance {
  public:
   explicit FakeInstance(Record* record) : record_(record) {}
-  Status Execute(std::span<const TensorView> inputs, std::span<const std::string>,
+  Status Execute(std::span<const TensorView> inputs,
+                 std::span<const std::string>,
                  std::vector<Tensor>* outputs) override {
     {
       std::unique_lock<std::mutex> lock(record_->mu);
@@ -55,7 +56,8 @@ class FakeInstance : public Instance {
     auto* o = reinterpret_cast<int32_t*>(out.data());
     for (size_t i = 0; i < x.byte_size / 4; ++i) o[i] = in[i] + 1;
     outputs->push_back(Tensor::FromBytes("OUT", DataType::kInt32,
-                                         {x.shape.begin(), x.shape.end()}, std::move(out)));
+                                         {x.shape.begin(), x.shape.end()},
+                                         std::move(out)));
     return Status::Ok();
   }
 
@@ -72,22 +74,26 @@ class SchedulerTest : public ::testing::Test {
  protected:
   // `run_inline` off: every request goes through the queue and an instance
   // thread, so that a closed gate holds it there.
-  void Start(BatchingPolicy policy, int instances = 1, bool run_inline = false) {
+  void Start(BatchingPolicy policy, int instances = 1,
+             bool run_inline = false) {
     std::vector<std::unique_ptr<Instance>> list;
-    for (int i = 0; i < instances; ++i) list.push_back(std::make_unique<FakeInstance>(&record_));
+    for (int i = 0; i < instances; ++i)
+      list.push_back(std::make_unique<FakeInstance>(&record_));
     SchedulerOptions options;
     options.model_name = "fake";
     options.policy = std::move(policy);
     options.stats = &stats_;
     options.clock = &clock_;
     options.run_inline = run_inline;
-    scheduler_ = std::make_unique<Scheduler>(std::move(options), std::move(list));
+    scheduler_ =
+        std::make_unique<Scheduler>(std::move(options), std::move(list));
   }
 
   // Enqueues a request of `batch` rows, row r holding `first + r` everywhere.
-  std::shared_ptr<Result> Send(int64_t batch, int32_t first,
-                               std::shared_ptr<std::atomic<bool>> cancelled = nullptr,
-                               std::vector<int>* order = nullptr, int id = 0) {
+  std::shared_ptr<Result> Send(
+      int64_t batch, int32_t first,
+      std::shared_ptr<std::atomic<bool>> cancelled = nullptr,
+      std::vector<int>* order = nullptr, int id = 0) {
     auto r = std::make_unique<InferRequest>();
     InferInput in;
     in.name = "x";
@@ -105,18 +111,20 @@ class SchedulerTest : public ::testing::Test {
     r->batch_size = batch;
     r->cancelled = cancelled;
     auto result = std::make_shared<Result>();
-    scheduler_->Enqueue(std::move(r), [result, order, id, this](StatusOr<InferResponse> res) {
-      if (order) {
-        std::lock_guard<std::mutex> lock(order_mu_);
-        order->push_back(id);
-      }
-      result->promise.set_value(std::move(res));
-    });
+    scheduler_->Enqueue(std::move(r),
+                        [result, order, id, this](StatusOr<InferResponse> res) {
+                          if (order) {
+                            std::lock_guard<std::mutex> lock(order_mu_);
+                            order->push_back(id);
+                          }
+                          result->promise.set_value(std::move(res));
+                        });
     return result;
   }
 
   // Checks that a response holds exactly the caller's own rows, plus one.
-  static void ExpectRows(std::shared_ptr<Result> r, int64_t batch, int32_t first) {
+  static void ExpectRows(std::shared_ptr<Result> r, int64_t batch,
+                         int32_t first) {
     auto res = r->future.get();
     ASSERT_TRUE(res.ok()) << res.status().ToString();
     const Tensor& t = res->outputs.at(0);
@@ -165,7 +173,8 @@ TEST_F(SchedulerTest, AnIdleInstanceRunsTheRequestOnTheCallersThread) {
   Start(p, 1, /*run_inline=*/true);
   auto a = Send(2, 10);
   // Answered before Enqueue returned.
-  ASSERT_EQ(a->future.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  ASSERT_EQ(a->future.wait_for(std::chrono::seconds(0)),
+            std::future_status::ready);
   ExpectRows(a, 2, 10);
   // Busy: the next request waits in the queue for the instance's thread.
   record_.gate_open = false;
@@ -214,7 +223,8 @@ TEST_F(SchedulerTest, ThePartialBatchRunsWhenTheDelayExpires) {
   Start(Dynamic({4}, /*delay_us=*/1000));
   auto a = Send(1, 1), b = Send(1, 2);
   // The fake clock has not moved: the delay cannot have passed.
-  EXPECT_EQ(a->future.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_EQ(a->future.wait_for(std::chrono::milliseconds(50)),
+            std::future_status::timeout);
   EXPECT_TRUE(record_.batch_sizes.empty());
   clock_.AdvanceNs(1'000'000);
   scheduler_->Wake();

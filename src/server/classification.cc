@@ -20,17 +20,28 @@ double Load(const char* p) {
 
 StatusOr<double> Element(DataType type, const char* p) {
   switch (type) {
-    case DataType::kBool: return static_cast<double>(*p != 0);
-    case DataType::kUint8: return Load<uint8_t>(p);
-    case DataType::kUint16: return Load<uint16_t>(p);
-    case DataType::kUint32: return Load<uint32_t>(p);
-    case DataType::kUint64: return Load<uint64_t>(p);
-    case DataType::kInt8: return Load<int8_t>(p);
-    case DataType::kInt16: return Load<int16_t>(p);
-    case DataType::kInt32: return Load<int32_t>(p);
-    case DataType::kInt64: return Load<int64_t>(p);
-    case DataType::kFp32: return Load<float>(p);
-    case DataType::kFp64: return Load<double>(p);
+    case DataType::kBool:
+      return static_cast<double>(*p != 0);
+    case DataType::kUint8:
+      return Load<uint8_t>(p);
+    case DataType::kUint16:
+      return Load<uint16_t>(p);
+    case DataType::kUint32:
+      return Load<uint32_t>(p);
+    case DataType::kUint64:
+      return Load<uint64_t>(p);
+    case DataType::kInt8:
+      return Load<int8_t>(p);
+    case DataType::kInt16:
+      return Load<int16_t>(p);
+    case DataType::kInt32:
+      return Load<int32_t>(p);
+    case DataType::kInt64:
+      return Load<int64_t>(p);
+    case DataType::kFp32:
+      return Load<float>(p);
+    case DataType::kFp64:
+      return Load<double>(p);
     case DataType::kFp16: {
       uint16_t h;
       std::memcpy(&h, p, 2);
@@ -64,8 +75,9 @@ StatusOr<Tensor> Classify(const Tensor& output, uint32_t k, bool batched,
   std::vector<int64_t> order(per_row);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t i = 0; i < per_row; ++i) {
-      ASSIGN_OR_RETURN(values[i],
-                       Element(output.type, output.data + (r * per_row + i) * size));
+      ASSIGN_OR_RETURN(
+          values[i],
+          Element(output.type, output.data + (r * per_row + i) * size));
     }
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + top, order.end(),
@@ -75,7 +87,8 @@ StatusOr<Tensor> Classify(const Tensor& output, uint32_t k, bool batched,
                       });
     for (int64_t i = 0; i < top; ++i) {
       const int64_t idx = order[i];
-      std::string entry = std::to_string(values[idx]) + ":" + std::to_string(idx);
+      std::string entry =
+          std::to_string(values[idx]) + ":" + std::to_string(idx);
       if (idx < static_cast<int64_t>(labels.size())) entry += ":" + labels[idx];
       AppendBytesElement(entry, &serialized);
     }

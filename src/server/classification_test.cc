@@ -24,13 +24,15 @@ std::vector<std::string> Entries(const Tensor& t) {
 }
 
 TEST(ClassificationTest, TopKPerBatchRowWithLabels) {
-  Tensor t = Make<float>({2, 4}, {0.1f, 0.9f, 0.5f, 0.2f, 3, 2, 1, 4}, DataType::kFp32);
+  Tensor t = Make<float>({2, 4}, {0.1f, 0.9f, 0.5f, 0.2f, 3, 2, 1, 4},
+                         DataType::kFp32);
   auto c = Classify(t, 2, /*batched=*/true, {"a", "b", "c", "d"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->type, DataType::kBytes);
   EXPECT_EQ(c->shape, (std::vector<int64_t>{2, 2}));
-  EXPECT_EQ(Entries(*c), (std::vector<std::string>{"0.900000:1:b", "0.500000:2:c",
-                                                    "4.000000:3:d", "3.000000:0:a"}));
+  EXPECT_EQ(Entries(*c),
+            (std::vector<std::string>{"0.900000:1:b", "0.500000:2:c",
+                                      "4.000000:3:d", "3.000000:0:a"}));
 }
 
 TEST(ClassificationTest, WithoutLabelsAndKLargerThanTheRow) {
@@ -38,11 +40,13 @@ TEST(ClassificationTest, WithoutLabelsAndKLargerThanTheRow) {
   auto c = Classify(t, 10, /*batched=*/false, {});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->shape, (std::vector<int64_t>{3}));
-  EXPECT_EQ(Entries(*c), (std::vector<std::string>{"7.000000:1", "6.000000:2", "5.000000:0"}));
+  EXPECT_EQ(Entries(*c), (std::vector<std::string>{"7.000000:1", "6.000000:2",
+                                                   "5.000000:0"}));
 }
 
 TEST(ClassificationTest, ReadsHalfPrecision) {
-  Tensor t = Make<uint16_t>({2}, {FloatToHalf(1.5f), FloatToHalf(-2.0f)}, DataType::kFp16);
+  Tensor t = Make<uint16_t>({2}, {FloatToHalf(1.5f), FloatToHalf(-2.0f)},
+                            DataType::kFp16);
   auto c = Classify(t, 1, false, {});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(Entries(*c), (std::vector<std::string>{"1.500000:0"}));
@@ -52,7 +56,8 @@ TEST(ClassificationTest, RefusesBytesOutputs) {
   std::string s;
   AppendBytesElement("x", &s);
   Tensor t = Tensor::FromBytes("out", DataType::kBytes, {1}, s);
-  EXPECT_EQ(Classify(t, 1, false, {}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Classify(t, 1, false, {}).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -41,7 +41,8 @@ Status ValidateRequest(const inference::ModelConfig& config,
     }
     if (index < 0) {
       std::string known;
-      for (const auto& c : config.input()) known += (known.empty() ? "" : ", ") + c.name();
+      for (const auto& c : config.input())
+        known += (known.empty() ? "" : ", ") + c.name();
       return InvalidArgument(where + ": model '" + config.name() +
                              "' has no such input (it has: " + known + ")");
     }
@@ -75,10 +76,9 @@ Status ValidateRequest(const inference::ModelConfig& config,
     if (batched) {
       const int64_t b = in.shape[0];
       if (b < 1 || b > config.max_batch_size()) {
-        return InvalidArgument(where + ": batch size " + std::to_string(b) +
-                               " is outside 1.." +
-                               std::to_string(config.max_batch_size()) +
-                               " (max_batch_size)");
+        return InvalidArgument(
+            where + ": batch size " + std::to_string(b) + " is outside 1.." +
+            std::to_string(config.max_batch_size()) + " (max_batch_size)");
       }
       if (batch != -1 && b != batch) {
         return InvalidArgument(where + ": batch size " + std::to_string(b) +
@@ -92,7 +92,8 @@ Status ValidateRequest(const inference::ModelConfig& config,
       auto elements = SplitBytesElements({in.data, in.byte_size}, count);
       if (!elements.ok()) return elements.status().WithPrefix(where);
     } else {
-      const uint64_t want = static_cast<uint64_t>(count) * DataTypeSize(in.type);
+      const uint64_t want =
+          static_cast<uint64_t>(count) * DataTypeSize(in.type);
       if (in.byte_size != want) {
         return InvalidArgument(where + ": " + std::to_string(in.byte_size) +
                                " bytes of data, but shape " +
@@ -111,7 +112,8 @@ Status ValidateRequest(const inference::ModelConfig& config,
   request->batch_size = batched ? batch : 1;
 
   if (request->outputs.empty()) {
-    for (const auto& out : config.output()) request->outputs.push_back({out.name(), 0});
+    for (const auto& out : config.output())
+      request->outputs.push_back({out.name(), 0});
     return Status::Ok();
   }
   for (size_t i = 0; i < request->outputs.size(); ++i) {
@@ -120,10 +122,11 @@ Status ValidateRequest(const inference::ModelConfig& config,
                            [&](const auto& o) { return o.name() == out.name; });
     if (it == config.output().end()) {
       std::string known;
-      for (const auto& c : config.output()) known += (known.empty() ? "" : ", ") + c.name();
+      for (const auto& c : config.output())
+        known += (known.empty() ? "" : ", ") + c.name();
       return InvalidArgument("output '" + out.name + "': model '" +
-                             config.name() + "' has no such output (it has: " +
-                             known + ")");
+                             config.name() +
+                             "' has no such output (it has: " + known + ")");
     }
     for (size_t j = 0; j < i; ++j) {
       if (request->outputs[j].name == out.name) {

@@ -67,29 +67,34 @@ TEST(RequestValidatorTest, RefusesEachBadInputClass) {
   {
     InferRequest r = GoodRequest();
     r.inputs.push_back(Int32Input("EXTRA", {2, 16}));
-    ExpectRefused(std::move(r), "input 'EXTRA': model 'simple' has no such input");
+    ExpectRefused(std::move(r),
+                  "input 'EXTRA': model 'simple' has no such input");
   }
   {
     InferRequest r = GoodRequest();
     r.inputs[0].type = DataType::kFp32;
-    ExpectRefused(std::move(r), "datatype FP32 does not match the model's INT32");
+    ExpectRefused(std::move(r),
+                  "datatype FP32 does not match the model's INT32");
   }
   ExpectRefused(GoodRequest(9), "batch size 9 is outside 1..8");
   ExpectRefused(GoodRequest(0), "batch size 0 is outside 1..8");
   {
     InferRequest r = GoodRequest();
     r.inputs[1] = Int32Input("INPUT1", {2, 15});
-    ExpectRefused(std::move(r), "shape [2,15] does not match the model's [-1,16]");
+    ExpectRefused(std::move(r),
+                  "shape [2,15] does not match the model's [-1,16]");
   }
   {
     InferRequest r = GoodRequest();
     r.inputs[1] = Int32Input("INPUT1", {3, 16});
-    ExpectRefused(std::move(r), "batch size 3 differs from the other inputs' 2");
+    ExpectRefused(std::move(r),
+                  "batch size 3 differs from the other inputs' 2");
   }
   {
     InferRequest r = GoodRequest();
     r.inputs[0].byte_size -= 4;
-    ExpectRefused(std::move(r), "124 bytes of data, but shape [2,16] of INT32 needs 128");
+    ExpectRefused(std::move(r),
+                  "124 bytes of data, but shape [2,16] of INT32 needs 128");
   }
   {
     InferRequest r = GoodRequest();
@@ -99,7 +104,8 @@ TEST(RequestValidatorTest, RefusesEachBadInputClass) {
   {
     InferRequest r = GoodRequest();
     r.outputs.push_back({"NOPE", 0});
-    ExpectRefused(std::move(r), "output 'NOPE': model 'simple' has no such output");
+    ExpectRefused(std::move(r),
+                  "output 'NOPE': model 'simple' has no such output");
   }
 }
 
@@ -120,7 +126,8 @@ TEST(RequestValidatorTest, ChecksBytesElementCounts) {
   s.UseOwned();
   r.inputs.push_back(s);
   Status status = ValidateRequest(c, &r);
-  EXPECT_NE(status.message().find("expected 2 BYTES elements, got 1"), std::string::npos)
+  EXPECT_NE(status.message().find("expected 2 BYTES elements, got 1"),
+            std::string::npos)
       << status.message();
   AppendBytesElement("bc", &r.inputs[0].owned);
   r.inputs[0].UseOwned();

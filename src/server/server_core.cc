@@ -15,21 +15,28 @@ const char* ServerCore::Version() { return "0.1.0"; }
 
 const std::vector<std::string>& ServerCore::Extensions() {
   static const std::vector<std::string> kExtensions = {
-      "binary_tensor_data", "classification", "model_configuration", "model_repository",
-      "model_repository(unload_dependents)", "schedule_policy", "statistics"};
+      "binary_tensor_data",
+      "classification",
+      "model_configuration",
+      "model_repository",
+      "model_repository(unload_dependents)",
+      "schedule_policy",
+      "statistics"};
   return kExtensions;
 }
 
 ServerCore::ServerCore(ServerOptions options) : options_(std::move(options)) {}
 
-StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(ServerOptions options) {
+StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
+    ServerOptions options) {
   if (options.cores <= 0) {
     options.cores = std::max(1u, std::thread::hardware_concurrency());
   }
   std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
   ServerCore* c = core.get();
   c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir);
-  c->source_ = std::make_unique<repository::FileSystemSource>(c->options_.model_base_path);
+  c->source_ = std::make_unique<repository::FileSystemSource>(
+      c->options_.model_base_path);
   ModelManagerOptions mo;
   mo.source = c->source_.get();
   LoadOptions load;
@@ -37,7 +44,8 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(ServerOptions options) 
   load.cores = c->options_.cores;
   mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,
                      inference::ModelConfig config, SharedStatistics stats) {
-    return ServedModel::Load(snapshot, version, std::move(config), load, std::move(stats));
+    return ServedModel::Load(snapshot, version, std::move(config), load,
+                             std::move(stats));
   };
   mo.mode = c->options_.control_mode;
   mo.startup_models = c->options_.startup_models;
@@ -45,7 +53,8 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(ServerOptions options) 
   c->manager_ = std::make_unique<ModelManager>(std::move(mo));
   RETURN_IF_ERROR(c->manager_->Start());
   c->ready_ = true;
-  if (c->options_.control_mode == ControlMode::kPoll && c->options_.poll_seconds > 0) {
+  if (c->options_.control_mode == ControlMode::kPoll &&
+      c->options_.poll_seconds > 0) {
     c->poller_ = std::thread([c] { c->PollLoop(); });
   }
   return core;
@@ -84,34 +93,42 @@ bool ServerCore::Ready() const {
   return !options_.strict_readiness || manager_->AllReady();
 }
 
-Status ServerCore::LoadModel(const std::string& name, const std::string& config_json) {
+Status ServerCore::LoadModel(const std::string& name,
+                             const std::string& config_json) {
   std::optional<inference::ModelConfig> config;
   if (!config_json.empty()) {
     inference::ModelConfig parsed;
     auto s = google::protobuf::util::JsonStringToMessage(config_json, &parsed);
     if (!s.ok()) {
-      return InvalidArgument("load '" + name + "': the 'config' parameter is not a ModelConfig "
-                             "in JSON: " + s.ToString());
+      return InvalidArgument("load '" + name +
+                             "': the 'config' parameter is not a ModelConfig "
+                             "in JSON: " +
+                             s.ToString());
     }
     config = std::move(parsed);
   }
   return manager_->Load(name, std::move(config));
 }
 
-Status ServerCore::UnloadModel(const std::string& name) { return manager_->Unload(name); }
+Status ServerCore::UnloadModel(const std::string& name) {
+  return manager_->Unload(name);
+}
 
 StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(
     const std::string& name, const std::string& version) const {
   return manager_->Get(name, version);
 }
 
-std::vector<std::string> ServerCore::ReadyVersions(const std::string& name) const {
+std::vector<std::string> ServerCore::ReadyVersions(
+    const std::string& name) const {
   std::vector<std::string> versions;
-  for (int64_t v : manager_->ReadyVersions(name)) versions.push_back(std::to_string(v));
+  for (int64_t v : manager_->ReadyVersions(name))
+    versions.push_back(std::to_string(v));
   return versions;
 }
 
-void ServerCore::Infer(std::unique_ptr<InferRequest> request, InferCallback done) {
+void ServerCore::Infer(std::unique_ptr<InferRequest> request,
+                       InferCallback done) {
   auto model = manager_->Get(request->model_name, request->model_version);
   if (!model.ok()) {
     done(model.status());
@@ -167,14 +184,16 @@ StatusOr<std::vector<ModelStatsEntry>> ServerCore::Statistics(
   if (!name.empty()) {
     ASSIGN_OR_RETURN(auto model, manager_->Get(name, version));
     if (!version.empty()) {
-      entries.push_back({model->name(), model->version_string(), model->stats().Snapshot(),
-                       model->scheduler().pending()});
+      entries.push_back({model->name(), model->version_string(),
+                         model->stats().Snapshot(),
+                         model->scheduler().pending()});
       return entries;
     }
   }
   for (const auto& model : manager_->ReadyModels()) {
     if (!name.empty() && model->name() != name) continue;
-    entries.push_back({model->name(), model->version_string(), model->stats().Snapshot(),
+    entries.push_back({model->name(), model->version_string(),
+                       model->stats().Snapshot(),
                        model->scheduler().pending()});
   }
   return entries;

@@ -13,10 +13,10 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/infer_request.h"
@@ -39,7 +39,6 @@ struct ServerOptions {
   // Otherwise (default) ready once the initial load is done, whatever failed.
   bool strict_readiness = false;
 };
-
 
 struct ModelStatsEntry {
   std::string name;
@@ -66,8 +65,8 @@ class ServerCore {
   bool Ready() const;
 
   // The served model version, or why there is none.
-  StatusOr<std::shared_ptr<ServedModel>> GetModel(const std::string& name,
-                                                  const std::string& version) const;
+  StatusOr<std::shared_ptr<ServedModel>> GetModel(
+      const std::string& name, const std::string& version) const;
 
   // The served versions of a model, ascending ("1", "2"), for metadata.
   std::vector<std::string> ReadyVersions(const std::string& name) const;
@@ -78,8 +77,8 @@ class ServerCore {
 
   // Statistics of one model (all its served versions, or one), or of every
   // model when `name` is empty.
-  StatusOr<std::vector<ModelStatsEntry>> Statistics(const std::string& name,
-                                                    const std::string& version) const;
+  StatusOr<std::vector<ModelStatsEntry>> Statistics(
+      const std::string& name, const std::string& version) const;
 
   std::vector<ModelIndexEntry> Index() const { return manager_->Index(); }
 

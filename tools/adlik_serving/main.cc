@@ -21,38 +21,53 @@
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
-          "The model repository: one folder per model, numbered version folders inside.");
-ABSL_FLAG(int32_t, http_port, 8501, "Port of the KServe v2 HTTP/REST API; 0 turns it off.");
-ABSL_FLAG(int32_t, grpc_port, 8500, "Port of the KServe v2 gRPC API; 0 turns it off.");
-ABSL_FLAG(std::string, address, "0.0.0.0", "Address both front ends listen on.");
-ABSL_FLAG(int32_t, http_num_threads, 0,
-          "Threads serving HTTP connections (event-driven; any number of connections "
-          "each). 0: the number of cores.");
+          "The model repository: one folder per model, numbered version "
+          "folders inside.");
+ABSL_FLAG(int32_t, http_port, 8501,
+          "Port of the KServe v2 HTTP/REST API; 0 turns it off.");
+ABSL_FLAG(int32_t, grpc_port, 8500,
+          "Port of the KServe v2 gRPC API; 0 turns it off.");
+ABSL_FLAG(std::string, address, "0.0.0.0",
+          "Address both front ends listen on.");
+ABSL_FLAG(
+    int32_t, http_num_threads, 0,
+    "Threads serving HTTP connections (event-driven; any number of connections "
+    "each). 0: the number of cores.");
 ABSL_FLAG(int32_t, http_max_body_mb, 64,
           "Largest HTTP request body accepted, in MiB; larger ones get 413.");
-ABSL_FLAG(int32_t, grpc_max_message_mb, 64, "Largest gRPC message accepted, in MiB.");
+ABSL_FLAG(int32_t, grpc_max_message_mb, 64,
+          "Largest gRPC message accepted, in MiB.");
 ABSL_FLAG(int32_t, metrics_port, 0,
-          "Also serve GET /metrics (Prometheus) on this port; it is always on the HTTP "
+          "Also serve GET /metrics (Prometheus) on this port; it is always on "
+          "the HTTP "
           "port. 0: no separate port.");
-ABSL_FLAG(std::string, runtime_dir, "",
-          "Folder of the runtime plugins (libadlik_runtime_<name>.so). Default: the "
-          "folder of this binary.");
+ABSL_FLAG(
+    std::string, runtime_dir, "",
+    "Folder of the runtime plugins (libadlik_runtime_<name>.so). Default: the "
+    "folder of this binary.");
 ABSL_FLAG(int32_t, cores, 0,
-          "Cores the models may use; instance thread pools are sized from it. 0: all.");
+          "Cores the models may use; instance thread pools are sized from it. "
+          "0: all.");
 ABSL_FLAG(std::string, server_name, "adlik",
-          "Name reported in server metadata (some Triton examples expect \"triton\").");
+          "Name reported in server metadata (some Triton examples expect "
+          "\"triton\").");
 ABSL_FLAG(bool, verbose, false, "Log verbose messages too.");
-ABSL_FLAG(std::string, model_control_mode, "poll",
-          "poll: serve every model of the repository and follow its changes (see "
-          "--fs_poll_wait_seconds). explicit: serve only --load_model models and what the "
-          "repository API loads.");
+ABSL_FLAG(
+    std::string, model_control_mode, "poll",
+    "poll: serve every model of the repository and follow its changes (see "
+    "--fs_poll_wait_seconds). explicit: serve only --load_model models and "
+    "what the "
+    "repository API loads.");
 ABSL_FLAG(int32_t, fs_poll_wait_seconds, 10,
-          "poll mode: seconds between two reads of the repository; 0 reads it once, at start.");
+          "poll mode: seconds between two reads of the repository; 0 reads it "
+          "once, at start.");
 ABSL_FLAG(std::vector<std::string>, load_model, {},
-          "explicit mode: a model to load at start; repeat the flag or separate names with commas.");
-ABSL_FLAG(bool, strict_readiness, false,
-          "Report ready only while every model that should serve has a ready version "
-          "(default: ready once the initial load is done, whatever failed).");
+          "explicit mode: a model to load at start; repeat the flag or "
+          "separate names with commas.");
+ABSL_FLAG(
+    bool, strict_readiness, false,
+    "Report ready only while every model that should serve has a ready version "
+    "(default: ready once the initial load is done, whatever failed).");
 
 namespace {
 
@@ -70,7 +85,8 @@ bool ValidPort(int port) { return port >= 0 && port <= 65535; }
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "serves a model repository over KServe v2 HTTP/REST and gRPC.\n"
-      "  adlik_serving --model_base_path=DIR [--http_port=8501] [--grpc_port=8500]");
+      "  adlik_serving --model_base_path=DIR [--http_port=8501] "
+      "[--grpc_port=8500]");
   // --load_model may be repeated; absl keeps only the last, so gather them all.
   std::vector<std::string> load_models;
   for (int i = 1; i < argc; ++i) {
@@ -86,7 +102,8 @@ int main(int argc, char** argv) {
     }
   }
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_verbose)) adlik::SetMinLogLevel(adlik::LogLevel::kVerbose);
+  if (absl::GetFlag(FLAGS_verbose))
+    adlik::SetMinLogLevel(adlik::LogLevel::kVerbose);
 
   const std::string base = absl::GetFlag(FLAGS_model_base_path);
   const int http_port = absl::GetFlag(FLAGS_http_port);
@@ -96,17 +113,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   const int metrics_port = absl::GetFlag(FLAGS_metrics_port);
-  if (!ValidPort(http_port) || !ValidPort(grpc_port) || !ValidPort(metrics_port)) {
-    LOG(ERROR) << "--http_port, --grpc_port and --metrics_port must be in 0..65535";
+  if (!ValidPort(http_port) || !ValidPort(grpc_port) ||
+      !ValidPort(metrics_port)) {
+    LOG(ERROR)
+        << "--http_port, --grpc_port and --metrics_port must be in 0..65535";
     return 2;
   }
   if (http_port == 0 && grpc_port == 0) {
     LOG(ERROR) << "--http_port=0 and --grpc_port=0 turn off both front ends";
     return 2;
   }
-  if (absl::GetFlag(FLAGS_http_max_body_mb) < 1 || absl::GetFlag(FLAGS_grpc_max_message_mb) < 1 ||
+  if (absl::GetFlag(FLAGS_http_max_body_mb) < 1 ||
+      absl::GetFlag(FLAGS_grpc_max_message_mb) < 1 ||
       absl::GetFlag(FLAGS_grpc_max_message_mb) > 2047) {
-    LOG(ERROR) << "--http_max_body_mb must be >= 1 and --grpc_max_message_mb in 1..2047";
+    LOG(ERROR) << "--http_max_body_mb must be >= 1 and --grpc_max_message_mb "
+                  "in 1..2047";
     return 2;
   }
 
@@ -128,10 +149,12 @@ int main(int argc, char** argv) {
   if (mode == "explicit") {
     options.control_mode = adlik::ControlMode::kExplicit;
   } else if (mode != "poll") {
-    LOG(ERROR) << "--model_control_mode: '" << mode << "' is not poll or explicit";
+    LOG(ERROR) << "--model_control_mode: '" << mode
+               << "' is not poll or explicit";
     return 2;
   }
-  if (!load_models.empty() && options.control_mode != adlik::ControlMode::kExplicit) {
+  if (!load_models.empty() &&
+      options.control_mode != adlik::ControlMode::kExplicit) {
     LOG(ERROR) << "--load_model needs --model_control_mode=explicit";
     return 2;
   }
@@ -155,14 +178,16 @@ int main(int argc, char** argv) {
     ho.address = absl::GetFlag(FLAGS_address);
     ho.port = http_port;
     ho.threads = absl::GetFlag(FLAGS_http_num_threads);
-    ho.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_mb)) << 20;
+    ho.max_body_bytes =
+        static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_mb)) << 20;
     auto started = adlik::http::HttpServer::Start(ho, &handler);
     if (!started.ok()) {
       LOG(ERROR) << started.status().message();
       return 1;
     }
     http = std::move(started).value();
-    LOG(INFO) << "HTTP (KServe v2 REST) listening on " << ho.address << ":" << http->port();
+    LOG(INFO) << "HTTP (KServe v2 REST) listening on " << ho.address << ":"
+              << http->port();
   }
   std::unique_ptr<adlik::grpc_frontend::GrpcServer> grpc;
   if (grpc_port != 0) {
@@ -176,7 +201,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     grpc = std::move(started).value();
-    LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":" << grpc->port();
+    LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":"
+              << grpc->port();
   }
   adlik::http::MetricsHttpHandler metrics_handler(core->get());
   std::unique_ptr<adlik::http::HttpServer> metrics;
@@ -192,7 +218,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     metrics = std::move(started).value();
-    LOG(INFO) << "Prometheus metrics on " << mo.address << ":" << metrics->port() << "/metrics";
+    LOG(INFO) << "Prometheus metrics on " << mo.address << ":"
+              << metrics->port() << "/metrics";
   }
   LOG(INFO) << "Entering the event loop ...";
 

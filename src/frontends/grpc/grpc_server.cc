@@ -17,17 +17,37 @@ namespace {
 grpc::Status ToGrpc(const Status& s) {
   grpc::StatusCode code;
   switch (s.code()) {
-    case StatusCode::kOk: return grpc::Status::OK;
-    case StatusCode::kCancelled: code = grpc::StatusCode::CANCELLED; break;
-    case StatusCode::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
-    case StatusCode::kDeadlineExceeded: code = grpc::StatusCode::DEADLINE_EXCEEDED; break;
-    case StatusCode::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
-    case StatusCode::kAlreadyExists: code = grpc::StatusCode::ALREADY_EXISTS; break;
-    case StatusCode::kUnavailable: code = grpc::StatusCode::UNAVAILABLE; break;
-    case StatusCode::kInternal: code = grpc::StatusCode::INTERNAL; break;
-    case StatusCode::kUnimplemented: code = grpc::StatusCode::UNIMPLEMENTED; break;
-    case StatusCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;
-    default: code = grpc::StatusCode::UNKNOWN;
+    case StatusCode::kOk:
+      return grpc::Status::OK;
+    case StatusCode::kCancelled:
+      code = grpc::StatusCode::CANCELLED;
+      break;
+    case StatusCode::kInvalidArgument:
+      code = grpc::StatusCode::INVALID_ARGUMENT;
+      break;
+    case StatusCode::kDeadlineExceeded:
+      code = grpc::StatusCode::DEADLINE_EXCEEDED;
+      break;
+    case StatusCode::kNotFound:
+      code = grpc::StatusCode::NOT_FOUND;
+      break;
+    case StatusCode::kAlreadyExists:
+      code = grpc::StatusCode::ALREADY_EXISTS;
+      break;
+    case StatusCode::kUnavailable:
+      code = grpc::StatusCode::UNAVAILABLE;
+      break;
+    case StatusCode::kInternal:
+      code = grpc::StatusCode::INTERNAL;
+      break;
+    case StatusCode::kUnimplemented:
+      code = grpc::StatusCode::UNIMPLEMENTED;
+      break;
+    case StatusCode::kResourceExhausted:
+      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
+      break;
+    default:
+      code = grpc::StatusCode::UNKNOWN;
   }
   return grpc::Status(code, s.message());
 }
@@ -38,7 +58,8 @@ Status Narrow(const Field& values, const std::string& where, std::string* out) {
   T* dst = reinterpret_cast<T*>(out->data());
   for (int i = 0; i < values.size(); ++i) {
     const auto v = values[i];
-    if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max()) {
+    if (v < std::numeric_limits<T>::min() ||
+        v > std::numeric_limits<T>::max()) {
       return InvalidArgument(where + ": element " + std::to_string(i) + " (" +
                              std::to_string(v) + ") is out of range");
     }
@@ -58,48 +79,79 @@ void Borrow(const Field& values, InferInput* in) {
 Status FromContents(const inference::InferTensorContents& c, InferInput* in) {
   const std::string where = "input '" + in->name + "'";
   switch (in->type) {
-    case DataType::kBool: Borrow(c.bool_contents(), in); return Status::Ok();
-    case DataType::kInt32: Borrow(c.int_contents(), in); return Status::Ok();
-    case DataType::kInt64: Borrow(c.int64_contents(), in); return Status::Ok();
-    case DataType::kUint32: Borrow(c.uint_contents(), in); return Status::Ok();
-    case DataType::kUint64: Borrow(c.uint64_contents(), in); return Status::Ok();
-    case DataType::kFp32: Borrow(c.fp32_contents(), in); return Status::Ok();
-    case DataType::kFp64: Borrow(c.fp64_contents(), in); return Status::Ok();
-    case DataType::kInt8: RETURN_IF_ERROR(Narrow<int8_t>(c.int_contents(), where, &in->owned)); break;
-    case DataType::kInt16: RETURN_IF_ERROR(Narrow<int16_t>(c.int_contents(), where, &in->owned)); break;
-    case DataType::kUint8: RETURN_IF_ERROR(Narrow<uint8_t>(c.uint_contents(), where, &in->owned)); break;
-    case DataType::kUint16: RETURN_IF_ERROR(Narrow<uint16_t>(c.uint_contents(), where, &in->owned)); break;
+    case DataType::kBool:
+      Borrow(c.bool_contents(), in);
+      return Status::Ok();
+    case DataType::kInt32:
+      Borrow(c.int_contents(), in);
+      return Status::Ok();
+    case DataType::kInt64:
+      Borrow(c.int64_contents(), in);
+      return Status::Ok();
+    case DataType::kUint32:
+      Borrow(c.uint_contents(), in);
+      return Status::Ok();
+    case DataType::kUint64:
+      Borrow(c.uint64_contents(), in);
+      return Status::Ok();
+    case DataType::kFp32:
+      Borrow(c.fp32_contents(), in);
+      return Status::Ok();
+    case DataType::kFp64:
+      Borrow(c.fp64_contents(), in);
+      return Status::Ok();
+    case DataType::kInt8:
+      RETURN_IF_ERROR(Narrow<int8_t>(c.int_contents(), where, &in->owned));
+      break;
+    case DataType::kInt16:
+      RETURN_IF_ERROR(Narrow<int16_t>(c.int_contents(), where, &in->owned));
+      break;
+    case DataType::kUint8:
+      RETURN_IF_ERROR(Narrow<uint8_t>(c.uint_contents(), where, &in->owned));
+      break;
+    case DataType::kUint16:
+      RETURN_IF_ERROR(Narrow<uint16_t>(c.uint_contents(), where, &in->owned));
+      break;
     case DataType::kBytes:
-      for (const std::string& e : c.bytes_contents()) AppendBytesElement(e, &in->owned);
+      for (const std::string& e : c.bytes_contents())
+        AppendBytesElement(e, &in->owned);
       break;
     default:
-      return InvalidArgument(where + ": " + std::string(DataTypeName(in->type)) +
-                             " has no typed contents field; send it in raw_input_contents");
+      return InvalidArgument(
+          where + ": " + std::string(DataTypeName(in->type)) +
+          " has no typed contents field; send it in raw_input_contents");
   }
   in->UseOwned();
   return Status::Ok();
 }
 
-StatusOr<std::unique_ptr<InferRequest>> FromProto(const inference::ModelInferRequest& m) {
+StatusOr<std::unique_ptr<InferRequest>> FromProto(
+    const inference::ModelInferRequest& m) {
   auto req = std::make_unique<InferRequest>();
   req->model_name = m.model_name();
   req->model_version = m.model_version();
   req->id = m.id();
   // Clients send these as int64 or uint64 (tritonclient: uint64).
-  auto non_negative = [](const inference::InferParameter& p) -> std::optional<uint64_t> {
-    if (p.parameter_choice_case() == inference::InferParameter::kUint64Param) return p.uint64_param();
-    if (p.parameter_choice_case() == inference::InferParameter::kInt64Param && p.int64_param() >= 0)
+  auto non_negative =
+      [](const inference::InferParameter& p) -> std::optional<uint64_t> {
+    if (p.parameter_choice_case() == inference::InferParameter::kUint64Param)
+      return p.uint64_param();
+    if (p.parameter_choice_case() == inference::InferParameter::kInt64Param &&
+        p.int64_param() >= 0)
       return static_cast<uint64_t>(p.int64_param());
     return std::nullopt;
   };
   for (const auto& [key, p] : m.parameters()) {
     if (key == "priority") {
       auto v = non_negative(p);
-      if (!v) return InvalidArgument("parameter 'priority' must be an integer >= 0");
+      if (!v)
+        return InvalidArgument("parameter 'priority' must be an integer >= 0");
       req->priority = static_cast<int64_t>(*v);
     } else if (key == "timeout") {
       auto v = non_negative(p);
-      if (!v) return InvalidArgument("parameter 'timeout' must be an integer >= 0 (microseconds)");
+      if (!v)
+        return InvalidArgument(
+            "parameter 'timeout' must be an integer >= 0 (microseconds)");
       req->timeout_us = *v;
     }
   }
@@ -107,8 +159,8 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(const inference::ModelInferReq
   if (raw && m.raw_input_contents_size() != m.inputs_size()) {
     return InvalidArgument("raw_input_contents has " +
                            std::to_string(m.raw_input_contents_size()) +
-                           " entries but there are " + std::to_string(m.inputs_size()) +
-                           " inputs");
+                           " entries but there are " +
+                           std::to_string(m.inputs_size()) + " inputs");
   }
   req->inputs.resize(m.inputs_size());
   for (int i = 0; i < m.inputs_size(); ++i) {
@@ -117,17 +169,21 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(const inference::ModelInferReq
     in.name = t.name();
     auto type = ParseDataType(t.datatype());
     if (!type || t.datatype().starts_with("TYPE_")) {
-      return InvalidArgument("input '" + t.name() + "': unknown datatype '" + t.datatype() + "'");
+      return InvalidArgument("input '" + t.name() + "': unknown datatype '" +
+                             t.datatype() + "'");
     }
     in.type = *type;
     for (int64_t d : t.shape()) {
-      if (d < 0) return InvalidArgument("input '" + t.name() + "': shape entries must be >= 0");
+      if (d < 0)
+        return InvalidArgument("input '" + t.name() +
+                               "': shape entries must be >= 0");
       in.shape.push_back(d);
     }
     if (raw) {
       if (t.has_contents()) {
-        return InvalidArgument("input '" + t.name() +
-                               "': contents given together with raw_input_contents");
+        return InvalidArgument(
+            "input '" + t.name() +
+            "': contents given together with raw_input_contents");
       }
       in.data = m.raw_input_contents(i).data();
       in.byte_size = m.raw_input_contents(i).size();
@@ -137,10 +193,13 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(const inference::ModelInferReq
   }
   for (const auto& o : m.outputs()) {
     RequestedOutput out{o.name(), 0};
-    if (auto it = o.parameters().find("classification"); it != o.parameters().end()) {
-      if (it->second.parameter_choice_case() != inference::InferParameter::kInt64Param ||
+    if (auto it = o.parameters().find("classification");
+        it != o.parameters().end()) {
+      if (it->second.parameter_choice_case() !=
+              inference::InferParameter::kInt64Param ||
           it->second.int64_param() < 1)
-        return InvalidArgument("output '" + o.name() + "': classification must be an int64 >= 1");
+        return InvalidArgument("output '" + o.name() +
+                               "': classification must be an int64 >= 1");
       out.classification = static_cast<uint32_t>(it->second.int64_param());
     }
     req->outputs.push_back(std::move(out));
@@ -169,56 +228,60 @@ void ToProto(const DurationStat& d, inference::StatisticDuration* m) {
 // A unary reactor that marks its request cancelled when the client goes.
 class InferReactor : public grpc::ServerUnaryReactor {
  public:
-  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> cancelled =
+      std::make_shared<std::atomic<bool>>(false);
   void OnCancel() override { cancelled->store(true); }
   void OnDone() override { delete this; }
 };
 
 }  // namespace
 
-class InferenceService final : public inference::GRPCInferenceService::CallbackService {
+class InferenceService final
+    : public inference::GRPCInferenceService::CallbackService {
  public:
   explicit InferenceService(ServerCore* core) : core_(core) {}
 
-  grpc::ServerUnaryReactor* ServerLive(grpc::CallbackServerContext* ctx,
-                                       const inference::ServerLiveRequest*,
-                                       inference::ServerLiveResponse* res) override {
+  grpc::ServerUnaryReactor* ServerLive(
+      grpc::CallbackServerContext* ctx, const inference::ServerLiveRequest*,
+      inference::ServerLiveResponse* res) override {
     res->set_live(core_->Live());
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ServerReady(grpc::CallbackServerContext* ctx,
-                                        const inference::ServerReadyRequest*,
-                                        inference::ServerReadyResponse* res) override {
+  grpc::ServerUnaryReactor* ServerReady(
+      grpc::CallbackServerContext* ctx, const inference::ServerReadyRequest*,
+      inference::ServerReadyResponse* res) override {
     res->set_ready(core_->Ready());
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ModelReady(grpc::CallbackServerContext* ctx,
-                                       const inference::ModelReadyRequest* req,
-                                       inference::ModelReadyResponse* res) override {
+  grpc::ServerUnaryReactor* ModelReady(
+      grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
+      inference::ModelReadyResponse* res) override {
     res->set_ready(core_->GetModel(req->name(), req->version()).ok());
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ServerMetadata(grpc::CallbackServerContext* ctx,
-                                           const inference::ServerMetadataRequest*,
-                                           inference::ServerMetadataResponse* res) override {
+  grpc::ServerUnaryReactor* ServerMetadata(
+      grpc::CallbackServerContext* ctx, const inference::ServerMetadataRequest*,
+      inference::ServerMetadataResponse* res) override {
     res->set_name(core_->name());
     res->set_version(ServerCore::Version());
     for (const auto& e : ServerCore::Extensions()) res->add_extensions(e);
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ModelMetadata(grpc::CallbackServerContext* ctx,
-                                          const inference::ModelMetadataRequest* req,
-                                          inference::ModelMetadataResponse* res) override {
+  grpc::ServerUnaryReactor* ModelMetadata(
+      grpc::CallbackServerContext* ctx,
+      const inference::ModelMetadataRequest* req,
+      inference::ModelMetadataResponse* res) override {
     auto model = core_->GetModel(req->name(), req->version());
     if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
     const auto& config = (*model)->config();
     res->set_name((*model)->name());
     if (req->version().empty()) {
-      for (const auto& v : core_->ReadyVersions(req->name())) res->add_versions(v);
+      for (const auto& v : core_->ReadyVersions(req->name()))
+        res->add_versions(v);
     } else {
       res->add_versions((*model)->version_string());
     }
@@ -227,7 +290,8 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       for (const auto& t : list) {
         auto* m = out->Add();
         m->set_name(t.name());
-        m->set_datatype(std::string(DataTypeName(static_cast<DataType>(t.data_type()))));
+        m->set_datatype(
+            std::string(DataTypeName(static_cast<DataType>(t.data_type()))));
         if (config.max_batch_size() > 0) m->add_shape(-1);
         for (int64_t d : t.dims()) m->add_shape(d);
       }
@@ -237,18 +301,20 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ModelConfig(grpc::CallbackServerContext* ctx,
-                                        const inference::ModelConfigRequest* req,
-                                        inference::ModelConfigResponse* res) override {
+  grpc::ServerUnaryReactor* ModelConfig(
+      grpc::CallbackServerContext* ctx,
+      const inference::ModelConfigRequest* req,
+      inference::ModelConfigResponse* res) override {
     auto model = core_->GetModel(req->name(), req->version());
     if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
     *res->mutable_config() = (*model)->config();
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* ModelStatistics(grpc::CallbackServerContext* ctx,
-                                            const inference::ModelStatisticsRequest* req,
-                                            inference::ModelStatisticsResponse* res) override {
+  grpc::ServerUnaryReactor* ModelStatistics(
+      grpc::CallbackServerContext* ctx,
+      const inference::ModelStatisticsRequest* req,
+      inference::ModelStatisticsResponse* res) override {
     auto entries = core_->Statistics(req->name(), req->version());
     if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
     for (const auto& e : *entries) {
@@ -278,9 +344,10 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* RepositoryIndex(grpc::CallbackServerContext* ctx,
-                                            const inference::RepositoryIndexRequest* req,
-                                            inference::RepositoryIndexResponse* res) override {
+  grpc::ServerUnaryReactor* RepositoryIndex(
+      grpc::CallbackServerContext* ctx,
+      const inference::RepositoryIndexRequest* req,
+      inference::RepositoryIndexResponse* res) override {
     for (const auto& e : core_->Index()) {
       if (req->ready() && e.state != ModelState::kReady) continue;
       auto* m = res->add_models();
@@ -292,14 +359,18 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
     return Done(ctx, grpc::Status::OK);
   }
 
-  grpc::ServerUnaryReactor* RepositoryModelLoad(grpc::CallbackServerContext* ctx,
-                                                const inference::RepositoryModelLoadRequest* req,
-                                                inference::RepositoryModelLoadResponse*) override {
+  grpc::ServerUnaryReactor* RepositoryModelLoad(
+      grpc::CallbackServerContext* ctx,
+      const inference::RepositoryModelLoadRequest* req,
+      inference::RepositoryModelLoadResponse*) override {
     std::string config;
     for (const auto& [key, p] : req->parameters()) {
       if (key == "config") {
-        if (p.parameter_choice_case() != inference::ModelRepositoryParameter::kStringParam)
-          return Done(ctx, ToGrpc(InvalidArgument("parameter 'config' must be a string")));
+        if (p.parameter_choice_case() !=
+            inference::ModelRepositoryParameter::kStringParam)
+          return Done(
+              ctx,
+              ToGrpc(InvalidArgument("parameter 'config' must be a string")));
         config = p.string_param();
       } else if (key.starts_with("file:")) {
         return Done(ctx, ToGrpc(Unimplemented("load: file overrides ('" + key +
@@ -310,15 +381,16 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
   }
 
   grpc::ServerUnaryReactor* RepositoryModelUnload(
-      grpc::CallbackServerContext* ctx, const inference::RepositoryModelUnloadRequest* req,
+      grpc::CallbackServerContext* ctx,
+      const inference::RepositoryModelUnloadRequest* req,
       inference::RepositoryModelUnloadResponse*) override {
     // unload_dependents is accepted: no model here has dependents.
     return Done(ctx, ToGrpc(core_->UnloadModel(req->model_name())));
   }
 
-  grpc::ServerUnaryReactor* ModelInfer(grpc::CallbackServerContext* ctx,
-                                       const inference::ModelInferRequest* req,
-                                       inference::ModelInferResponse* res) override {
+  grpc::ServerUnaryReactor* ModelInfer(
+      grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
+      inference::ModelInferResponse* res) override {
     auto* reactor = new InferReactor();
     auto parsed = FromProto(*req);
     if (!parsed.ok()) {
@@ -326,14 +398,15 @@ class InferenceService final : public inference::GRPCInferenceService::CallbackS
       return reactor;
     }
     (*parsed)->cancelled = reactor->cancelled;
-    core_->Infer(std::move(parsed).value(), [reactor, res](StatusOr<InferResponse> result) {
-      if (!result.ok()) {
-        reactor->Finish(ToGrpc(result.status()));
-        return;
-      }
-      ToProto(*result, res);
-      reactor->Finish(grpc::Status::OK);
-    });
+    core_->Infer(std::move(parsed).value(),
+                 [reactor, res](StatusOr<InferResponse> result) {
+                   if (!result.ok()) {
+                     reactor->Finish(ToGrpc(result.status()));
+                     return;
+                   }
+                   ToProto(*result, res);
+                   reactor->Finish(grpc::Status::OK);
+                 });
     return reactor;
   }
 
@@ -352,11 +425,13 @@ namespace {
 class HealthService final : public grpc::health::v1::Health::CallbackService {
  public:
   explicit HealthService(ServerCore* core) : core_(core) {}
-  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
-                                  const grpc::health::v1::HealthCheckRequest*,
-                                  grpc::health::v1::HealthCheckResponse* res) override {
-    res->set_status(core_->Ready() ? grpc::health::v1::HealthCheckResponse::SERVING
-                                   : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  grpc::ServerUnaryReactor* Check(
+      grpc::CallbackServerContext* ctx,
+      const grpc::health::v1::HealthCheckRequest*,
+      grpc::health::v1::HealthCheckResponse* res) override {
+    res->set_status(core_->Ready()
+                        ? grpc::health::v1::HealthCheckResponse::SERVING
+                        : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
     auto* reactor = ctx->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -375,13 +450,15 @@ class GrpcServer::Impl {
   std::unique_ptr<grpc::Server> server;
 };
 
-StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(GrpcServerOptions options,
-                                                        ServerCore* core) {
+StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    GrpcServerOptions options, ServerCore* core) {
   std::unique_ptr<GrpcServer> s(new GrpcServer());
   s->impl_ = std::make_unique<Impl>(core);
   grpc::ServerBuilder builder;
-  const std::string address = options.address + ":" + std::to_string(options.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &s->port_);
+  const std::string address =
+      options.address + ":" + std::to_string(options.port);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
+                           &s->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&s->impl_->service);
@@ -393,13 +470,12 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(GrpcServerOptions option
   return s;
 }
 
-GrpcServer::~GrpcServer() {
-  Shutdown();
-}
+GrpcServer::~GrpcServer() { Shutdown(); }
 
 void GrpcServer::Shutdown() {
   if (impl_ && impl_->server) {
-    impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    impl_->server->Shutdown(std::chrono::system_clock::now() +
+                            std::chrono::seconds(30));
     impl_->server->Wait();
     impl_->server.reset();
   }

@@ -1,10 +1,10 @@
 #include "frontends/http/http_server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <chrono>
 #include <optional>
@@ -46,7 +46,9 @@ class HttpServer::Impl {
   Status Listen() {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.address, ec);
-    if (ec) return InvalidArgument("HTTP address '" + options_.address + "': " + ec.message());
+    if (ec)
+      return InvalidArgument("HTTP address '" + options_.address +
+                             "': " + ec.message());
     tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
@@ -71,8 +73,10 @@ class HttpServer::Impl {
       acceptor_.close(ec);
     });
     // Let responses to requests already taken go out.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (in_flight_.load() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     ioc_.stop();
@@ -121,26 +125,29 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (ec || parser_->is_done()) return OnRead(ec, n);
     // Beast reads as much as the buffer has room for: a large body read
     // 512 bytes at a time costs a millisecond per 100 KiB. Make room.
-    if (auto length = parser_->content_length(); length && *length > kReadChunk / 4) {
+    if (auto length = parser_->content_length();
+        length && *length > kReadChunk / 4) {
       buffer_.reserve(std::min<size_t>(*length, kReadChunk));
     }
     const auto& h = parser_->get();
     auto expect = h[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      asio::async_write(stream_, asio::buffer(kContinue),
-                        [self = shared_from_this()](beast::error_code ec, size_t n) {
-                          if (ec) return self->Close();
-                          self->ReadBody();
-                        });
+      asio::async_write(
+          stream_, asio::buffer(kContinue),
+          [self = shared_from_this()](beast::error_code ec, size_t n) {
+            if (ec) return self->Close();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
   }
 
   void ReadBody() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnRead, shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -151,22 +158,27 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec == bhttp::error::body_limit) {
-      Send(HttpResponse{413, "application/json",
-                        ErrorJson("request body exceeds the server's limit of " +
-                                  std::to_string(server_->options_.max_body_bytes) +
-                                  " bytes (--http_max_body_mb)"),
+      Send(HttpResponse{413,
+                        "application/json",
+                        ErrorJson(
+                            "request body exceeds the server's limit of " +
+                            std::to_string(server_->options_.max_body_bytes) +
+                            " bytes (--http_max_body_mb)"),
                         {}},
            /*keep_alive=*/false);
       return;
     }
     if (ec) {
-      Send(HttpResponse{400, "application/json",
-                        ErrorJson("malformed HTTP request: " + ec.message()), {}},
+      Send(HttpResponse{400,
+                        "application/json",
+                        ErrorJson("malformed HTTP request: " + ec.message()),
+                        {}},
            false);
       return;
     }
     auto message = parser_->release();
-    if (buffer_.capacity() > 64 * 1024 && buffer_.size() == 0) buffer_.shrink_to_fit();
+    if (buffer_.capacity() > 64 * 1024 && buffer_.size() == 0)
+      buffer_.shrink_to_fit();
     keep_alive_ = message.keep_alive();
     HttpRequest request;
     request.method = std::string(message.method_string());
@@ -174,7 +186,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     request.path = std::string(target.substr(0, target.find('?')));
     for (const auto& field : message) {
       std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
@@ -197,12 +210,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   // that its queued request is dropped instead of run.
   void WatchForHangUp() {
     stream_.socket().async_wait(
-        tcp::socket::wait_read,
-        [self = shared_from_this(), cancelled = cancelled_](beast::error_code ec) {
+        tcp::socket::wait_read, [self = shared_from_this(),
+                                 cancelled = cancelled_](beast::error_code ec) {
           if (ec) return;
           char byte;
-          const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
-                                   MSG_PEEK | MSG_DONTWAIT);
+          const ssize_t n = ::recv(self->stream_.socket().native_handle(),
+                                   &byte, 1, MSG_PEEK | MSG_DONTWAIT);
           // Readable with nothing to read: the peer closed. Data: the next
           // request, already sent; leave it for the next read.
           if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
@@ -221,7 +234,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->prepare_payload();
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                       [self = shared_from_this(), res, keep_alive](
+                           beast::error_code ec, size_t) {
                          if (ec || !keep_alive) {
                            self->Close();
                          } else {
@@ -242,28 +256,31 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = true;
-  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> cancelled_ =
+      std::make_shared<std::atomic<bool>>(false);
 };
 
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
-                         [this](boost::system::error_code ec, tcp::socket socket) {
-                           if (ec) {
-                             if (stopped_) return;
-                           } else {
-                             socket.set_option(tcp::no_delay(true), ec);
-                             std::make_shared<Session>(this, std::move(socket))->Read();
-                           }
-                           if (!stopped_) Accept();
-                         });
+  acceptor_.async_accept(
+      asio::make_strand(ioc_),
+      [this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (stopped_) return;
+        } else {
+          socket.set_option(tcp::no_delay(true), ec);
+          std::make_shared<Session>(this, std::move(socket))->Read();
+        }
+        if (!stopped_) Accept();
+      });
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpServer::~HttpServer() { Stop(); }
 
-StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
-                                                        HttpHandler* handler) {
-  if (options.threads <= 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    HttpServerOptions options, HttpHandler* handler) {
+  if (options.threads <= 0)
+    options.threads = std::max(1u, std::thread::hardware_concurrency());
   auto impl = std::make_unique<Impl>(std::move(options), handler);
   RETURN_IF_ERROR(impl->Listen());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

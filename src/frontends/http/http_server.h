@@ -56,8 +56,8 @@ class HttpHandler {
 
 struct HttpServerOptions {
   std::string address = "0.0.0.0";
-  int port = 8501;            // 0: pick a free port (see port())
-  int threads = 0;            // 0: the number of cores
+  int port = 8501;  // 0: pick a free port (see port())
+  int threads = 0;  // 0: the number of cores
   size_t max_body_bytes = 64u << 20;
 };
 

@@ -24,7 +24,9 @@ HttpResponse Error(const Status& s) {
   return Json(HttpStatusFor(s.code()), ErrorJson(s.message()));
 }
 
-HttpResponse Bool(bool ok) { return HttpResponse{ok ? 200 : 400, "text/plain", "", {}}; }
+HttpResponse Bool(bool ok) {
+  return HttpResponse{ok ? 200 : 400, "text/plain", "", {}};
+}
 
 void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), s.size()); }
 
@@ -46,7 +48,8 @@ std::string Decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     int v;
     if (s[i] == '%' && i + 2 < s.size() &&
-        std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ec == std::errc()) {
+        std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16).ec ==
+            std::errc()) {
       out += static_cast<char>(v);
       i += 2;
     } else {
@@ -69,16 +72,23 @@ void WriteDuration(JsonWriter& w, const char* key, const DurationStat& d) {
 // Protobuf's JSON writes 64-bit integers as strings ("dims": ["16"]); KServe
 // clients expect numbers, as Triton sends them. Turns every string that is a
 // whole integer, under an integer field of ModelConfig, back into a number.
-void NumbersForInt64Fields(rapidjson::Value& v, rapidjson::Document::AllocatorType& a,
+void NumbersForInt64Fields(rapidjson::Value& v,
+                           rapidjson::Document::AllocatorType& a,
                            bool int_field) {
   static constexpr std::string_view kInt64Fields[] = {
-      "dims", "versions", "max_queue_delay_microseconds", "default_timeout_microseconds",
-      "priority_levels", "default_priority_level", "priority_queue_policy"};
+      "dims",
+      "versions",
+      "max_queue_delay_microseconds",
+      "default_timeout_microseconds",
+      "priority_levels",
+      "default_priority_level",
+      "priority_queue_policy"};
   if (v.IsObject()) {
     for (auto& m : v.GetObject()) {
       const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-      const bool is_int = std::find(std::begin(kInt64Fields), std::end(kInt64Fields), key) !=
-                          std::end(kInt64Fields);
+      const bool is_int =
+          std::find(std::begin(kInt64Fields), std::end(kInt64Fields), key) !=
+          std::end(kInt64Fields);
       NumbersForInt64Fields(m.value, a, is_int);
     }
   } else if (v.IsArray()) {
@@ -96,14 +106,22 @@ void NumbersForInt64Fields(rapidjson::Value& v, rapidjson::Document::AllocatorTy
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kInternal: return 500;
-    case StatusCode::kUnimplemented: return 501;
-    case StatusCode::kResourceExhausted: return 413;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 400;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kUnimplemented:
+      return 501;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 400;
   }
 }
 
@@ -112,7 +130,8 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";
   auto not_found = [&] {
-    return Json(404, ErrorJson("no route for " + request.method + " " + request.path));
+    return Json(
+        404, ErrorJson("no route for " + request.method + " " + request.path));
   };
   if (parts.size() == 1 && parts[0] == "metrics" && get) {
     return respond(MetricsHttpHandler::Render(*core_));
@@ -130,15 +149,18 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
     if (parts[2] == "ready") return respond(Bool(core_->Ready()));
     return respond(not_found());
   }
-  if (parts[1] == "repository" && parts.size() == 3 && parts[2] == "index" && post) {
+  if (parts[1] == "repository" && parts.size() == 3 && parts[2] == "index" &&
+      post) {
     return respond(RepositoryIndex(request));
   }
-  if (parts[1] == "repository" && parts.size() == 5 && parts[2] == "models" && post &&
-      (parts[4] == "load" || parts[4] == "unload")) {
-    return respond(RepositoryControl(request, Decode(parts[3]), parts[4] == "load"));
+  if (parts[1] == "repository" && parts.size() == 5 && parts[2] == "models" &&
+      post && (parts[4] == "load" || parts[4] == "unload")) {
+    return respond(
+        RepositoryControl(request, Decode(parts[3]), parts[4] == "load"));
   }
   if (parts[1] != "models") return respond(not_found());
-  if (parts.size() == 3 && parts[2] == "stats" && get) return respond(Statistics("", ""));
+  if (parts.size() == 3 && parts[2] == "stats" && get)
+    return respond(Statistics("", ""));
   if (parts.size() < 3) return respond(not_found());
   ModelRoute route{Decode(parts[2]), "", ""};
   size_t next = 3;
@@ -152,8 +174,10 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   if (route.action.empty() && get) return respond(ModelMetadata(route));
   if (route.action == "ready" && get) return respond(ModelReady(route));
   if (route.action == "config" && get) return respond(ModelConfig(route));
-  if (route.action == "stats" && get) return respond(Statistics(route.model, route.version));
-  if (route.action == "infer" && post) return Infer(request, route, std::move(respond));
+  if (route.action == "stats" && get)
+    return respond(Statistics(route.model, route.version));
+  if (route.action == "infer" && post)
+    return Infer(request, route, std::move(respond));
   respond(not_found());
 }
 
@@ -164,8 +188,9 @@ void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
     size_t n = 0;
     auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), n);
     if (ec != std::errc() || p != h.data() + h.size()) {
-      return respond(Error(InvalidArgument("Inference-Header-Content-Length '" +
-                                           std::string(h) + "' is not a number")));
+      return respond(
+          Error(InvalidArgument("Inference-Header-Content-Length '" +
+                                std::string(h) + "' is not a number")));
     }
     if (n > 0) header_length = n;
   }
@@ -175,20 +200,21 @@ void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
   req->model_name = route.model;
   req->model_version = route.version;
   req->cancelled = request.cancelled;
-  core_->Infer(std::move(req),
-               [respond = std::move(respond), binary = std::move(parsed->binary_outputs),
-                by_default = parsed->binary_by_default](StatusOr<InferResponse> result) mutable {
-                 if (!result.ok()) return respond(Error(result.status()));
-                 binary.resize(result->outputs.size(), by_default);
-                 RenderedResponse r = RenderInferResponse(*result, binary);
-                 HttpResponse response{200, "application/json", std::move(r.body), {}};
-                 if (r.header_length) {
-                   response.content_type = "application/octet-stream";
-                   response.headers.emplace_back("Inference-Header-Content-Length",
-                                                 std::to_string(*r.header_length));
-                 }
-                 respond(std::move(response));
-               });
+  core_->Infer(std::move(req), [respond = std::move(respond),
+                                binary = std::move(parsed->binary_outputs),
+                                by_default = parsed->binary_by_default](
+                                   StatusOr<InferResponse> result) mutable {
+    if (!result.ok()) return respond(Error(result.status()));
+    binary.resize(result->outputs.size(), by_default);
+    RenderedResponse r = RenderInferResponse(*result, binary);
+    HttpResponse response{200, "application/json", std::move(r.body), {}};
+    if (r.header_length) {
+      response.content_type = "application/octet-stream";
+      response.headers.emplace_back("Inference-Header-Content-Length",
+                                    std::to_string(*r.header_length));
+    }
+    respond(std::move(response));
+  });
 }
 
 HttpResponse KServeHttpHandler::ServerMetadata() {
@@ -261,8 +287,10 @@ HttpResponse KServeHttpHandler::ModelConfig(const ModelRoute& route) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
-  auto s = google::protobuf::util::MessageToJsonString((*model)->config(), &json, options);
-  if (!s.ok()) return Error(Internal("cannot render the config: " + s.ToString()));
+  auto s = google::protobuf::util::MessageToJsonString((*model)->config(),
+                                                       &json, options);
+  if (!s.ok())
+    return Error(Internal("cannot render the config: " + s.ToString()));
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
   NumbersForInt64Fields(doc, doc.GetAllocator(), false);
@@ -325,25 +353,30 @@ HttpResponse KServeHttpHandler::Statistics(const std::string& model,
 }
 
 HttpResponse KServeHttpHandler::RepositoryControl(const HttpRequest& request,
-                                                  const std::string& model, bool load) {
+                                                  const std::string& model,
+                                                  bool load) {
   std::string config;
   if (!request.body.empty()) {
     rapidjson::Document doc;
     doc.Parse(request.body.data(), request.body.size());
     if (doc.HasParseError() || !doc.IsObject())
-      return Error(InvalidArgument("repository: the body must be a JSON object"));
+      return Error(
+          InvalidArgument("repository: the body must be a JSON object"));
     auto params = doc.FindMember("parameters");
     if (params != doc.MemberEnd()) {
       if (!params->value.IsObject())
-        return Error(InvalidArgument("repository: 'parameters' must be an object"));
+        return Error(
+            InvalidArgument("repository: 'parameters' must be an object"));
       for (const auto& p : params->value.GetObject()) {
         const std::string key = p.name.GetString();
         if (load && key == "config") {
           if (!p.value.IsString())
-            return Error(InvalidArgument("load: parameter 'config' must be a string of JSON"));
+            return Error(InvalidArgument(
+                "load: parameter 'config' must be a string of JSON"));
           config.assign(p.value.GetString(), p.value.GetStringLength());
         } else if (load && key.starts_with("file:")) {
-          return Error(Unimplemented("load: file overrides ('" + key + "') are not supported"));
+          return Error(Unimplemented("load: file overrides ('" + key +
+                                     "') are not supported"));
         }
       }
     }
@@ -359,9 +392,11 @@ HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {
     rapidjson::Document doc;
     doc.Parse(request.body.data(), request.body.size());
     if (doc.HasParseError() || !doc.IsObject())
-      return Error(InvalidArgument("repository index: the body must be a JSON object"));
+      return Error(
+          InvalidArgument("repository index: the body must be a JSON object"));
     if (auto r = doc.FindMember("ready"); r != doc.MemberEnd()) {
-      if (!r->value.IsBool()) return Error(InvalidArgument("'ready' must be a boolean"));
+      if (!r->value.IsBool())
+        return Error(InvalidArgument("'ready' must be a boolean"));
       ready_only = r->value.GetBool();
     }
   }

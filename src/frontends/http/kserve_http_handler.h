@@ -43,14 +43,16 @@ class KServeHttpHandler : public HttpHandler {
     std::string model, version, action;
   };
 
-  void Infer(HttpRequest& request, const ModelRoute& route, HttpResponder respond);
+  void Infer(HttpRequest& request, const ModelRoute& route,
+             HttpResponder respond);
   HttpResponse ModelMetadata(const ModelRoute& route);
   HttpResponse ModelReady(const ModelRoute& route);
   HttpResponse ModelConfig(const ModelRoute& route);
   HttpResponse Statistics(const std::string& model, const std::string& version);
   HttpResponse ServerMetadata();
   HttpResponse RepositoryIndex(const HttpRequest& request);
-  HttpResponse RepositoryControl(const HttpRequest& request, const std::string& model, bool load);
+  HttpResponse RepositoryControl(const HttpRequest& request,
+                                 const std::string& model, bool load);
 
   ServerCore* const core_;
 };

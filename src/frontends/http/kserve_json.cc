@@ -26,9 +26,12 @@ bool AppendInt(const Value& v, std::string* out) {
   if (v.IsInt64()) {
     const int64_t x = v.GetInt64();
     if constexpr (std::is_signed_v<T>) {
-      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) return false;
+      if (x < std::numeric_limits<T>::min() ||
+          x > std::numeric_limits<T>::max())
+        return false;
     } else {
-      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) return false;
+      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max())
+        return false;
     }
     AppendRaw(static_cast<T>(x), out);
     return true;
@@ -49,14 +52,22 @@ bool AppendElement(const Value& v, DataType type, std::string* out) {
       if (!v.IsBool()) return false;
       out->push_back(v.GetBool() ? 1 : 0);
       return true;
-    case DataType::kUint8: return AppendInt<uint8_t>(v, out);
-    case DataType::kUint16: return AppendInt<uint16_t>(v, out);
-    case DataType::kUint32: return AppendInt<uint32_t>(v, out);
-    case DataType::kUint64: return AppendInt<uint64_t>(v, out);
-    case DataType::kInt8: return AppendInt<int8_t>(v, out);
-    case DataType::kInt16: return AppendInt<int16_t>(v, out);
-    case DataType::kInt32: return AppendInt<int32_t>(v, out);
-    case DataType::kInt64: return AppendInt<int64_t>(v, out);
+    case DataType::kUint8:
+      return AppendInt<uint8_t>(v, out);
+    case DataType::kUint16:
+      return AppendInt<uint16_t>(v, out);
+    case DataType::kUint32:
+      return AppendInt<uint32_t>(v, out);
+    case DataType::kUint64:
+      return AppendInt<uint64_t>(v, out);
+    case DataType::kInt8:
+      return AppendInt<int8_t>(v, out);
+    case DataType::kInt16:
+      return AppendInt<int16_t>(v, out);
+    case DataType::kInt32:
+      return AppendInt<int32_t>(v, out);
+    case DataType::kInt64:
+      return AppendInt<int64_t>(v, out);
     case DataType::kFp16:
       if (!v.IsNumber()) return false;
       AppendRaw(FloatToHalf(static_cast<float>(v.GetDouble())), out);
@@ -83,15 +94,18 @@ bool AppendElement(const Value& v, DataType type, std::string* out) {
 }
 
 // Flattens `data` (nested arrays, row-major) into `out`.
-Status AppendData(const Value& data, DataType type, int64_t* count, std::string* out) {
+Status AppendData(const Value& data, DataType type, int64_t* count,
+                  std::string* out) {
   if (data.IsArray()) {
-    for (const Value& e : data.GetArray()) RETURN_IF_ERROR(AppendData(e, type, count, out));
+    for (const Value& e : data.GetArray())
+      RETURN_IF_ERROR(AppendData(e, type, count, out));
     return Status::Ok();
   }
   if (!AppendElement(data, type, out)) {
-    return InvalidArgument("element " + std::to_string(*count) + " is not a " +
-                           std::string(DataTypeName(type)) + " value" +
-                           (data.IsNumber() ? " (or is out of its range)" : ""));
+    return InvalidArgument(
+        "element " + std::to_string(*count) + " is not a " +
+        std::string(DataTypeName(type)) + " value" +
+        (data.IsNumber() ? " (or is out of its range)" : ""));
   }
   ++*count;
   return Status::Ok();
@@ -99,7 +113,8 @@ Status AppendData(const Value& data, DataType type, int64_t* count, std::string*
 
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
 }
 
@@ -111,8 +126,8 @@ const Value* Param(const Value& obj, const char* key) {
   return m == p->value.MemberEnd() ? nullptr : &m->value;
 }
 
-Status ParseInput(const Value& v, size_t index, const char* binary, size_t binary_size,
-                  size_t* binary_offset, InferInput* in) {
+Status ParseInput(const Value& v, size_t index, const char* binary,
+                  size_t binary_size, size_t* binary_offset, InferInput* in) {
   const std::string at = "inputs[" + std::to_string(index) + "]";
   if (!v.IsObject()) return InvalidArgument(at + ": must be an object");
   auto name = v.FindMember("name");
@@ -131,7 +146,8 @@ Status ParseInput(const Value& v, size_t index, const char* binary, size_t binar
   in->type = *type;
   auto shape = v.FindMember("shape");
   if (shape == v.MemberEnd() || !shape->value.IsArray())
-    return InvalidArgument(where + ": 'shape' (an array of integers) is required");
+    return InvalidArgument(where +
+                           ": 'shape' (an array of integers) is required");
   for (const Value& d : shape->value.GetArray()) {
     if (!d.IsInt64() || d.GetInt64() < 0)
       return InvalidArgument(where + ": shape entries must be integers >= 0");
@@ -139,7 +155,8 @@ Status ParseInput(const Value& v, size_t index, const char* binary, size_t binar
   }
   if (const Value* size = Param(v, "binary_data_size")) {
     if (!size->IsUint64())
-      return InvalidArgument(where + ": binary_data_size must be an integer >= 0");
+      return InvalidArgument(where +
+                             ": binary_data_size must be an integer >= 0");
     const uint64_t n = size->GetUint64();
     if (n > binary_size - *binary_offset) {
       return InvalidArgument(where + ": binary_data_size " + std::to_string(n) +
@@ -156,18 +173,21 @@ Status ParseInput(const Value& v, size_t index, const char* binary, size_t binar
   }
   auto data = v.FindMember("data");
   if (data == v.MemberEnd())
-    return InvalidArgument(where + ": 'data' or parameters.binary_data_size is required");
+    return InvalidArgument(
+        where + ": 'data' or parameters.binary_data_size is required");
   int64_t count = 0;
   if (Status s = AppendData(data->value, in->type, &count, &in->owned); !s.ok())
     return s.WithPrefix(where);
   bool overflow = false;
   int64_t want = 1;
   for (int64_t d : in->shape) {
-    if (d != 0 && want > std::numeric_limits<int64_t>::max() / d) overflow = true;
+    if (d != 0 && want > std::numeric_limits<int64_t>::max() / d)
+      overflow = true;
     want *= d;
   }
   if (overflow || count != want) {
-    return InvalidArgument(where + ": shape " + ShapeString(in->shape) + " has " +
+    return InvalidArgument(where + ": shape " + ShapeString(in->shape) +
+                           " has " +
                            (overflow ? "too many" : std::to_string(want)) +
                            " elements but 'data' has " + std::to_string(count));
   }
@@ -203,16 +223,36 @@ void WriteData(Writer& w, const Tensor& t) {
     case DataType::kBool:
       for (size_t i = 0; i < n; ++i) w.Bool(t.data[i] != 0);
       break;
-    case DataType::kUint8: WriteNumbers<Writer, uint8_t>(w, t.data, n); break;
-    case DataType::kUint16: WriteNumbers<Writer, uint16_t>(w, t.data, n); break;
-    case DataType::kUint32: WriteNumbers<Writer, uint32_t>(w, t.data, n); break;
-    case DataType::kUint64: WriteNumbers<Writer, uint64_t>(w, t.data, n); break;
-    case DataType::kInt8: WriteNumbers<Writer, int8_t>(w, t.data, n); break;
-    case DataType::kInt16: WriteNumbers<Writer, int16_t>(w, t.data, n); break;
-    case DataType::kInt32: WriteNumbers<Writer, int32_t>(w, t.data, n); break;
-    case DataType::kInt64: WriteNumbers<Writer, int64_t>(w, t.data, n); break;
-    case DataType::kFp32: WriteNumbers<Writer, float>(w, t.data, n); break;
-    case DataType::kFp64: WriteNumbers<Writer, double>(w, t.data, n); break;
+    case DataType::kUint8:
+      WriteNumbers<Writer, uint8_t>(w, t.data, n);
+      break;
+    case DataType::kUint16:
+      WriteNumbers<Writer, uint16_t>(w, t.data, n);
+      break;
+    case DataType::kUint32:
+      WriteNumbers<Writer, uint32_t>(w, t.data, n);
+      break;
+    case DataType::kUint64:
+      WriteNumbers<Writer, uint64_t>(w, t.data, n);
+      break;
+    case DataType::kInt8:
+      WriteNumbers<Writer, int8_t>(w, t.data, n);
+      break;
+    case DataType::kInt16:
+      WriteNumbers<Writer, int16_t>(w, t.data, n);
+      break;
+    case DataType::kInt32:
+      WriteNumbers<Writer, int32_t>(w, t.data, n);
+      break;
+    case DataType::kInt64:
+      WriteNumbers<Writer, int64_t>(w, t.data, n);
+      break;
+    case DataType::kFp32:
+      WriteNumbers<Writer, float>(w, t.data, n);
+      break;
+    case DataType::kFp64:
+      WriteNumbers<Writer, double>(w, t.data, n);
+      break;
     case DataType::kFp16:
     case DataType::kBf16:
       for (size_t i = 0; i < n; ++i) {
@@ -222,7 +262,8 @@ void WriteData(Writer& w, const Tensor& t) {
       }
       break;
     case DataType::kBytes: {
-      auto elements = SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape));
+      auto elements =
+          SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape));
       if (elements.ok()) {
         for (std::string_view e : *elements) w.String(e.data(), e.size());
       }
@@ -236,8 +277,8 @@ void WriteData(Writer& w, const Tensor& t) {
 
 }  // namespace
 
-StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
-                                               std::optional<size_t> header_length) {
+StatusOr<ParsedInferRequest> ParseInferRequest(
+    std::string body, std::optional<size_t> header_length) {
   auto holder = std::make_shared<std::string>(std::move(body));
   const size_t json_length = header_length.value_or(holder->size());
   if (json_length > holder->size()) {
@@ -251,9 +292,11 @@ StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
   if (doc.HasParseError()) {
     return InvalidArgument(std::string("malformed JSON request: ") +
                            rapidjson::GetParseError_En(doc.GetParseError()) +
-                           " (at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+                           " (at byte " + std::to_string(doc.GetErrorOffset()) +
+                           ")");
   }
-  if (!doc.IsObject()) return InvalidArgument("the request must be a JSON object");
+  if (!doc.IsObject())
+    return InvalidArgument("the request must be a JSON object");
 
   ParsedInferRequest parsed;
   parsed.request = std::make_unique<InferRequest>();
@@ -263,7 +306,8 @@ StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
     req.id = id->value.GetString();
   }
   if (const Value* b = Param(doc, "binary_data_output")) {
-    if (!b->IsBool()) return InvalidArgument("parameters.binary_data_output must be a boolean");
+    if (!b->IsBool())
+      return InvalidArgument("parameters.binary_data_output must be a boolean");
     parsed.binary_by_default = b->GetBool();
   }
   if (const Value* p = Param(doc, "priority")) {
@@ -272,7 +316,9 @@ StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
     req.priority = p->GetInt64();
   }
   if (const Value* t = Param(doc, "timeout")) {
-    if (!t->IsUint64()) return InvalidArgument("parameters.timeout must be an integer >= 0 (microseconds)");
+    if (!t->IsUint64())
+      return InvalidArgument(
+          "parameters.timeout must be an integer >= 0 (microseconds)");
     req.timeout_us = t->GetUint64();
   }
 
@@ -284,15 +330,19 @@ StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
   size_t offset = 0;
   req.inputs.resize(inputs->value.Size());
   for (rapidjson::SizeType i = 0; i < inputs->value.Size(); ++i) {
-    RETURN_IF_ERROR(ParseInput(inputs->value[i], i, binary, binary_size, &offset, &req.inputs[i]));
+    RETURN_IF_ERROR(ParseInput(inputs->value[i], i, binary, binary_size,
+                               &offset, &req.inputs[i]));
   }
   if (offset != binary_size) {
-    return InvalidArgument("the body has " + std::to_string(binary_size) +
-                           " bytes of binary data after the JSON header, but the inputs "
-                           "declare " + std::to_string(offset) + " (binary_data_size)");
+    return InvalidArgument(
+        "the body has " + std::to_string(binary_size) +
+        " bytes of binary data after the JSON header, but the inputs "
+        "declare " +
+        std::to_string(offset) + " (binary_data_size)");
   }
   if (auto outputs = doc.FindMember("outputs"); outputs != doc.MemberEnd()) {
-    if (!outputs->value.IsArray()) return InvalidArgument("'outputs' must be an array");
+    if (!outputs->value.IsArray())
+      return InvalidArgument("'outputs' must be an array");
     for (const Value& o : outputs->value.GetArray()) {
       auto name = o.IsObject() ? o.FindMember("name") : o.MemberEnd();
       if (!o.IsObject() || name == o.MemberEnd() || !name->value.IsString())
@@ -301,12 +351,14 @@ StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
       bool binary_out = parsed.binary_by_default;
       if (const Value* b = Param(o, "binary_data")) {
         if (!b->IsBool())
-          return InvalidArgument("output '" + out.name + "': binary_data must be a boolean");
+          return InvalidArgument("output '" + out.name +
+                                 "': binary_data must be a boolean");
         binary_out = b->GetBool();
       }
       if (const Value* c = Param(o, "classification")) {
         if (!c->IsUint() || c->GetUint() == 0)
-          return InvalidArgument("output '" + out.name + "': classification must be an integer >= 1");
+          return InvalidArgument("output '" + out.name +
+                                 "': classification must be an integer >= 1");
         out.classification = c->GetUint();
       }
       req.outputs.push_back(std::move(out));
@@ -363,7 +415,8 @@ RenderedResponse RenderInferResponse(const InferResponse& response,
   RenderedResponse r;
   r.body.reserve(buffer.GetSize() + binary_total);
   r.body.assign(buffer.GetString(), buffer.GetSize());
-  if (binary_total > 0 || std::find(binary.begin(), binary.end(), true) != binary.end()) {
+  if (binary_total > 0 ||
+      std::find(binary.begin(), binary.end(), true) != binary.end()) {
     r.header_length = r.body.size();
     for (size_t i = 0; i < response.outputs.size(); ++i) {
       if (i < binary.size() && binary[i])

@@ -30,8 +30,8 @@ struct ParsedInferRequest {
 };
 
 // Takes the body (binary inputs are then used in place, without a copy).
-StatusOr<ParsedInferRequest> ParseInferRequest(std::string body,
-                                               std::optional<size_t> header_length);
+StatusOr<ParsedInferRequest> ParseInferRequest(
+    std::string body, std::optional<size_t> header_length);
 
 struct RenderedResponse {
   std::string body;

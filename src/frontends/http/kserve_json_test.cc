@@ -27,7 +27,8 @@ TEST(KServeJsonTest, ParsesJsonTensorsNestedOrFlat) {
   const InferRequest& r = *p->request;
   EXPECT_EQ(r.id, "r1");
   EXPECT_EQ(Ints(r.inputs[0]), (std::vector<int32_t>{1, 2, 3, 4}));
-  auto strings = SplitBytesElements({r.inputs[1].data, r.inputs[1].byte_size}, 2);
+  auto strings =
+      SplitBytesElements({r.inputs[1].data, r.inputs[1].byte_size}, 2);
   ASSERT_TRUE(strings.ok());
   EXPECT_EQ((*strings)[1], "yz");
   EXPECT_EQ(r.inputs[2].byte_size, 1u);
@@ -76,22 +77,30 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"{\"inputs\": [", std::nullopt, "malformed JSON"},
         BadCase{"[1,2]", std::nullopt, "must be a JSON object"},
         BadCase{"{}", std::nullopt, "'inputs' (an array) is required"},
-        BadCase{R"({"inputs":[{"name":"a","datatype":"FLOAT","shape":[1],"data":[1]}]})",
-                std::nullopt, "unknown datatype 'FLOAT'"},
-        BadCase{R"({"inputs":[{"name":"a","datatype":"INT32","shape":[3],"data":[1,2]}]})",
-                std::nullopt, "shape [3] has 3 elements but 'data' has 2"},
-        BadCase{R"({"inputs":[{"name":"a","datatype":"INT8","shape":[1],"data":[300]}]})",
-                std::nullopt, "element 0 is not a INT8 value (or is out of its range)"},
-        BadCase{R"({"inputs":[{"name":"a","datatype":"INT32","shape":[1],"data":["x"]}]})",
-                std::nullopt, "element 0 is not a INT32 value"},
-        BadCase{R"({"inputs":[{"name":"a","datatype":"INT32","shape":[-1],"data":[1]}]})",
-                std::nullopt, "shape entries must be integers >= 0"},
-        BadCase{R"({"inputs":[{"datatype":"INT32","shape":[1],"data":[1]}]})", std::nullopt,
-                "'name' (a string) is required"},
+        BadCase{
+            R"({"inputs":[{"name":"a","datatype":"FLOAT","shape":[1],"data":[1]}]})",
+            std::nullopt, "unknown datatype 'FLOAT'"},
+        BadCase{
+            R"({"inputs":[{"name":"a","datatype":"INT32","shape":[3],"data":[1,2]}]})",
+            std::nullopt, "shape [3] has 3 elements but 'data' has 2"},
+        BadCase{
+            R"({"inputs":[{"name":"a","datatype":"INT8","shape":[1],"data":[300]}]})",
+            std::nullopt,
+            "element 0 is not a INT8 value (or is out of its range)"},
+        BadCase{
+            R"({"inputs":[{"name":"a","datatype":"INT32","shape":[1],"data":["x"]}]})",
+            std::nullopt, "element 0 is not a INT32 value"},
+        BadCase{
+            R"({"inputs":[{"name":"a","datatype":"INT32","shape":[-1],"data":[1]}]})",
+            std::nullopt, "shape entries must be integers >= 0"},
+        BadCase{R"({"inputs":[{"datatype":"INT32","shape":[1],"data":[1]}]})",
+                std::nullopt, "'name' (a string) is required"},
         BadCase{kBinHeader + "1234", kBinHeader.size(),
                 "binary_data_size 8 runs past the end of the body"},
-        BadCase{kBinHeader + "123456789", kBinHeader.size(), "9 bytes of binary data"},
-        BadCase{kBinHeader, kBinHeader.size() + 100, "is larger than the body"}));
+        BadCase{kBinHeader + "123456789", kBinHeader.size(),
+                "9 bytes of binary data"},
+        BadCase{kBinHeader, kBinHeader.size() + 100,
+                "is larger than the body"}));
 
 TEST(KServeJsonTest, RendersJsonAndBinaryOutputs) {
   InferResponse r;

@@ -6,16 +6,21 @@
 namespace adlik::http {
 
 HttpResponse MetricsHttpHandler::Render(const ServerCore& core) {
-  return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                      RenderPrometheusMetrics(core), {}};
+  return HttpResponse{200,
+                      "text/plain; version=0.0.4; charset=utf-8",
+                      RenderPrometheusMetrics(core),
+                      {}};
 }
 
 void MetricsHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
-  if (request.path == "/metrics" && request.method == "GET") return respond(Render(*core_));
-  respond(HttpResponse{404, "application/json",
-                       ErrorJson("no route for " + request.method + " " + request.path +
-                                 " (this port serves GET /metrics)"),
-                       {}});
+  if (request.path == "/metrics" && request.method == "GET")
+    return respond(Render(*core_));
+  respond(
+      HttpResponse{404,
+                   "application/json",
+                   ErrorJson("no route for " + request.method + " " +
+                             request.path + " (this port serves GET /metrics)"),
+                   {}});
 }
 
 }  // namespace adlik::http
