@@ -3,6 +3,7 @@
 #define ORT_API_MANUAL_INIT
 #include <onnxruntime_cxx_api.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -18,6 +19,9 @@ StatusOr<Ort::Env*> Environment() {
   static Status error;
   static Ort::Env* env = nullptr;
   std::call_once(once, [] {
+    // No telemetry from ONNX Runtime's official build: it is read when the
+    // first environment is created (see the ONNX Runtime plugin).
+    setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/1);
     const OrtApi* api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
     if (api == nullptr) {
       error = Internal("the ONNX Runtime library found at run time (" +
@@ -32,6 +36,7 @@ StatusOr<Ort::Env*> Environment() {
       // Errors come back as Status values; ONNX Runtime's own log would
       // repeat them.
       env = new Ort::Env(ORT_LOGGING_LEVEL_FATAL, "adlik_compiler");
+      env->DisableTelemetryEvents();  // nothing leaves the machine
     } catch (const std::exception& e) {
       error = Internal(std::string("cannot start ONNX Runtime: ") + e.what());
     }

@@ -31,7 +31,17 @@ inline void AppendBytesElement(std::string_view element, std::string* out) {
 inline StatusOr<std::vector<std::string_view>> SplitBytesElements(
     std::string_view data, int64_t expected_count) {
   std::vector<std::string_view> elements;
-  if (expected_count > 0) elements.reserve(static_cast<size_t>(expected_count));
+  // Each element takes at least its 4-byte length: a count the buffer cannot
+  // hold is refused before anything is sized from it.
+  if (expected_count < 0 ||
+      static_cast<uint64_t>(expected_count) > data.size() / 4) {
+    return InvalidArgument(
+        "expected " + std::to_string(expected_count) +
+        " BYTES elements, but a " + std::to_string(data.size()) +
+        "-byte buffer holds at most " + std::to_string(data.size() / 4) +
+        " (each has a 4-byte length)");
+  }
+  elements.reserve(static_cast<size_t>(expected_count));
   size_t pos = 0;
   while (pos < data.size()) {
     if (data.size() - pos < 4) {

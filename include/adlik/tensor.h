@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,7 +28,21 @@
 
 namespace adlik {
 
-// Product of the dimensions (1 for a scalar shape []). Dimensions must be >= 0.
+// Product of the dimensions (1 for a scalar shape []), or nullopt when a
+// dimension is negative or the product does not fit in int64_t. Use it on
+// every shape that comes from outside before computing a size from it.
+inline std::optional<int64_t> CheckedElementCount(
+    std::span<const int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return std::nullopt;
+  }
+  return n;
+}
+
+// Product of the dimensions of a shape already checked with
+// CheckedElementCount (or made by the platform): every dimension >= 0 and
+// the product fits in int64_t.
 inline int64_t ElementCount(std::span<const int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;

@@ -31,6 +31,8 @@
 #include <dlfcn.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -72,11 +74,22 @@ StatusOr<TensorSpec> DescribeTensor(std::string name,
 StatusOr<Ort::SessionOptions> MakeSessionOptions(const ModelSpec& spec) {
   Ort::SessionOptions options;
   int intra = spec.intra_op_threads, inter = spec.inter_op_threads;
-  if (auto v = Param(spec, "intra_op_thread_count"); !v.empty()) {
-    intra = std::atoi(v.c_str());
-  }
-  if (auto v = Param(spec, "inter_op_thread_count"); !v.empty()) {
-    inter = std::atoi(v.c_str());
+  // A thread count is a whole number in 0..kMaxThreads (0: ONNX Runtime's
+  // default); anything else is refused rather than read as a number.
+  constexpr int kMaxThreads = 256;
+  for (auto [key, count] : {std::pair{"intra_op_thread_count", &intra},
+                            std::pair{"inter_op_thread_count", &inter}}) {
+    const std::string v = Param(spec, key);
+    if (v.empty()) continue;
+    int n = -1;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || end != v.data() + v.size() || n < 0 ||
+        n > kMaxThreads) {
+      return InvalidArgument("parameter " + std::string(key) + ": '" + v +
+                             "' is not a whole number in 0.." +
+                             std::to_string(kMaxThreads));
+    }
+    *count = n;
   }
   if (intra > 0) options.SetIntraOpNumThreads(intra);
   if (inter > 0) options.SetInterOpNumThreads(inter);
@@ -233,6 +246,12 @@ StatusOr<std::unique_ptr<Ort::Session>> OrtModel::CreateGpuSession(int device) {
 class OrtRuntime : public Runtime {
  public:
   OrtRuntime() {
+    // ONNX Runtime's official build sends usage telemetry unless told not
+    // to: it starts its telemetry system (a Microsoft collector host, a log
+    // in /tmp, a database under ~/.cache) when the first environment is
+    // created, unless ORT_DISABLE_TELEMETRY is set then. Nothing of a served
+    // model may leave the machine, so it is set before anything else.
+    setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/1);
     const OrtApi* api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
     if (api == nullptr) {
       init_error_ = Internal(
@@ -244,6 +263,7 @@ class OrtRuntime : public Runtime {
     }
     Ort::InitApi(api);
     env_ = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "adlik");
+    env_->DisableTelemetryEvents();  // and no events, should it start
   }
 
   StatusOr<std::unique_ptr<Model>> LoadModel(const ModelSpec& spec) override {

@@ -47,6 +47,10 @@ Status Guarded(Fn&& run) {
   try {
     return run();
   } catch (const Ort::Exception& e) {
+    // ONNX Runtime says INVALID_ARGUMENT for what the inputs got wrong (an
+    // index out of bounds, say): the client's error, not the server's.
+    if (e.GetOrtErrorCode() == ORT_INVALID_ARGUMENT)
+      return InvalidArgument(std::string("onnxruntime: ") + e.what());
     return Internal(std::string("onnxruntime: ") + e.what());
   } catch (const std::exception& e) {
     return Internal(std::string("onnxruntime runtime: ") + e.what());

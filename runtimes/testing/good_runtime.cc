@@ -5,9 +5,12 @@
 // tests/runtimes/ as a runtime that loads.
 //
 // Thread-safety: as the SDK requires; nothing here is mutable after loading.
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "adlik/runtime.h"
@@ -59,6 +62,13 @@ class GoodRuntime : public Runtime {
   StatusOr<std::unique_ptr<Model>> LoadModel(const ModelSpec& spec) override {
     if (!std::ifstream(spec.model_path)) {
       return NotFound("testing_good: cannot open " + spec.model_path);
+    }
+    // parameters { key: "load_seconds" ... }: a load that takes that long
+    // (tests of load timeouts and of serving while a load runs).
+    for (const auto& [key, value] : spec.parameters) {
+      if (key == "load_seconds")
+        std::this_thread::sleep_for(
+            std::chrono::seconds(std::atoi(value.c_str())));
     }
     return std::unique_ptr<Model>(new DoubleModel());
   }

@@ -87,9 +87,16 @@ TEST(BytesTensorTest, RefusesTruncatedAndMiscountedBuffers) {
   auto truncated = SplitBytesElements(std::string_view(buffer).substr(0, 7), 1);
   EXPECT_NE(truncated.status().message().find("runs past"), std::string::npos);
   auto short_prefix =
-      SplitBytesElements(std::string_view(buffer).substr(0, 2), 1);
+      SplitBytesElements(std::string_view(buffer).substr(0, 2), 0);
   EXPECT_NE(short_prefix.status().message().find("truncated"),
             std::string::npos);
+  // A count the buffer cannot hold (4 bytes an element at least) is refused
+  // before anything is sized from it.
+  auto huge = SplitBytesElements(buffer, int64_t{1} << 40);
+  EXPECT_NE(huge.status().message().find("9-byte buffer holds at most 2"),
+            std::string::npos)
+      << huge.status().message();
+  EXPECT_FALSE(SplitBytesElements(buffer, -1).ok());
   EXPECT_TRUE(SplitBytesElements("", 0).ok());
 }
 

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "adlik/tensor.h"
+
 namespace adlik::config {
 namespace {
 
@@ -191,8 +193,39 @@ Status CheckTensorList(
                                ": a dimension must be -1 (any) or >= 0");
       }
     }
+    std::vector<int64_t> fixed;
+    for (int64_t d : t.dims()) fixed.push_back(d < 0 ? 1 : d);
+    if (!CheckedElementCount(fixed)) {
+      return InvalidArgument(where + ": dims " +
+                             DimsString(ToVector(t.dims())) +
+                             " have more elements than a 64-bit count holds");
+    }
   }
   return Status::Ok();
+}
+
+// Bounds on the numbers a config may hold: whatever a config says, the
+// server never sizes memory, threads or times from a value past these.
+constexpr int64_t kMaxBatchSize = 1 << 20;
+constexpr int64_t kMaxInstances = 256;  // per model, all groups together
+constexpr uint64_t kMaxPriorityLevels = 1024;
+constexpr uint64_t kMaxQueueSize = 1 << 20;
+constexpr uint64_t kMaxMicroseconds = 24ull * 3600 * 1000 * 1000;  // a day
+constexpr uint32_t kMaxLatestVersions = 1024;
+
+Status CheckRange(std::string_view field, uint64_t value, uint64_t max) {
+  if (value <= max) return Status::Ok();
+  return InvalidArgument(std::string(field) + ": " + std::to_string(value) +
+                         " is above the limit of " + std::to_string(max));
+}
+
+Status CheckQueuePolicy(const inference::ModelQueuePolicy& q,
+                        const std::string& where) {
+  RETURN_IF_ERROR(CheckRange(where + ".default_timeout_microseconds",
+                             q.default_timeout_microseconds(),
+                             kMaxMicroseconds));
+  return CheckRange(where + ".max_queue_size", q.max_queue_size(),
+                    kMaxQueueSize);
 }
 
 Status CheckOwnFields(const inference::ModelConfig& config) {
@@ -200,12 +233,35 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
     return InvalidArgument("max_batch_size: must be >= 0, got " +
                            std::to_string(config.max_batch_size()));
   }
+  RETURN_IF_ERROR(
+      CheckRange("max_batch_size", config.max_batch_size(), kMaxBatchSize));
   RETURN_IF_ERROR(CheckTensorList(config.input(), "input"));
   RETURN_IF_ERROR(CheckTensorList(config.output(), "output"));
+  int64_t instances = 0;
   for (const auto& g : config.instance_group()) {
     if (g.count() < 0) {
       return InvalidArgument("instance_group '" + g.name() +
                              "': count must be >= 0");
+    }
+    for (int32_t gpu : g.gpus()) {
+      if (gpu < 0) {
+        return InvalidArgument("instance_group '" + g.name() + "': gpus: " +
+                               std::to_string(gpu) + " is not a device id");
+      }
+    }
+    instances += std::max(1, g.count()) * std::max(1, g.gpus_size());
+  }
+  RETURN_IF_ERROR(CheckRange("instance_group (instances in all)", instances,
+                             kMaxInstances));
+  if (config.version_policy().has_latest()) {
+    RETURN_IF_ERROR(CheckRange("version_policy.latest.num_versions",
+                               config.version_policy().latest().num_versions(),
+                               kMaxLatestVersions));
+  }
+  for (int64_t v : config.version_policy().specific().versions()) {
+    if (v < 0) {
+      return InvalidArgument("version_policy.specific: version " +
+                             std::to_string(v) + " is negative");
     }
   }
   if (config.has_dynamic_batching()) {
@@ -215,6 +271,13 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
           "dynamic_batching: needs max_batch_size > 0 (the model has no "
           "batch dimension)");
     }
+    RETURN_IF_ERROR(CheckRange("dynamic_batching.priority_levels",
+                               db.priority_levels(), kMaxPriorityLevels));
+    RETURN_IF_ERROR(CheckRange("dynamic_batching.max_queue_delay_microseconds",
+                               db.max_queue_delay_microseconds(),
+                               kMaxMicroseconds));
+    RETURN_IF_ERROR(CheckQueuePolicy(db.default_queue_policy(),
+                                     "dynamic_batching.default_queue_policy"));
     if (db.default_priority_level() > db.priority_levels()) {
       return InvalidArgument("dynamic_batching.default_priority_level: " +
                              std::to_string(db.default_priority_level()) +
@@ -228,6 +291,14 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
             std::to_string(level) + " is outside the priority_levels 1.." +
             std::to_string(db.priority_levels()));
       }
+      RETURN_IF_ERROR(
+          CheckQueuePolicy(policy, "dynamic_batching.priority_queue_policy[" +
+                                       std::to_string(level) + "]"));
+    }
+    if (db.preferred_batch_size_size() > config.max_batch_size()) {
+      return InvalidArgument(
+          "dynamic_batching.preferred_batch_size: more sizes than "
+          "max_batch_size");
     }
     for (int32_t p : db.preferred_batch_size()) {
       if (p < 1 || p > config.max_batch_size()) {

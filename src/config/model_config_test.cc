@@ -156,7 +156,37 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"max_batch_size: 8 output [{name: \"OUTPUT0\" dims: [16]}]",
                 "data_type is missing"},
         BadCase{"max_batch_size: 8 instance_group [{count: -2}]",
-                "count must be >= 0"}));
+                "count must be >= 0"},
+        // Numbers the server would size memory, threads or times from.
+        BadCase{"max_batch_size: 8 dynamic_batching { priority_levels: "
+                "4294967295 }",
+                "priority_levels: 4294967295 is above the limit of 1024"},
+        BadCase{"max_batch_size: 2000000000",
+                "max_batch_size: 2000000000 is "
+                "above the limit"},
+        BadCase{"max_batch_size: 8 instance_group [{count: 2000000000}]",
+                "instances in all): 2000000000 is above the limit of 256"},
+        BadCase{"max_batch_size: 8 instance_group [{count: 200 gpus: [0, 1]}]",
+                "instances in all): 400 is above"},
+        BadCase{"max_batch_size: 8 instance_group [{gpus: [-1]}]",
+                "-1 is not a device id"},
+        BadCase{"max_batch_size: 8 dynamic_batching { "
+                "max_queue_delay_microseconds: 18446744073709551615 }",
+                "max_queue_delay_microseconds: 18446744073709551615 is above"},
+        BadCase{"max_batch_size: 8 dynamic_batching { default_queue_policy { "
+                "default_timeout_microseconds: 18446744073709551615 } }",
+                "default_timeout_microseconds: 18446744073709551615 is above"},
+        BadCase{"max_batch_size: 8 dynamic_batching { priority_levels: 2 "
+                "priority_queue_policy { key: 1 value { max_queue_size: "
+                "4294967295 } } }",
+                "priority_queue_policy[1].max_queue_size: 4294967295 is above"},
+        BadCase{"version_policy { latest { num_versions: 4294967295 } }",
+                "num_versions: 4294967295 is above"},
+        BadCase{"version_policy { specific { versions: [-3] } }",
+                "version -3 is negative"},
+        BadCase{"max_batch_size: 8 input [{name: \"x\" data_type: TYPE_FP32 "
+                "dims: [4294967296, 4294967296, -1]}]",
+                "more elements than a 64-bit count holds"}));
 
 TEST(ModelConfigTest, RefusesBatchingOnAFixedBatchDimension) {
   Signature sig{{{"x", DataType::kFp32, {1, 4}}},

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <optional>
 
 #include "base/logging.h"
 #include "lifecycle/version_policy.h"
@@ -234,19 +236,68 @@ Status ModelManager::Plan(
 }
 
 void ModelManager::RunLoads(std::vector<LoadTask>* tasks) {
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < tasks->size();) {
-      LoadTask& t = (*tasks)[i];
-      t.result = options_.loader(t.snapshot, t.version, t.config, t.stats);
-    }
+  // Each load runs on a thread of its own, at most load_threads at once. A
+  // load still running at its deadline is given up: its version becomes
+  // UNAVAILABLE with the reason, the reconciliation goes on, and whatever
+  // the load returns later is dropped on its own thread. The threads share
+  // `state`, never the caller's stack.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::optional<StatusOr<std::shared_ptr<ServedModel>>>> results;
   };
-  std::vector<std::thread> threads;
-  const size_t n =
-      std::min<size_t>(std::max(1, options_.load_threads), tasks->size());
-  for (size_t i = 1; i < n; ++i) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
+  auto state = std::make_shared<Shared>();
+  state->results.resize(tasks->size());
+  using Clock = std::chrono::steady_clock;
+  const auto timeout = options_.load_timeout;
+  const size_t limit = std::max(1, options_.load_threads);
+  std::vector<std::optional<Clock::time_point>> deadline(tasks->size());
+  std::vector<bool> finished(tasks->size(), false);
+  size_t next = 0, running = 0, done = 0;
+  std::unique_lock<std::mutex> lock(state->mu);
+  while (done < tasks->size()) {
+    for (; running < limit && next < tasks->size(); ++next, ++running) {
+      const LoadTask& t = (*tasks)[next];
+      deadline[next] = Clock::now() + timeout;
+      std::thread([state, i = next, loader = options_.loader,
+                   snapshot = t.snapshot, version = t.version,
+                   config = t.config, stats = t.stats]() mutable {
+        auto result = loader(snapshot, version, std::move(config), stats);
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->results[i] = std::move(result);
+        state->cv.notify_all();
+      }).detach();
+    }
+    Clock::time_point earliest = Clock::time_point::max();
+    for (size_t i = 0; i < next; ++i) {
+      if (finished[i]) continue;
+      if (state->results[i]) {
+        (*tasks)[i].result = std::move(*state->results[i]);
+        state->results[i].reset();
+      } else if (timeout.count() > 0 && Clock::now() >= *deadline[i]) {
+        (*tasks)[i].result = Unavailable(
+            "loading did not finish within " +
+            std::to_string(timeout.count() / 1000) +
+            " s (--model_load_timeout_seconds); the load was abandoned");
+        LOG(ERROR) << "model '" << (*tasks)[i].snapshot.name << "' version "
+                   << (*tasks)[i].version << ": "
+                   << (*tasks)[i].result.status().message();
+      } else {
+        if (timeout.count() > 0) earliest = std::min(earliest, *deadline[i]);
+        continue;
+      }
+      finished[i] = true;
+      ++done;
+      --running;
+    }
+    if (done == tasks->size() || (running < limit && next < tasks->size()))
+      continue;
+    if (earliest == Clock::time_point::max()) {
+      state->cv.wait(lock);
+    } else {
+      state->cv.wait_until(lock, earliest);
+    }
+  }
 }
 
 Status ModelManager::Reconcile(const std::vector<std::string>& names,

@@ -34,6 +34,7 @@
 #ifndef ADLIK_LIFECYCLE_MODEL_MANAGER_H_
 #define ADLIK_LIFECYCLE_MODEL_MANAGER_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -73,6 +74,9 @@ struct ModelManagerOptions {
   ControlMode mode = ControlMode::kPoll;
   std::vector<std::string> startup_models;  // kExplicit: loaded by Start()
   int load_threads = 4;                     // versions loading at once
+  // A load still running after this long is abandoned and its version is
+  // UNAVAILABLE with the reason; 0: no limit.
+  std::chrono::milliseconds load_timeout{0};
 };
 
 class ModelManager {

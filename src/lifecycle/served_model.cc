@@ -104,12 +104,16 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
     config.set_default_model_filename(
         config::DefaultModelFilename(*runtime_name));
   }
-  const std::string model_path =
-      (fs::path(version_path) / config.default_model_filename()).string();
-  std::error_code ec;
-  if (!fs::exists(model_path, ec)) {
-    return NotFound("model file " + model_path + " does not exist");
+  // Every file a config names is read from inside the model's folder.
+  auto resolved = repository::ResolveInside(
+      snapshot.path,
+      (fs::path(std::to_string(version)) / config.default_model_filename())
+          .string(),
+      "model file");
+  if (!resolved.ok()) {
+    return resolved.status().WithPrefix(source + ": default_model_filename");
   }
+  const std::string model_path = *resolved;
 
   ASSIGN_OR_RETURN(Runtime * runtime, options.registry->Get(*runtime_name));
   ModelSpec spec;
@@ -131,8 +135,10 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   std::map<std::string, std::vector<std::string>> labels;
   for (const auto& out : config.output()) {
     if (out.label_filename().empty()) continue;
-    auto read =
-        ReadLabels((fs::path(snapshot.path) / out.label_filename()).string());
+    auto path = repository::ResolveInside(snapshot.path, out.label_filename(),
+                                          "label file");
+    auto read = path.ok() ? ReadLabels(*path)
+                          : StatusOr<std::vector<std::string>>(path.status());
     if (!read.ok()) {
       return read.status().WithPrefix(source + ": output '" + out.name() +
                                       "': label_filename");

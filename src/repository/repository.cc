@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <functional>
 
 namespace adlik::repository {
 namespace fs = std::filesystem;
@@ -21,27 +22,49 @@ bool IsValidModelName(const std::string& name) {
          name.find('\0') == std::string::npos;
 }
 
+Status ForEachEntry(const fs::path& dir, bool recursive,
+                    const std::function<void(const fs::directory_entry&)>& f) {
+  std::error_code ec;
+  auto walk = [&](auto it) {
+    for (; !ec && it != decltype(it)(); it.increment(ec)) f(*it);
+  };
+  if (recursive) {
+    walk(fs::recursive_directory_iterator(dir, ec));
+  } else {
+    walk(fs::directory_iterator(dir, ec));
+  }
+  if (ec) return Unavailable(dir.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
 StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path) {
   std::error_code ec;
   if (!fs::is_directory(base_path, ec)) {
     return NotFound("model repository '" + base_path + "' is not a folder");
   }
-  std::vector<ModelDir> models;
-  fs::directory_iterator it(base_path, ec);
-  if (ec) {
-    return NotFound("model repository '" + base_path + "': " + ec.message());
-  }
-  for (const auto& entry : it) {
-    if (!entry.is_directory(ec)) continue;
+  std::vector<std::string> names;
+  Status listed = ForEachEntry(base_path, false, [&](const auto& entry) {
+    std::error_code ec;
     std::string name = entry.path().filename().string();
-    if (name.starts_with(".")) continue;
-    ModelDir model{name, entry.path().string(), {}};
-    for (const auto& sub : fs::directory_iterator(entry.path(), ec)) {
+    if (entry.is_directory(ec) && !name.starts_with("."))
+      names.push_back(std::move(name));
+  });
+  if (!listed.ok()) {
+    return NotFound("model repository '" + base_path +
+                    "' cannot be read: " + listed.message());
+  }
+  std::vector<ModelDir> models;
+  for (std::string& name : names) {
+    ModelDir model{name, (fs::path(base_path) / name).string(), {}};
+    // A model folder that vanishes or cannot be read while the scan runs
+    // lists no versions; reading the model then says why.
+    (void)ForEachEntry(model.path, false, [&](const auto& sub) {
+      std::error_code ec;
       int64_t v;
       if (sub.is_directory(ec) &&
           ParseVersion(sub.path().filename().string(), &v))
         model.versions.push_back(v);
-    }
+    });
     std::sort(model.versions.begin(), model.versions.end());
     models.push_back(std::move(model));
   }
@@ -53,13 +76,48 @@ StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path) {
 
 std::vector<std::string> ListFiles(const std::string& dir) {
   std::vector<std::string> files;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+  (void)ForEachEntry(dir, false, [&](const auto& entry) {
+    std::error_code ec;
     if (entry.is_regular_file(ec))
       files.push_back(entry.path().filename().string());
-  }
+  });
   std::sort(files.begin(), files.end());
   return files;
+}
+
+StatusOr<std::string> ResolveInside(const std::string& folder,
+                                    const std::string& name,
+                                    std::string_view what) {
+  const auto outside = [&] {
+    return InvalidArgument(std::string(what) + " '" + name +
+                           "' must name a file inside the model's folder");
+  };
+  const fs::path relative(name);
+  if (name.empty() || relative.is_absolute() ||
+      name.find('\0') != std::string::npos)
+    return outside();
+  std::error_code ec;
+  const fs::path root = fs::canonical(folder, ec);
+  if (ec) return NotFound("model folder " + folder + ": " + ec.message());
+  // Resolves every symlink of the part that exists; a loop or an unreadable
+  // folder on the way fails, reported as outside (saying nothing of what is
+  // there).
+  const fs::path full = fs::weakly_canonical(root / relative, ec);
+  if (ec) return outside();
+  auto [r, f] =
+      std::mismatch(root.begin(), root.end(), full.begin(), full.end());
+  if (r != root.end() || f == full.end()) return outside();
+  const fs::file_status status = fs::status(full, ec);
+  if (ec || !fs::exists(status)) {
+    return NotFound(std::string(what) + " " +
+                    (fs::path(folder) / relative).string() + " does not exist");
+  }
+  if (!fs::is_regular_file(status)) {
+    return InvalidArgument(std::string(what) + " " +
+                           (fs::path(folder) / relative).string() +
+                           " is not a regular file");
+  }
+  return full.string();
 }
 
 }  // namespace adlik::repository

@@ -13,7 +13,10 @@
 #define ADLIK_REPOSITORY_REPOSITORY_H_
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adlik/status.h"
@@ -32,6 +35,23 @@ StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path);
 
 // Names of the regular files directly inside `dir` (empty if unreadable).
 std::vector<std::string> ListFiles(const std::string& dir);
+
+// The path of the file `name` (relative, as a config gives it) inside
+// `folder`, after following every symlink. INVALID_ARGUMENT, in the same
+// words whether or not such a file exists, when it is absolute or resolves
+// outside `folder` (`..`, a symlink out, a loop); NOT_FOUND when it is inside
+// but missing; INVALID_ARGUMENT when it is not a regular file (a folder, a
+// FIFO, a device). `what` names the file in messages ("label_filename").
+StatusOr<std::string> ResolveInside(const std::string& folder,
+                                    const std::string& name,
+                                    std::string_view what);
+
+// Calls `f` for each entry of `dir` (and of its subfolders when
+// `recursive`). An entry that vanishes or a folder that cannot be read ends
+// the walk with UNAVAILABLE naming it; nothing throws.
+Status ForEachEntry(
+    const std::filesystem::path& dir, bool recursive,
+    const std::function<void(const std::filesystem::directory_entry&)>& f);
 
 // Whether `name` is a usable model name: not empty, not "." or "..", no '/'.
 bool IsValidModelName(const std::string& name);

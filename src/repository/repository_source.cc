@@ -11,24 +11,22 @@ namespace fs = std::filesystem;
 namespace {
 
 // name:size:mtime of every regular file under `dir` (recursively or not).
+// A walk cut short (an entry vanished) is marked, so that it differs from
+// both the state before and the state after.
 std::string Fingerprint(const fs::path& dir, bool recursive) {
   std::vector<std::string> entries;
-  std::error_code ec;
-  auto add = [&](const fs::directory_entry& e) {
+  Status walked = ForEachEntry(dir, recursive, [&](const auto& e) {
+    std::error_code ec;
     if (!e.is_regular_file(ec)) return;
     const auto size = e.file_size(ec);
     const auto mtime = e.last_write_time(ec).time_since_epoch().count();
     entries.push_back(fs::relative(e.path(), dir, ec).string() + ":" +
                       std::to_string(size) + ":" + std::to_string(mtime));
-  };
-  if (recursive) {
-    for (const auto& e : fs::recursive_directory_iterator(dir, ec)) add(e);
-  } else {
-    for (const auto& e : fs::directory_iterator(dir, ec)) add(e);
-  }
+  });
   std::sort(entries.begin(), entries.end());
   std::string fp;
   for (const auto& e : entries) fp += e + ";";
+  if (!walked.ok()) fp += "(incomplete: " + walked.message() + ")";
   return fp;
 }
 
@@ -59,9 +57,15 @@ StatusOr<ModelSnapshot> FileSystemSource::Read(const std::string& name) const {
   for (const auto& d : dirs)
     if (d.name == name) s.versions = d.versions;
   const std::string config_path = (path / "config.pbtxt").string();
-  s.has_config = fs::exists(config_path, ec);
+  // Present means any entry of that name, so that a config.pbtxt that is a
+  // folder, a FIFO, a dangling symlink or a loop is this model's error, not
+  // a model without a config.
+  s.has_config = fs::exists(fs::symlink_status(config_path, ec));
   if (s.has_config) {
-    auto config = config::ReadModelConfig(config_path);
+    auto resolved = ResolveInside(path.string(), "config.pbtxt", "config");
+    auto config = resolved.ok() ? config::ReadModelConfig(*resolved)
+                                : StatusOr<inference::ModelConfig>(
+                                      resolved.status().WithPrefix(name));
     if (config.ok()) {
       s.config = std::move(config).value();
     } else {

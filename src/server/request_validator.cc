@@ -87,19 +87,25 @@ Status ValidateRequest(const inference::ModelConfig& config,
       }
       batch = b;
     }
-    const int64_t count = ElementCount(in.shape);
+    const std::optional<int64_t> count = CheckedElementCount(in.shape);
+    if (!count) {
+      return InvalidArgument(where + ": shape " + ShapeString(in.shape) +
+                             " has more elements than a 64-bit count holds");
+    }
     if (in.type == DataType::kBytes) {
-      auto elements = SplitBytesElements({in.data, in.byte_size}, count);
+      auto elements = SplitBytesElements({in.data, in.byte_size}, *count);
       if (!elements.ok()) return elements.status().WithPrefix(where);
     } else {
-      const uint64_t want =
-          static_cast<uint64_t>(count) * DataTypeSize(in.type);
-      if (in.byte_size != want) {
-        return InvalidArgument(where + ": " + std::to_string(in.byte_size) +
-                               " bytes of data, but shape " +
-                               ShapeString(in.shape) + " of " +
-                               std::string(DataTypeName(in.type)) + " needs " +
-                               std::to_string(want));
+      uint64_t want = 0;
+      const bool too_large =
+          __builtin_mul_overflow(static_cast<uint64_t>(*count),
+                                 uint64_t{DataTypeSize(in.type)}, &want);
+      if (too_large || in.byte_size != want) {
+        return InvalidArgument(
+            where + ": " + std::to_string(in.byte_size) +
+            " bytes of data, but shape " + ShapeString(in.shape) + " of " +
+            std::string(DataTypeName(in.type)) + " needs " +
+            (too_large ? std::string("more than 2^64") : std::to_string(want)));
       }
     }
   }

@@ -50,7 +50,9 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   mo.mode = c->options_.control_mode;
   mo.startup_models = c->options_.startup_models;
   mo.load_threads = std::max(2, c->options_.cores);
+  mo.load_timeout = std::chrono::seconds(c->options_.load_timeout_seconds);
   c->manager_ = std::make_unique<ModelManager>(std::move(mo));
+  c->controller_ = std::thread([c] { c->ControlLoop(); });
   RETURN_IF_ERROR(c->manager_->Start());
   c->ready_ = true;
   if (c->options_.control_mode == ControlMode::kPoll &&
@@ -77,6 +79,28 @@ void ServerCore::PollLoop() {
   }
 }
 
+void ServerCore::ControlLoop() {
+  std::unique_lock<std::mutex> lock(control_mu_);
+  while (true) {
+    control_cv_.wait(
+        lock, [this] { return stop_control_ || !control_queue_.empty(); });
+    if (control_queue_.empty()) return;  // stopping, and nothing left
+    auto work = std::move(control_queue_.front());
+    control_queue_.pop_front();
+    lock.unlock();
+    work();
+    lock.lock();
+  }
+}
+
+void ServerCore::Control(std::function<void()> work) {
+  {
+    std::lock_guard<std::mutex> lock(control_mu_);
+    control_queue_.push_back(std::move(work));
+  }
+  control_cv_.notify_one();
+}
+
 void ServerCore::Shutdown() {
   ready_ = false;
   {
@@ -85,6 +109,12 @@ void ServerCore::Shutdown() {
   }
   poll_cv_.notify_all();
   if (poller_.joinable()) poller_.join();
+  {
+    std::lock_guard<std::mutex> lock(control_mu_);
+    stop_control_ = true;
+  }
+  control_cv_.notify_all();
+  if (controller_.joinable()) controller_.join();
   manager_->UnloadAll();
 }
 
@@ -93,25 +123,30 @@ bool ServerCore::Ready() const {
   return !options_.strict_readiness || manager_->AllReady();
 }
 
-Status ServerCore::LoadModel(const std::string& name,
-                             const std::string& config_json) {
+void ServerCore::LoadModel(std::string name, std::string config_json,
+                           ControlCallback done) {
   std::optional<inference::ModelConfig> config;
   if (!config_json.empty()) {
     inference::ModelConfig parsed;
     auto s = google::protobuf::util::JsonStringToMessage(config_json, &parsed);
     if (!s.ok()) {
-      return InvalidArgument("load '" + name +
-                             "': the 'config' parameter is not a ModelConfig "
-                             "in JSON: " +
-                             s.ToString());
+      return done(InvalidArgument("load '" + name +
+                                  "': the 'config' parameter is not a "
+                                  "ModelConfig in JSON: " +
+                                  s.ToString()));
     }
     config = std::move(parsed);
   }
-  return manager_->Load(name, std::move(config));
+  Control([this, name = std::move(name), config = std::move(config),
+           done = std::move(done)]() mutable {
+    done(manager_->Load(name, std::move(config)));
+  });
 }
 
-Status ServerCore::UnloadModel(const std::string& name) {
-  return manager_->Unload(name);
+void ServerCore::UnloadModel(std::string name, ControlCallback done) {
+  Control([this, name = std::move(name), done = std::move(done)] {
+    done(manager_->Unload(name));
+  });
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(

@@ -13,6 +13,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +40,9 @@ struct ServerOptions {
   // Ready only while every model that should serve has a READY version.
   // Otherwise (default) ready once the initial load is done, whatever failed.
   bool strict_readiness = false;
+  // A model version still loading after this many seconds is UNAVAILABLE
+  // with the reason (the load is abandoned); 0: no limit.
+  int load_timeout_seconds = 0;
 };
 
 struct ModelStatsEntry {
@@ -84,9 +89,14 @@ class ServerCore {
 
   // The repository extension (explicit model control): load or reload a
   // model, optionally with a config given as JSON (the ModelConfig's JSON
-  // form), and unload one.
-  Status LoadModel(const std::string& name, const std::string& config_json);
-  Status UnloadModel(const std::string& name);
+  // form), and unload one. They run on the core's own control thread, one
+  // at a time, never on the caller's: `done` is called exactly once, from
+  // that thread (or before the call returns when the request is refused at
+  // once), so that a front end's I/O thread never waits for a load.
+  using ControlCallback = std::function<void(Status)>;
+  void LoadModel(std::string name, std::string config_json,
+                 ControlCallback done);
+  void UnloadModel(std::string name, ControlCallback done);
 
   // Stops taking requests (Ready turns false) and lets the ones accepted
   // finish. Idempotent.
@@ -95,6 +105,9 @@ class ServerCore {
  private:
   explicit ServerCore(ServerOptions options);
   void PollLoop();
+  void ControlLoop();
+  // Queues `work` for the control thread.
+  void Control(std::function<void()> work);
 
   const ServerOptions options_;
   std::unique_ptr<RuntimeRegistry> registry_;
@@ -106,6 +119,12 @@ class ServerCore {
   std::condition_variable poll_cv_;
   bool stop_polling_ = false;  // guarded by poll_mu_
   std::thread poller_;
+
+  std::mutex control_mu_;
+  std::condition_variable control_cv_;
+  std::deque<std::function<void()>> control_queue_;  // guarded by control_mu_
+  bool stop_control_ = false;                        // guarded by control_mu_
+  std::thread controller_;
 };
 
 }  // namespace adlik

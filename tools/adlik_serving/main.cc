@@ -64,6 +64,9 @@ ABSL_FLAG(int32_t, fs_poll_wait_seconds, 10,
 ABSL_FLAG(std::vector<std::string>, load_model, {},
           "explicit mode: a model to load at start; repeat the flag or "
           "separate names with commas.");
+ABSL_FLAG(int32_t, model_load_timeout_seconds, 600,
+          "A model version still loading after this many seconds is "
+          "UNAVAILABLE with the reason and its load abandoned; 0: no limit.");
 ABSL_FLAG(
     bool, strict_readiness, false,
     "Report ready only while every model that should serve has a ready version "
@@ -165,6 +168,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.strict_readiness = absl::GetFlag(FLAGS_strict_readiness);
+  options.load_timeout_seconds =
+      absl::GetFlag(FLAGS_model_load_timeout_seconds);
+  if (options.load_timeout_seconds < 0) {
+    LOG(ERROR) << "--model_load_timeout_seconds must be >= 0";
+    return 2;
+  }
   auto core = adlik::ServerCore::Create(options);
   if (!core.ok()) {
     LOG(ERROR) << core.status().message();

@@ -377,7 +377,10 @@ class InferenceService final
                                               "') are not supported")));
       }
     }
-    return Done(ctx, ToGrpc(core_->LoadModel(req->model_name(), config)));
+    auto* reactor = ctx->DefaultReactor();
+    core_->LoadModel(req->model_name(), std::move(config),
+                     [reactor](Status s) { reactor->Finish(ToGrpc(s)); });
+    return reactor;
   }
 
   grpc::ServerUnaryReactor* RepositoryModelUnload(
@@ -385,7 +388,10 @@ class InferenceService final
       const inference::RepositoryModelUnloadRequest* req,
       inference::RepositoryModelUnloadResponse*) override {
     // unload_dependents is accepted: no model here has dependents.
-    return Done(ctx, ToGrpc(core_->UnloadModel(req->model_name())));
+    auto* reactor = ctx->DefaultReactor();
+    core_->UnloadModel(req->model_name(),
+                       [reactor](Status s) { reactor->Finish(ToGrpc(s)); });
+    return reactor;
   }
 
   grpc::ServerUnaryReactor* ModelInfer(

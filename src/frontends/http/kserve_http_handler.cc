@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/utf8.h"
+#include "frontends/http/json_parse.h"
 #include "frontends/http/kserve_json.h"
 #include "frontends/http/metrics_http_handler.h"
 
@@ -28,7 +30,16 @@ HttpResponse Bool(bool ok) {
   return HttpResponse{ok ? 200 : 400, "text/plain", "", {}};
 }
 
-void Str(JsonWriter& w, std::string_view s) { w.String(s.data(), s.size()); }
+// Writes a string; bytes that are not UTF-8 (a model folder's name, say) are
+// escaped, since JSON text must be UTF-8.
+void Str(JsonWriter& w, std::string_view s) {
+  if (IsValidUtf8(s)) {
+    w.String(s.data(), s.size());
+  } else {
+    const std::string escaped = EscapeInvalidUtf8(s);
+    w.String(escaped.data(), escaped.size());
+  }
+}
 
 std::vector<std::string_view> Split(std::string_view path) {
   std::vector<std::string_view> parts;
@@ -155,8 +166,8 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   }
   if (parts[1] == "repository" && parts.size() == 5 && parts[2] == "models" &&
       post && (parts[4] == "load" || parts[4] == "unload")) {
-    return respond(
-        RepositoryControl(request, Decode(parts[3]), parts[4] == "load"));
+    return RepositoryControl(request, Decode(parts[3]), parts[4] == "load",
+                             std::move(respond));
   }
   if (parts[1] != "models") return respond(not_found());
   if (parts.size() == 3 && parts[2] == "stats" && get)
@@ -352,46 +363,54 @@ HttpResponse KServeHttpHandler::Statistics(const std::string& model,
   return Json(200, buffer.GetString());
 }
 
-HttpResponse KServeHttpHandler::RepositoryControl(const HttpRequest& request,
-                                                  const std::string& model,
-                                                  bool load) {
+void KServeHttpHandler::RepositoryControl(const HttpRequest& request,
+                                          const std::string& model, bool load,
+                                          HttpResponder respond) {
   std::string config;
   if (!request.body.empty()) {
     rapidjson::Document doc;
-    doc.Parse(request.body.data(), request.body.size());
-    if (doc.HasParseError() || !doc.IsObject())
-      return Error(
-          InvalidArgument("repository: the body must be a JSON object"));
+    if (Status s = ParseJson(request.body, "repository", &doc); !s.ok())
+      return respond(Error(s));
+    if (!doc.IsObject())
+      return respond(
+          Error(InvalidArgument("repository: the body must be a JSON object")));
     auto params = doc.FindMember("parameters");
     if (params != doc.MemberEnd()) {
       if (!params->value.IsObject())
-        return Error(
-            InvalidArgument("repository: 'parameters' must be an object"));
+        return respond(Error(
+            InvalidArgument("repository: 'parameters' must be an object")));
       for (const auto& p : params->value.GetObject()) {
         const std::string key = p.name.GetString();
         if (load && key == "config") {
           if (!p.value.IsString())
-            return Error(InvalidArgument(
-                "load: parameter 'config' must be a string of JSON"));
+            return respond(Error(InvalidArgument(
+                "load: parameter 'config' must be a string of JSON")));
           config.assign(p.value.GetString(), p.value.GetStringLength());
         } else if (load && key.starts_with("file:")) {
-          return Error(Unimplemented("load: file overrides ('" + key +
-                                     "') are not supported"));
+          return respond(Error(Unimplemented("load: file overrides ('" + key +
+                                             "') are not supported")));
         }
       }
     }
   }
-  Status s = load ? core_->LoadModel(model, config) : core_->UnloadModel(model);
-  if (!s.ok()) return Error(s);
-  return Json(200, "{}");
+  // Loads run on the core's control thread; this I/O thread goes on.
+  auto answer = [respond = std::move(respond)](Status s) {
+    respond(s.ok() ? Json(200, "{}") : Error(s));
+  };
+  if (load) {
+    core_->LoadModel(model, std::move(config), std::move(answer));
+  } else {
+    core_->UnloadModel(model, std::move(answer));
+  }
 }
 
 HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {
   bool ready_only = false;
   if (!request.body.empty()) {
     rapidjson::Document doc;
-    doc.Parse(request.body.data(), request.body.size());
-    if (doc.HasParseError() || !doc.IsObject())
+    if (Status s = ParseJson(request.body, "repository index", &doc); !s.ok())
+      return Error(s);
+    if (!doc.IsObject())
       return Error(
           InvalidArgument("repository index: the body must be a JSON object"));
     if (auto r = doc.FindMember("ready"); r != doc.MemberEnd()) {

@@ -51,8 +51,8 @@ class KServeHttpHandler : public HttpHandler {
   HttpResponse Statistics(const std::string& model, const std::string& version);
   HttpResponse ServerMetadata();
   HttpResponse RepositoryIndex(const HttpRequest& request);
-  HttpResponse RepositoryControl(const HttpRequest& request,
-                                 const std::string& model, bool load);
+  void RepositoryControl(const HttpRequest& request, const std::string& model,
+                         bool load, HttpResponder respond);
 
   ServerCore* const core_;
 };

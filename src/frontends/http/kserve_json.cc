@@ -10,6 +10,8 @@
 
 #include "adlik/bytes_tensor.h"
 #include "base/half.h"
+#include "base/utf8.h"
+#include "frontends/http/json_parse.h"
 
 namespace adlik::http {
 namespace {
@@ -113,8 +115,10 @@ Status AppendData(const Value& data, DataType type, int64_t* count,
 
 std::string ShapeString(const std::vector<int64_t>& shape) {
   std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(shape[i]);
+  }
   return s + "]";
 }
 
@@ -178,18 +182,12 @@ Status ParseInput(const Value& v, size_t index, const char* binary,
   int64_t count = 0;
   if (Status s = AppendData(data->value, in->type, &count, &in->owned); !s.ok())
     return s.WithPrefix(where);
-  bool overflow = false;
-  int64_t want = 1;
-  for (int64_t d : in->shape) {
-    if (d != 0 && want > std::numeric_limits<int64_t>::max() / d)
-      overflow = true;
-    want *= d;
-  }
-  if (overflow || count != want) {
-    return InvalidArgument(where + ": shape " + ShapeString(in->shape) +
-                           " has " +
-                           (overflow ? "too many" : std::to_string(want)) +
-                           " elements but 'data' has " + std::to_string(count));
+  const std::optional<int64_t> want = CheckedElementCount(in->shape);
+  if (!want || count != *want) {
+    std::string message = where + ": shape " + ShapeString(in->shape);
+    message += want ? " has " + std::to_string(*want) : " has too many";
+    message += " elements but 'data' has " + std::to_string(count);
+    return InvalidArgument(message);
   }
   in->UseOwned();
   return Status::Ok();
@@ -288,13 +286,8 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
                            std::to_string(holder->size()) + " bytes)");
   }
   rapidjson::Document doc;
-  doc.Parse(holder->data(), json_length);
-  if (doc.HasParseError()) {
-    return InvalidArgument(std::string("malformed JSON request: ") +
-                           rapidjson::GetParseError_En(doc.GetParseError()) +
-                           " (at byte " + std::to_string(doc.GetErrorOffset()) +
-                           ")");
-  }
+  RETURN_IF_ERROR(ParseJson(std::string_view(holder->data(), json_length),
+                            "inference request", &doc));
   if (!doc.IsObject())
     return InvalidArgument("the request must be a JSON object");
 
@@ -431,7 +424,12 @@ std::string ErrorJson(std::string_view message) {
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("error");
-  w.String(message.data(), message.size());
+  if (IsValidUtf8(message)) {
+    w.String(message.data(), message.size());
+  } else {
+    const std::string escaped = EscapeInvalidUtf8(message);
+    w.String(escaped.data(), escaped.size());
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

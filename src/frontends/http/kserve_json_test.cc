@@ -131,5 +131,46 @@ TEST(KServeJsonTest, ErrorsMapToHttpCodes) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 413);
 }
 
+TEST(KServeJsonTest, RefusesDeepNestingWithoutRecursing) {
+  // Enough brackets to overflow any recursive parser's stack.
+  const std::string brackets(200000, '[');
+  for (const std::string& body :
+       {brackets, R"({"inputs":[{"name":"a","datatype":"INT32","shape":[1],)"
+                  R"("data":)" +
+                      std::string(30000, '[') + "1" + std::string(30000, ']') +
+                      "}]}"}) {
+    auto p = ParseInferRequest(body, std::nullopt);
+    ASSERT_FALSE(p.ok());
+    EXPECT_NE(p.status().message().find("nested deeper than 100"),
+              std::string::npos)
+        << p.status().message();
+  }
+  // 100 levels are fine: 3 around 'data', 97 in it.
+  const std::string nested = std::string(97, '[') + "7" + std::string(97, ']');
+  auto p = ParseInferRequest(
+      R"({"inputs":[{"name":"a","datatype":"INT32","shape":[1],"data":)" +
+          nested + "}]}",
+      std::nullopt);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(Ints(p->request->inputs[0]), (std::vector<int32_t>{7}));
+}
+
+TEST(KServeJsonTest, RefusesShapesWhoseProductOverflows) {
+  auto p =
+      ParseInferRequest(R"({"inputs":[{"name":"a","datatype":"INT32",)"
+                        R"("shape":[4294967296,4294967296,4],"data":[1]}]})",
+                        std::nullopt);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("has too many elements"),
+            std::string::npos)
+      << p.status().message();
+}
+
+TEST(KServeJsonTest, ErrorJsonEscapesInvalidUtf8) {
+  EXPECT_EQ(ErrorJson("model 'a\xff\xc3(' \xc3\xa9"),
+            "{\"error\":\"model 'a\\\\xFF\\\\xC3(' \xc3\xa9\"}");
+  EXPECT_EQ(ErrorJson("\xed\xa0\x80"), R"({"error":"\\xED\\xA0\\x80"})");
+}
+
 }  // namespace
 }  // namespace adlik::http
