@@ -3,7 +3,10 @@
 #   1. the C++ unit tests (ctest), with the LibTorch runtime built in;
 #   2. the scheduler's unit tests under ThreadSanitizer, and the unit tests of
 #      the server's own layers under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the integration tests that start the real adlik_serving (pytest).
+#   3. each libFuzzer target for a bounded time (scripts/fuzz.sh);
+#   4. the hostile-input integration tests against adlik_serving built with
+#      AddressSanitizer + UndefinedBehaviorSanitizer;
+#   5. every integration test against the release build (pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ADLIK_WITH_LIBTORCH=1
@@ -26,5 +29,16 @@ sanitized thread batch_queue_test scheduler_test
 sanitized address status_test model_config_test request_validator_test \
   classification_test kserve_json_test batch_queue_test scheduler_test model_manager_test \
   runtime_registry_test
+
+scripts/fuzz.sh 20
+
+# The server built with ASan + UBSan, driven by the tests that send hostile
+# input. A sanitizer report aborts the server, which the tests see.
+ninja -C build-address -j"$(nproc)" adlik_serving adlik_runtime_onnxruntime \
+  adlik_runtime_testing_good
+echo "== hostile-input integration tests against the ASan/UBSan server"
+ADLIK_SERVING=build-address/bin/adlik_serving \
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  python3 -m pytest tests/security tests/integration/test_errors.py -q
 
 python3 -m pytest tests -q
