@@ -243,6 +243,24 @@ class InferReactor : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 };
 
+// Finishes a unary call exactly once, whoever asks first: the handler, a
+// completion on another thread, or the exception path. Copies share the flag,
+// which outlives the reactor: once it is set the reactor (which may be gone)
+// is never touched again.
+class FinishOnce {
+ public:
+  explicit FinishOnce(grpc::ServerUnaryReactor* reactor)
+      : reactor_(reactor),
+        finished_(std::make_shared<std::atomic<bool>>(false)) {}
+  void operator()(const grpc::Status& status) const {
+    if (!finished_->exchange(true)) reactor_->Finish(status);
+  }
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  std::shared_ptr<std::atomic<bool>> finished_;
+};
+
 // The status for the exception being handled, which a handler of `rpc`
 // threw: no exception may leave a handler (gRPC would answer UNIMPLEMENTED
 // with no message, and a reactor already made would never finish).
@@ -504,33 +522,37 @@ class InferenceService final
       grpc::CallbackServerContext* ctx,
       const inference::RepositoryModelLoadRequest* req,
       inference::RepositoryModelLoadResponse*) override {
-    return Guard(ctx, "RepositoryModelLoad", auth::kAdmin, [&] {
-      std::string config;
-      for (const auto& [key, p] : req->parameters()) {
-        if (key == "config") {
-          if (p.parameter_choice_case() !=
-              inference::ModelRepositoryParameter::kStringParam)
-            return Done(
-                ctx,
-                ToGrpc(InvalidArgument("parameter 'config' must be a string")));
-          config = p.string_param();
-        } else if (key.starts_with("file:")) {
-          return Done(ctx, ToGrpc(Unimplemented("load: file overrides ('" +
-                                                key + "') are not supported")));
-        }
-      }
-      return Done(ctx, ToGrpc(core_->LoadModel(req->model_name(), config)));
-    });
+    return GuardOnce(
+        ctx, "RepositoryModelLoad", auth::kAdmin,
+        [&](const FinishOnce& finish) {
+          std::string config;
+          for (const auto& [key, p] : req->parameters()) {
+            if (key == "config") {
+              if (p.parameter_choice_case() !=
+                  inference::ModelRepositoryParameter::kStringParam) {
+                return finish(ToGrpc(
+                    InvalidArgument("parameter 'config' must be a string")));
+              }
+              config = p.string_param();
+            } else if (key.starts_with("file:")) {
+              return finish(ToGrpc(Unimplemented(
+                  "load: file overrides ('" + key + "') are not supported")));
+            }
+          }
+          finish(ToGrpc(core_->LoadModel(req->model_name(), config)));
+        });
   }
 
   grpc::ServerUnaryReactor* RepositoryModelUnload(
       grpc::CallbackServerContext* ctx,
       const inference::RepositoryModelUnloadRequest* req,
       inference::RepositoryModelUnloadResponse*) override {
-    return Guard(ctx, "RepositoryModelUnload", auth::kAdmin, [&] {
-      // unload_dependents is accepted: no model here has dependents.
-      return Done(ctx, ToGrpc(core_->UnloadModel(req->model_name())));
-    });
+    return GuardOnce(ctx, "RepositoryModelUnload", auth::kAdmin,
+                     [&](const FinishOnce& finish) {
+                       // unload_dependents is accepted: no model here has
+                       // dependents.
+                       finish(ToGrpc(core_->UnloadModel(req->model_name())));
+                     });
   }
 
   grpc::ServerUnaryReactor* ModelInfer(
@@ -601,6 +623,27 @@ class InferenceService final
     } catch (...) {
       return Done(ctx, ExceptionStatus(rpc));
     }
+  }
+
+  // Like Guard, for a body that may answer later (from a completion on
+  // another thread): it gets a FinishOnce of the call's reactor, and the
+  // exception path answers only if the body has not.
+  template <typename Body>
+  grpc::ServerUnaryReactor* GuardOnce(grpc::CallbackServerContext* ctx,
+                                      std::string_view rpc, uint32_t needed,
+                                      Body&& body) {
+    if (needed != kOpen) {
+      grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+      if (!s.ok()) return Done(ctx, s);
+    }
+    auto* reactor = ctx->DefaultReactor();
+    const FinishOnce finish(reactor);
+    try {
+      body(finish);
+    } catch (...) {
+      finish(ExceptionStatus(rpc));
+    }
+    return reactor;
   }
 
   ServerCore* const core_;
