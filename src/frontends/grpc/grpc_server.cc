@@ -558,12 +558,15 @@ class InferenceService final
   grpc::ServerUnaryReactor* ModelInfer(
       grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
       inference::ModelInferResponse* res) override {
-    if (grpc::Status s = Authorize(auth_, ctx->client_metadata(), auth::kInfer,
-                                   "ModelInfer");
-        !s.ok()) {
-      return Done(ctx, s);
+    InferReactor* reactor = nullptr;
+    try {
+      grpc::Status s =
+          Authorize(auth_, ctx->client_metadata(), auth::kInfer, "ModelInfer");
+      if (!s.ok()) return Done(ctx, s);
+      reactor = new InferReactor();
+    } catch (...) {
+      return Done(ctx, ExceptionStatus("ModelInfer"));
     }
-    auto* reactor = new InferReactor();
     // Shared with the completion, which may run (and the reactor be deleted)
     // before this returns.
     const std::shared_ptr<std::atomic<bool>> finished = reactor->finished;
@@ -614,11 +617,11 @@ class InferenceService final
   grpc::ServerUnaryReactor* Guard(grpc::CallbackServerContext* ctx,
                                   std::string_view rpc, uint32_t needed,
                                   Body&& body) {
-    if (needed != kOpen) {
-      grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
-      if (!s.ok()) return Done(ctx, s);
-    }
     try {
+      if (needed != kOpen) {
+        grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+        if (!s.ok()) return Done(ctx, s);
+      }
       return body();
     } catch (...) {
       return Done(ctx, ExceptionStatus(rpc));
@@ -633,7 +636,12 @@ class InferenceService final
                                       std::string_view rpc, uint32_t needed,
                                       Body&& body) {
     if (needed != kOpen) {
-      grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+      grpc::Status s;
+      try {
+        s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+      } catch (...) {
+        s = ExceptionStatus(rpc);
+      }
       if (!s.ok()) return Done(ctx, s);
     }
     auto* reactor = ctx->DefaultReactor();
