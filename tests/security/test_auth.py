@@ -21,14 +21,14 @@ GROUPS = ("infer", "metadata", "admin", "metrics")
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def auth_repo(tmp_path_factory):
     path = tmp_path_factory.mktemp("auth_models")
     support.make_example_repository(path)
     return path
 
 
 @pytest.fixture(scope="module")
-def log_dir(tmp_path_factory):
+def auth_log_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("auth_logs")
 
 
@@ -40,11 +40,11 @@ def token_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(repo, log_dir, token_file):
+def server(auth_repo, auth_log_dir, token_file):
     (metrics_port,) = support.free_ports(1)
     srv = auth_support.start_server(
-        repo,
-        log_dir,
+        auth_repo,
+        auth_log_dir,
         "auth",
         f"--auth_token_file={token_file}",
         "--model_control_mode=explicit",
@@ -343,14 +343,14 @@ def _grpc_metadata_code(url, token):
         channel.close()
 
 
-def test_sighup_reloads_the_token_file(tmp_path, log_dir):
+def test_sighup_reloads_the_token_file(tmp_path, auth_log_dir):
     repo = tmp_path / "repo"
     repo.mkdir()
     tokens = tmp_path / "tokens.txt"
     old, new = "old-token-aaaaaaaaaaaaaaaa", "new-token-bbbbbbbbbbbbbbbb"
     tokens.write_text(f"{old} metadata\n")
     srv = auth_support.start_server(
-        repo, log_dir, "sighup", f"--auth_token_file={tokens}", "--model_control_mode=explicit"
+        repo, auth_log_dir, "sighup", f"--auth_token_file={tokens}", "--model_control_mode=explicit"
     )
     try:
         url = srv.http_url
@@ -378,10 +378,10 @@ def test_sighup_reloads_the_token_file(tmp_path, log_dir):
     assert code == 0, srv.log_tail()
 
 
-def test_sighup_without_auth_does_not_stop_the_server(tmp_path, log_dir):
+def test_sighup_without_auth_does_not_stop_the_server(tmp_path, auth_log_dir):
     repo = tmp_path / "repo"
     repo.mkdir()
-    srv = auth_support.start_server(repo, log_dir, "sighup_noauth", "--model_control_mode=explicit")
+    srv = auth_support.start_server(repo, auth_log_dir, "sighup_noauth", "--model_control_mode=explicit")
     try:
         os.kill(srv.proc.pid, signal.SIGHUP)
         auth_support.wait_for(lambda: "SIGHUP" in srv.log_text() or srv.proc.poll() is not None, "SIGHUP handled")
@@ -441,7 +441,7 @@ WARNING = "no --auth_token_file"
     ],
     ids=["explicit-any-address", "explicit-loopback", "poll-any-address", "explicit-with-auth"],
 )
-def test_warning_for_open_repository_api(request, tmp_path, log_dir, args, warned):
+def test_warning_for_open_repository_api(request, tmp_path, auth_log_dir, args, warned):
     repo = tmp_path / "repo"
     repo.mkdir()
     if "AUTH" in args:
@@ -449,7 +449,7 @@ def test_warning_for_open_repository_api(request, tmp_path, log_dir, args, warne
         tokens.write_text("some-token admin\n")
         args = [a for a in args if a != "AUTH"] + [f"--auth_token_file={tokens}"]
     name = "warning-" + request.node.callspec.id
-    srv = auth_support.start_server(repo, log_dir, name, *args)
+    srv = auth_support.start_server(repo, auth_log_dir, name, *args)
     try:
         log = srv.log_text()
     finally:
