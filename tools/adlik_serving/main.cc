@@ -4,7 +4,8 @@
 //   adlik_serving --model_base_path=/models --grpc_port=8500 --http_port=8501
 //
 // SIGINT or SIGTERM: stop taking new connections, finish the requests in
-// flight, exit 0.
+// flight, exit 0. SIGHUP: re-read --auth_token_file (on an error the tokens in
+// use stay).
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "base/logging.h"
+#include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
@@ -72,6 +74,13 @@ ABSL_FLAG(
     "Report ready only while every model that should serve has a ready version "
     "(default: ready once the initial load is done, whatever failed).");
 
+ABSL_FLAG(std::string, auth_token_file, "",
+          "Bearer tokens, one a line: 'TOKEN GROUP[,GROUP...]' with groups "
+          "infer, metadata, admin (repository API), metrics; '#' starts a "
+          "comment. Every request but the health probes then needs "
+          "'Authorization: Bearer TOKEN' (gRPC: 'authorization' metadata). "
+          "SIGHUP re-reads the file. Empty: no authentication.");
+
 namespace {
 
 std::string BinaryDir(const char* argv0) {
@@ -82,6 +91,12 @@ std::string BinaryDir(const char* argv0) {
 }
 
 bool ValidPort(int port) { return port >= 0 && port <= 65535; }
+
+// Whether `address` only reaches this machine.
+bool IsLoopback(const std::string& address) {
+  return address == "localhost" || address == "::1" || address == "[::1]" ||
+         address.starts_with("127.");
+}
 
 }  // namespace
 
@@ -134,11 +149,25 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::unique_ptr<adlik::auth::TokenAuth> auth;
+  if (const std::string path = absl::GetFlag(FLAGS_auth_token_file);
+      !path.empty()) {
+    auto loaded = adlik::auth::TokenAuth::FromFile(path);
+    if (!loaded.ok()) {
+      LOG(ERROR) << "--auth_token_file: " << loaded.status().message();
+      return 2;
+    }
+    auth = std::move(loaded).value();
+    LOG(INFO) << "authentication on: " << auth->size() << " token(s) from "
+              << path;
+  }
+
   // Signals are taken by sigwait below, never by a worker thread.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -180,7 +209,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  adlik::http::KServeHttpHandler handler(core->get());
+  if (!auth && !IsLoopback(absl::GetFlag(FLAGS_address)) &&
+      options.control_mode == adlik::ControlMode::kExplicit) {
+    LOG(WARNING) << "listening on " << absl::GetFlag(FLAGS_address)
+                 << " with the repository API on "
+                    "(--model_control_mode=explicit) and no "
+                    "--auth_token_file: anyone who reaches the ports can "
+                    "load and unload models (see docs/security.md)";
+  }
+
+  adlik::http::KServeHttpHandler handler(core->get(), auth.get());
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
     adlik::http::HttpServerOptions ho;
@@ -204,6 +242,7 @@ int main(int argc, char** argv) {
     go.address = absl::GetFlag(FLAGS_address);
     go.port = grpc_port;
     go.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_mb) << 20;
+    go.auth = auth.get();
     auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
     if (!started.ok()) {
       LOG(ERROR) << started.status().message();
@@ -213,7 +252,7 @@ int main(int argc, char** argv) {
     LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":"
               << grpc->port();
   }
-  adlik::http::MetricsHttpHandler metrics_handler(core->get());
+  adlik::http::MetricsHttpHandler metrics_handler(core->get(), auth.get());
   std::unique_ptr<adlik::http::HttpServer> metrics;
   if (metrics_port != 0) {
     adlik::http::HttpServerOptions mo;
@@ -233,7 +272,19 @@ int main(int argc, char** argv) {
   LOG(INFO) << "Entering the event loop ...";
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (!auth) {
+      LOG(INFO) << "SIGHUP: no --auth_token_file to re-read";
+      continue;
+    }
+    if (adlik::Status s = auth->Reload(); !s.ok()) {
+      LOG(ERROR) << "SIGHUP: --auth_token_file: " << s.message()
+                 << " (keeping the " << auth->size() << " token(s) in use)";
+    } else {
+      LOG(INFO) << "SIGHUP: " << auth->size() << " token(s) from "
+                << auth->path();
+    }
+  }
   LOG(INFO) << "signal " << sig << ": finishing the requests in flight";
   if (grpc) grpc->Shutdown();
   if (http) http->Stop();

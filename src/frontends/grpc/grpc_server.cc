@@ -1,13 +1,17 @@
 #include "frontends/grpc/grpc_server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <chrono>
+#include <exception>
 #include <limits>
+#include <new>
 #include <optional>
 
 #include "adlik/bytes_tensor.h"
 #include "base/logging.h"
+#include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_service.grpc.pb.h"
 #include "frontends/grpc/health.grpc.pb.h"
 
@@ -226,12 +230,149 @@ void ToProto(const DurationStat& d, inference::StatisticDuration* m) {
 }
 
 // A unary reactor that marks its request cancelled when the client goes.
+// `finished` is claimed (exchanged to true) by whoever calls Finish, so the
+// reactor is finished exactly once; it outlives the reactor, which deletes
+// itself once done.
 class InferReactor : public grpc::ServerUnaryReactor {
  public:
   std::shared_ptr<std::atomic<bool>> cancelled =
       std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> finished =
+      std::make_shared<std::atomic<bool>>(false);
   void OnCancel() override { cancelled->store(true); }
   void OnDone() override { delete this; }
+};
+
+// Finishes a unary call exactly once, whoever asks first: the handler, a
+// completion on another thread, or the exception path. Copies share the flag,
+// which outlives the reactor: once it is set the reactor (which may be gone)
+// is never touched again.
+class FinishOnce {
+ public:
+  explicit FinishOnce(grpc::ServerUnaryReactor* reactor)
+      : reactor_(reactor),
+        finished_(std::make_shared<std::atomic<bool>>(false)) {}
+  void operator()(const grpc::Status& status) const {
+    if (!finished_->exchange(true)) reactor_->Finish(status);
+  }
+
+ private:
+  grpc::ServerUnaryReactor* reactor_;
+  std::shared_ptr<std::atomic<bool>> finished_;
+};
+
+// The status for the exception being handled, which a handler of `rpc`
+// threw: no exception may leave a handler (gRPC would answer UNIMPLEMENTED
+// with no message, and a reactor already made would never finish).
+grpc::Status ExceptionStatus(std::string_view rpc) {
+  const std::string where(rpc);
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    LOG(ERROR) << "gRPC " << where << ": out of memory";
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        where + ": out of memory while handling the request");
+  } catch (const std::exception& e) {
+    LOG(ERROR) << "gRPC " << where << ": " << e.what();
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        where + ": internal error: " + e.what());
+  } catch (...) {
+    LOG(ERROR) << "gRPC " << where << ": unknown exception";
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        where + ": internal error (unknown exception)");
+  }
+}
+
+// OK when `auth` (nullptr: authentication off) lets the call's
+// `authorization` metadata reach an RPC that needs one of `needed`.
+grpc::Status Authorize(
+    const auth::TokenAuth* auth,
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+    uint32_t needed, std::string_view rpc) {
+  if (auth == nullptr) return grpc::Status::OK;
+  std::string_view value;
+  bool present = false;
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    value = std::string_view(it->second.data(), it->second.size());
+    present = true;
+  }
+  switch (auth->Check(value, needed)) {
+    case auth::AuthResult::kAllowed:
+      return grpc::Status::OK;
+    case auth::AuthResult::kUnauthenticated:
+      return grpc::Status(
+          grpc::StatusCode::UNAUTHENTICATED,
+          present ? "the 'authorization' metadata is not 'Bearer TOKEN' with "
+                    "a valid token"
+                  : "this server needs 'authorization: Bearer TOKEN' "
+                    "metadata");
+    case auth::AuthResult::kForbidden:
+      break;
+  }
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      "the token does not grant " + std::string(rpc) +
+                          " (it needs the group " + auth::GroupNames(needed) +
+                          ")");
+}
+
+// A request whose bytes are not a protobuf message of the method's request
+// type never reaches the handler: gRPC answers it UNIMPLEMENTED with no
+// message. This sees the failed parse (no received message) and makes that
+// answer INVALID_ARGUMENT naming the method (UNAUTHENTICATED first when the
+// call has no valid token).
+class UnparsedRequestInterceptor : public grpc::experimental::Interceptor {
+ public:
+  UnparsedRequestInterceptor(grpc::experimental::ServerRpcInfo* info,
+                             const auth::TokenAuth* auth)
+      : info_(info), auth_(auth) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (m->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        m->GetRecvMessage() == nullptr) {
+      unparsed_ = true;
+    }
+    if (unparsed_ && m->QueryInterceptionHookPoint(
+                         InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status sent = m->GetSendStatus();
+      if (sent.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+          sent.error_message().empty()) {
+        grpc::Status s =
+            Authorize(auth_, info_->server_context()->client_metadata(),
+                      auth::kAnyGroup, info_->method());
+        if (s.ok()) {
+          s = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           std::string(info_->method()) +
+                               ": the request is not a valid protobuf message "
+                               "of the method's request type");
+        }
+        m->ModifySendStatus(s);
+      }
+    }
+    m->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* const info_;
+  const auth::TokenAuth* const auth_;
+  bool unparsed_ = false;
+};
+
+class UnparsedRequestInterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit UnparsedRequestInterceptorFactory(const auth::TokenAuth* auth)
+      : auth_(auth) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    if (info->type() != grpc::experimental::ServerRpcInfo::Type::UNARY)
+      return nullptr;
+    return new UnparsedRequestInterceptor(info, auth_);
+  }
+
+ private:
+  const auth::TokenAuth* const auth_;
 };
 
 }  // namespace
@@ -239,184 +380,233 @@ class InferReactor : public grpc::ServerUnaryReactor {
 class InferenceService final
     : public inference::GRPCInferenceService::CallbackService {
  public:
-  explicit InferenceService(ServerCore* core) : core_(core) {}
+  InferenceService(ServerCore* core, const auth::TokenAuth* auth)
+      : core_(core), auth_(auth) {}
 
+  // Open to probes, like /v2/health/live and /ready.
   grpc::ServerUnaryReactor* ServerLive(
       grpc::CallbackServerContext* ctx, const inference::ServerLiveRequest*,
       inference::ServerLiveResponse* res) override {
-    res->set_live(core_->Live());
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "ServerLive", kOpen, [&] {
+      res->set_live(core_->Live());
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ServerReady(
       grpc::CallbackServerContext* ctx, const inference::ServerReadyRequest*,
       inference::ServerReadyResponse* res) override {
-    res->set_ready(core_->Ready());
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "ServerReady", kOpen, [&] {
+      res->set_ready(core_->Ready());
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ModelReady(
       grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
       inference::ModelReadyResponse* res) override {
-    res->set_ready(core_->GetModel(req->name(), req->version()).ok());
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "ModelReady", auth::kMetadata, [&] {
+      res->set_ready(core_->GetModel(req->name(), req->version()).ok());
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ServerMetadata(
       grpc::CallbackServerContext* ctx, const inference::ServerMetadataRequest*,
       inference::ServerMetadataResponse* res) override {
-    res->set_name(core_->name());
-    res->set_version(ServerCore::Version());
-    for (const auto& e : ServerCore::Extensions()) res->add_extensions(e);
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "ServerMetadata", auth::kMetadata, [&] {
+      res->set_name(core_->name());
+      res->set_version(ServerCore::Version());
+      for (const auto& e : ServerCore::Extensions()) res->add_extensions(e);
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ModelMetadata(
       grpc::CallbackServerContext* ctx,
       const inference::ModelMetadataRequest* req,
       inference::ModelMetadataResponse* res) override {
-    auto model = core_->GetModel(req->name(), req->version());
-    if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
-    const auto& config = (*model)->config();
-    res->set_name((*model)->name());
-    if (req->version().empty()) {
-      for (const auto& v : core_->ReadyVersions(req->name()))
-        res->add_versions(v);
-    } else {
-      res->add_versions((*model)->version_string());
-    }
-    res->set_platform(config.platform());
-    auto fill = [&](const auto& list, auto* out) {
-      for (const auto& t : list) {
-        auto* m = out->Add();
-        m->set_name(t.name());
-        m->set_datatype(
-            std::string(DataTypeName(static_cast<DataType>(t.data_type()))));
-        if (config.max_batch_size() > 0) m->add_shape(-1);
-        for (int64_t d : t.dims()) m->add_shape(d);
+    return Guard(ctx, "ModelMetadata", auth::kMetadata, [&] {
+      auto model = core_->GetModel(req->name(), req->version());
+      if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
+      const auto& config = (*model)->config();
+      res->set_name((*model)->name());
+      if (req->version().empty()) {
+        for (const auto& v : core_->ReadyVersions(req->name()))
+          res->add_versions(v);
+      } else {
+        res->add_versions((*model)->version_string());
       }
-    };
-    fill(config.input(), res->mutable_inputs());
-    fill(config.output(), res->mutable_outputs());
-    return Done(ctx, grpc::Status::OK);
+      res->set_platform(config.platform());
+      auto fill = [&](const auto& list, auto* out) {
+        for (const auto& t : list) {
+          auto* m = out->Add();
+          m->set_name(t.name());
+          m->set_datatype(
+              std::string(DataTypeName(static_cast<DataType>(t.data_type()))));
+          if (config.max_batch_size() > 0) m->add_shape(-1);
+          for (int64_t d : t.dims()) m->add_shape(d);
+        }
+      };
+      fill(config.input(), res->mutable_inputs());
+      fill(config.output(), res->mutable_outputs());
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ModelConfig(
       grpc::CallbackServerContext* ctx,
       const inference::ModelConfigRequest* req,
       inference::ModelConfigResponse* res) override {
-    auto model = core_->GetModel(req->name(), req->version());
-    if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
-    *res->mutable_config() = (*model)->config();
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "ModelConfig", auth::kMetadata, [&] {
+      auto model = core_->GetModel(req->name(), req->version());
+      if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
+      *res->mutable_config() = (*model)->config();
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* ModelStatistics(
       grpc::CallbackServerContext* ctx,
       const inference::ModelStatisticsRequest* req,
       inference::ModelStatisticsResponse* res) override {
-    auto entries = core_->Statistics(req->name(), req->version());
-    if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
-    for (const auto& e : *entries) {
-      auto* m = res->add_model_stats();
-      m->set_name(e.name);
-      m->set_version(e.version);
-      m->set_last_inference(e.stats.last_inference_ms);
-      m->set_inference_count(e.stats.inference_count);
-      m->set_execution_count(e.stats.execution_count);
-      auto* s = m->mutable_inference_stats();
-      ToProto(e.stats.success, s->mutable_success());
-      ToProto(e.stats.fail, s->mutable_fail());
-      ToProto(e.stats.queue, s->mutable_queue());
-      ToProto(e.stats.compute_input, s->mutable_compute_input());
-      ToProto(e.stats.compute_infer, s->mutable_compute_infer());
-      ToProto(e.stats.compute_output, s->mutable_compute_output());
-      s->mutable_cache_hit();
-      s->mutable_cache_miss();
-      for (const auto& [size, b] : e.stats.batch_stats) {
-        auto* bs = m->add_batch_stats();
-        bs->set_batch_size(size);
-        ToProto(b.compute_input, bs->mutable_compute_input());
-        ToProto(b.compute_infer, bs->mutable_compute_infer());
-        ToProto(b.compute_output, bs->mutable_compute_output());
+    return Guard(ctx, "ModelStatistics", auth::kMetadata, [&] {
+      auto entries = core_->Statistics(req->name(), req->version());
+      if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
+      for (const auto& e : *entries) {
+        auto* m = res->add_model_stats();
+        m->set_name(e.name);
+        m->set_version(e.version);
+        m->set_last_inference(e.stats.last_inference_ms);
+        m->set_inference_count(e.stats.inference_count);
+        m->set_execution_count(e.stats.execution_count);
+        auto* s = m->mutable_inference_stats();
+        ToProto(e.stats.success, s->mutable_success());
+        ToProto(e.stats.fail, s->mutable_fail());
+        ToProto(e.stats.queue, s->mutable_queue());
+        ToProto(e.stats.compute_input, s->mutable_compute_input());
+        ToProto(e.stats.compute_infer, s->mutable_compute_infer());
+        ToProto(e.stats.compute_output, s->mutable_compute_output());
+        s->mutable_cache_hit();
+        s->mutable_cache_miss();
+        for (const auto& [size, b] : e.stats.batch_stats) {
+          auto* bs = m->add_batch_stats();
+          bs->set_batch_size(size);
+          ToProto(b.compute_input, bs->mutable_compute_input());
+          ToProto(b.compute_infer, bs->mutable_compute_infer());
+          ToProto(b.compute_output, bs->mutable_compute_output());
+        }
       }
-    }
-    return Done(ctx, grpc::Status::OK);
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* RepositoryIndex(
       grpc::CallbackServerContext* ctx,
       const inference::RepositoryIndexRequest* req,
       inference::RepositoryIndexResponse* res) override {
-    for (const auto& e : core_->Index()) {
-      if (req->ready() && e.state != ModelState::kReady) continue;
-      auto* m = res->add_models();
-      m->set_name(e.name);
-      m->set_version(e.version);
-      m->set_state(std::string(ModelStateName(e.state)));
-      m->set_reason(e.reason);
-    }
-    return Done(ctx, grpc::Status::OK);
+    return Guard(ctx, "RepositoryIndex", auth::kAdmin, [&] {
+      for (const auto& e : core_->Index()) {
+        if (req->ready() && e.state != ModelState::kReady) continue;
+        auto* m = res->add_models();
+        m->set_name(e.name);
+        m->set_version(e.version);
+        m->set_state(std::string(ModelStateName(e.state)));
+        m->set_reason(e.reason);
+      }
+      return Done(ctx, grpc::Status::OK);
+    });
   }
 
   grpc::ServerUnaryReactor* RepositoryModelLoad(
       grpc::CallbackServerContext* ctx,
       const inference::RepositoryModelLoadRequest* req,
       inference::RepositoryModelLoadResponse*) override {
-    std::string config;
-    for (const auto& [key, p] : req->parameters()) {
-      if (key == "config") {
-        if (p.parameter_choice_case() !=
-            inference::ModelRepositoryParameter::kStringParam)
-          return Done(
-              ctx,
-              ToGrpc(InvalidArgument("parameter 'config' must be a string")));
-        config = p.string_param();
-      } else if (key.starts_with("file:")) {
-        return Done(ctx, ToGrpc(Unimplemented("load: file overrides ('" + key +
-                                              "') are not supported")));
-      }
-    }
-    auto* reactor = ctx->DefaultReactor();
-    core_->LoadModel(req->model_name(), std::move(config),
-                     [reactor](Status s) { reactor->Finish(ToGrpc(s)); });
-    return reactor;
+    return GuardOnce(
+        ctx, "RepositoryModelLoad", auth::kAdmin,
+        [&](const FinishOnce& finish) {
+          std::string config;
+          for (const auto& [key, p] : req->parameters()) {
+            if (key == "config") {
+              if (p.parameter_choice_case() !=
+                  inference::ModelRepositoryParameter::kStringParam) {
+                return finish(ToGrpc(
+                    InvalidArgument("parameter 'config' must be a string")));
+              }
+              config = p.string_param();
+            } else if (key.starts_with("file:")) {
+              return finish(ToGrpc(Unimplemented(
+                  "load: file overrides ('" + key + "') are not supported")));
+            }
+          }
+          core_->LoadModel(req->model_name(), std::move(config),
+                           [finish](Status s) { finish(ToGrpc(s)); });
+        });
   }
 
   grpc::ServerUnaryReactor* RepositoryModelUnload(
       grpc::CallbackServerContext* ctx,
       const inference::RepositoryModelUnloadRequest* req,
       inference::RepositoryModelUnloadResponse*) override {
-    // unload_dependents is accepted: no model here has dependents.
-    auto* reactor = ctx->DefaultReactor();
-    core_->UnloadModel(req->model_name(),
-                       [reactor](Status s) { reactor->Finish(ToGrpc(s)); });
-    return reactor;
+    return GuardOnce(ctx, "RepositoryModelUnload", auth::kAdmin,
+                     [&](const FinishOnce& finish) {
+                       // unload_dependents is accepted: no model here has
+                       // dependents.
+                       core_->UnloadModel(
+                           req->model_name(),
+                           [finish](Status s) { finish(ToGrpc(s)); });
+                     });
   }
 
   grpc::ServerUnaryReactor* ModelInfer(
       grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
       inference::ModelInferResponse* res) override {
-    auto* reactor = new InferReactor();
-    auto parsed = FromProto(*req);
-    if (!parsed.ok()) {
-      reactor->Finish(ToGrpc(parsed.status()));
-      return reactor;
+    InferReactor* reactor = nullptr;
+    try {
+      grpc::Status s =
+          Authorize(auth_, ctx->client_metadata(), auth::kInfer, "ModelInfer");
+      if (!s.ok()) return Done(ctx, s);
+      reactor = new InferReactor();
+    } catch (...) {
+      return Done(ctx, ExceptionStatus("ModelInfer"));
     }
-    (*parsed)->cancelled = reactor->cancelled;
-    core_->Infer(std::move(parsed).value(),
-                 [reactor, res](StatusOr<InferResponse> result) {
-                   if (!result.ok()) {
-                     reactor->Finish(ToGrpc(result.status()));
-                     return;
-                   }
-                   ToProto(*result, res);
-                   reactor->Finish(grpc::Status::OK);
-                 });
+    // Shared with the completion, which may run (and the reactor be deleted)
+    // before this returns.
+    const std::shared_ptr<std::atomic<bool>> finished = reactor->finished;
+    try {
+      auto parsed = FromProto(*req);
+      if (!parsed.ok()) {
+        finished->store(true);
+        reactor->Finish(ToGrpc(parsed.status()));
+        return reactor;
+      }
+      (*parsed)->cancelled = reactor->cancelled;
+      core_->Infer(std::move(parsed).value(),
+                   [reactor, res, finished](StatusOr<InferResponse> result) {
+                     if (finished->exchange(true)) return;
+                     grpc::Status status = grpc::Status::OK;
+                     try {
+                       if (result.ok()) {
+                         ToProto(*result, res);
+                       } else {
+                         status = ToGrpc(result.status());
+                       }
+                     } catch (...) {
+                       res->Clear();
+                       status = ExceptionStatus("ModelInfer");
+                     }
+                     reactor->Finish(status);
+                   });
+    } catch (...) {
+      grpc::Status status = ExceptionStatus("ModelInfer");
+      if (!finished->exchange(true)) reactor->Finish(status);
+    }
     return reactor;
   }
 
  private:
+  static constexpr uint32_t kOpen = 0;
+
   static grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx,
                                         const grpc::Status& status) {
     auto* reactor = ctx->DefaultReactor();
@@ -424,7 +614,51 @@ class InferenceService final
     return reactor;
   }
 
+  // Checks the token for `needed` (kOpen: none), then runs `body`, which
+  // answers through Done; an exception it throws answers the call instead.
+  template <typename Body>
+  grpc::ServerUnaryReactor* Guard(grpc::CallbackServerContext* ctx,
+                                  std::string_view rpc, uint32_t needed,
+                                  Body&& body) {
+    try {
+      if (needed != kOpen) {
+        grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+        if (!s.ok()) return Done(ctx, s);
+      }
+      return body();
+    } catch (...) {
+      return Done(ctx, ExceptionStatus(rpc));
+    }
+  }
+
+  // Like Guard, for a body that may answer later (from a completion on
+  // another thread): it gets a FinishOnce of the call's reactor, and the
+  // exception path answers only if the body has not.
+  template <typename Body>
+  grpc::ServerUnaryReactor* GuardOnce(grpc::CallbackServerContext* ctx,
+                                      std::string_view rpc, uint32_t needed,
+                                      Body&& body) {
+    if (needed != kOpen) {
+      grpc::Status s;
+      try {
+        s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
+      } catch (...) {
+        s = ExceptionStatus(rpc);
+      }
+      if (!s.ok()) return Done(ctx, s);
+    }
+    auto* reactor = ctx->DefaultReactor();
+    const FinishOnce finish(reactor);
+    try {
+      body(finish);
+    } catch (...) {
+      finish(ExceptionStatus(rpc));
+    }
+    return reactor;
+  }
+
   ServerCore* const core_;
+  const auth::TokenAuth* const auth_;  // nullptr: no authentication
 };
 
 namespace {
@@ -450,7 +684,8 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
 class GrpcServer::Impl {
  public:
-  explicit Impl(ServerCore* core) : service(core), health(core) {}
+  Impl(ServerCore* core, const auth::TokenAuth* auth)
+      : service(core, auth), health(core) {}
   InferenceService service;
   HealthService health;
   std::unique_ptr<grpc::Server> server;
@@ -459,7 +694,7 @@ class GrpcServer::Impl {
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     GrpcServerOptions options, ServerCore* core) {
   std::unique_ptr<GrpcServer> s(new GrpcServer());
-  s->impl_ = std::make_unique<Impl>(core);
+  s->impl_ = std::make_unique<Impl>(core, options.auth);
   grpc::ServerBuilder builder;
   const std::string address =
       options.address + ":" + std::to_string(options.port);
@@ -469,6 +704,12 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&s->impl_->service);
   builder.RegisterService(&s->impl_->health);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<UnparsedRequestInterceptorFactory>(options.auth));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->impl_->server = builder.BuildAndStart();
   if (!s->impl_->server || s->port_ == 0) {
     return Unavailable("cannot listen for gRPC on " + address);

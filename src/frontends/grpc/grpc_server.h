@@ -9,8 +9,16 @@
 // read in place; outputs always go back as raw_output_contents. A call the
 // client cancels (or whose deadline passes) while queued is dropped.
 //
+// With `auth` set, every RPC but ServerLive, ServerReady and the health
+// service's Check needs `authorization: Bearer TOKEN` metadata of a token
+// whose groups cover it (ModelInfer: infer; metadata, readiness, config and
+// statistics: metadata; the repository RPCs: admin); otherwise it gets
+// UNAUTHENTICATED or PERMISSION_DENIED. No exception leaves a handler: one
+// answers the call RESOURCE_EXHAUSTED (out of memory) or INTERNAL. A request
+// that is not a valid protobuf message gets INVALID_ARGUMENT.
+//
 // Thread-safety: Start/Shutdown from one thread.
-// Lifetime: `core` must outlive the server.
+// Lifetime: `core` and `options.auth` must outlive the server.
 #ifndef ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 #define ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 
@@ -18,6 +26,7 @@
 #include <string>
 
 #include "adlik/status.h"
+#include "frontends/auth/token_auth.h"
 #include "server/server_core.h"
 
 namespace adlik::grpc_frontend {
@@ -26,6 +35,8 @@ struct GrpcServerOptions {
   std::string address = "0.0.0.0";
   int port = 8500;  // 0 is not allowed here: the caller turns gRPC off instead
   int max_message_bytes = 64 << 20;
+  // Bearer-token authentication; nullptr: none. Not owned.
+  const auth::TokenAuth* auth = nullptr;
 };
 
 class GrpcServer {

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "base/utf8.h"
+#include "frontends/http/http_auth.h"
 #include "frontends/http/json_parse.h"
 #include "frontends/http/kserve_json.h"
 #include "frontends/http/metrics_http_handler.h"
@@ -136,7 +137,36 @@ int HttpStatusFor(StatusCode code) {
   }
 }
 
+uint32_t RouteGroups(std::string_view path) {
+  const auto parts = Split(path);
+  if (parts.size() == 1 && parts[0] == "metrics") return auth::kMetrics;
+  if (parts.empty() || parts[0] != "v2") return auth::kAnyGroup;
+  if (parts.size() == 1) return auth::kMetadata;
+  const std::string_view area = parts[1];
+  if (area == "health") {
+    if (parts.size() == 3 && (parts[2] == "live" || parts[2] == "ready"))
+      return 0;
+    return auth::kAnyGroup;
+  }
+  if (area == "repository" || area == "systemsharedmemory" ||
+      area == "cudasharedmemory" || area == "logging" || area == "trace") {
+    return auth::kAdmin;
+  }
+  if (area != "models") return auth::kAnyGroup;
+  // /v2/models/{m}[/versions/{v}]/infer, where a model may be named "infer".
+  const size_t action = parts.size() >= 5 && parts[3] == "versions" ? 5 : 3;
+  if (parts.size() == action + 1 && parts[action] == "infer")
+    return auth::kInfer;
+  return auth::kMetadata;
+}
+
 void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
+  if (auth_ != nullptr) {
+    if (const uint32_t needed = RouteGroups(request.path); needed != 0) {
+      if (auto refused = AuthFailure(auth_, request, needed))
+        return respond(std::move(*refused));
+    }
+  }
   const auto parts = Split(request.path);
   const bool get = request.method == "GET";
   const bool post = request.method == "POST";

@@ -15,14 +15,21 @@
 //   POST /v2/repository/models/{m}/load | unload     explicit model control
 //   GET  /metrics                                    Prometheus metrics
 //
+// With `auth`, every route but the two health probes needs an
+// `Authorization: Bearer TOKEN` header of a token with the route's group
+// (RouteGroups); otherwise 401 or 403 before any routing.
+//
 // Thread-safety: Handle is called concurrently from the HTTP threads.
-// Lifetime: `core` must outlive the handler.
+// Lifetime: `core` and `auth` must outlive the handler.
 #ifndef ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_
 #define ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
 #include "server/server_core.h"
 
@@ -31,9 +38,19 @@ namespace adlik::http {
 // The HTTP status for a core Status code.
 int HttpStatusFor(StatusCode code);
 
+// The token groups (auth::Group bits, any one of which will do) that a request
+// for `path` needs; 0 for the health probes, which stay open. Inference:
+// infer; metadata, readiness, config, statistics: metadata; the repository
+// API (and the shared-memory, logging and trace extensions): admin; /metrics:
+// metrics; any other path: any valid token (then 404).
+uint32_t RouteGroups(std::string_view path);
+
 class KServeHttpHandler : public HttpHandler {
  public:
-  explicit KServeHttpHandler(ServerCore* core) : core_(core) {}
+  // `auth`: nullptr for no authentication.
+  explicit KServeHttpHandler(ServerCore* core,
+                             const auth::TokenAuth* auth = nullptr)
+      : core_(core), auth_(auth) {}
 
   void Handle(HttpRequest request, HttpResponder respond) override;
 
@@ -55,6 +72,7 @@ class KServeHttpHandler : public HttpHandler {
                          bool load, HttpResponder respond);
 
   ServerCore* const core_;
+  const auth::TokenAuth* const auth_;
 };
 
 }  // namespace adlik::http

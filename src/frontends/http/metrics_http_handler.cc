@@ -1,5 +1,6 @@
 #include "frontends/http/metrics_http_handler.h"
 
+#include "frontends/http/http_auth.h"
 #include "frontends/http/kserve_json.h"
 #include "metrics/prometheus_metrics.h"
 
@@ -13,6 +14,8 @@ HttpResponse MetricsHttpHandler::Render(const ServerCore& core) {
 }
 
 void MetricsHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
+  if (auto refused = AuthFailure(auth_, request, auth::kMetrics))
+    return respond(std::move(*refused));
   if (request.path == "/metrics" && request.method == "GET")
     return respond(Render(*core_));
   respond(

@@ -2,11 +2,15 @@
 // its own port (--metrics_port) and, through KServeHttpHandler, on the HTTP
 // port.
 //
+// With `auth`, it needs an `Authorization: Bearer TOKEN` header of a token in
+// the metrics group (401/403 otherwise).
+//
 // Thread-safety: Handle may be called concurrently.
-// Lifetime: `core` must outlive the handler.
+// Lifetime: `core` and `auth` must outlive the handler.
 #ifndef ADLIK_FRONTENDS_HTTP_METRICS_HTTP_HANDLER_H_
 #define ADLIK_FRONTENDS_HTTP_METRICS_HTTP_HANDLER_H_
 
+#include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
 #include "server/server_core.h"
 
@@ -14,7 +18,10 @@ namespace adlik::http {
 
 class MetricsHttpHandler : public HttpHandler {
  public:
-  explicit MetricsHttpHandler(const ServerCore* core) : core_(core) {}
+  // `auth`: nullptr for no authentication.
+  explicit MetricsHttpHandler(const ServerCore* core,
+                              const auth::TokenAuth* auth = nullptr)
+      : core_(core), auth_(auth) {}
   void Handle(HttpRequest request, HttpResponder respond) override;
 
   // The /metrics answer itself.
@@ -22,6 +29,7 @@ class MetricsHttpHandler : public HttpHandler {
 
  private:
   const ServerCore* const core_;
+  const auth::TokenAuth* const auth_;
 };
 
 }  // namespace adlik::http
