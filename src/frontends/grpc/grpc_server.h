@@ -7,17 +7,21 @@
 // completes, so no gRPC thread waits on a model. Input tensors sent as
 // raw_input_contents (and typed contents of the protocol's native widths) are
 // read in place; outputs always go back as raw_output_contents. A call the
-// client cancels (or whose deadline passes) while queued is dropped.
+// client cancels (or whose deadline passes) while queued is dropped. With
+// `tls` set it serves over TLS (mutual TLS when tls->client_verify).
 //
 // Thread-safety: Start/Shutdown from one thread.
 // Lifetime: `core` must outlive the server.
 #ifndef ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 #define ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adlik/status.h"
+#include "frontends/tls_options.h"
 #include "server/server_core.h"
 
 namespace adlik::grpc_frontend {
@@ -26,6 +30,7 @@ struct GrpcServerOptions {
   std::string address = "0.0.0.0";
   int port = 8500;  // 0 is not allowed here: the caller turns gRPC off instead
   int max_message_bytes = 64 << 20;
+  std::optional<TlsOptions> tls;  // TLS when set
 };
 
 class GrpcServer {
@@ -35,8 +40,11 @@ class GrpcServer {
   ~GrpcServer();
 
   int port() const { return port_; }
-  // Stops taking calls and waits for the ones in flight (bounded).
-  void Shutdown();
+  // Stops taking calls (new ones fail UNAVAILABLE) and waits for the ones in
+  // flight until `deadline`, then cancels what is left. Idempotent.
+  void Shutdown(std::chrono::system_clock::time_point deadline =
+                    std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
 
   class Impl;
 
