@@ -54,14 +54,18 @@ class KeepAliveClient(threading.Thread):
 
 def test_sigterm_drains_keep_alive_connections(start_server, example_repo, tmp_path):
     srv = start_server(ts.make_repo(tmp_path, example_repo, with_slow=True), "--drain_timeout_seconds=30")
-    trips = ts.trips_for(srv.http_port, 1.5)
+    trips = ts.trips_for(srv.http_port, 2.5)
 
     # Two slow requests in flight at the signal (one HTTP, one gRPC).
     slow_results = {}
 
+    # Built before connecting: a connection that stays quiet through the drain's grace
+    # is closed, as it should be.
+    slow_request = ts.request_bytes("POST", "/v2/models/slow/infer", ts.slow_infer_body(trips))
+
     def slow_http():
         with socket.create_connection(("127.0.0.1", srv.http_port), timeout=120) as s:
-            s.sendall(ts.request_bytes("POST", "/v2/models/slow/infer", ts.slow_infer_body(trips)))
+            s.sendall(slow_request)
             slow_results["http"] = ts.read_response(s.makefile("rb"))[:2]
 
     def slow_grpc():
@@ -108,7 +112,7 @@ def test_sigterm_drains_keep_alive_connections(start_server, example_repo, tmp_p
         t.start()
     time.sleep(0.7)  # everything is running; the slow requests are inside the server
     assert all(c.answers for c in clients), "a client got no answer before the signal"
-    assert all(t.is_alive() for t in slow), "the slow requests finished before the signal"
+    assert all(t.is_alive() for t in slow), f"the slow requests finished before the signal: {slow_results}"
     signalled = time.monotonic()
     code = srv.stop(timeout=60)
     exited = time.monotonic()

@@ -317,7 +317,12 @@ class HttpServer::Impl::Session
     }
   }
 
-  // Cancels the connection's I/O after `d` (timed_out_ tells it happened).
+  // Ends the connection's pending I/O after `d` (timed_out_ tells it
+  // happened). Reads are ended by shutting the receiving side, not by
+  // cancel() alone: a composed read (Beast's) between two of its steps has
+  // nothing pending to cancel and would go on reading a dribbling client. The
+  // sending side stays open for the 408 (or the TLS close_notify). A write
+  // that does not finish in time ends the connection.
   void Arm(milliseconds d) {
     timed_out_ = false;
     timer_.expires_after(d);
@@ -326,7 +331,12 @@ class HttpServer::Impl::Session
       if (ec || generation != self->timer_generation_) return;
       self->timed_out_ = true;
       beast::error_code ignored;
-      self->socket().cancel(ignored);
+      if (self->state_ == State::kWriting || self->state_ == State::kClosed) {
+        self->socket().close(ignored);
+      } else {
+        self->socket().cancel(ignored);
+        self->socket().shutdown(tcp::socket::shutdown_receive, ignored);
+      }
     });
   }
   void Disarm() {
