@@ -1,6 +1,8 @@
 """instance_group count: instances run at the same time; and requests whose client went
 away are dropped without running."""
 
+import socket
+import struct
 import time
 
 import numpy as np
@@ -64,9 +66,9 @@ def test_instances_run_concurrently(start_server, trips_for):
 
 
 def test_cancelled_requests_never_run(start_server, trips_for):
-    """An HTTP client that hangs up and a gRPC client whose deadline passes while their
-    requests wait behind a long one: neither request runs, both count as failures, and
-    the server goes on serving."""
+    """An HTTP client that hangs up (resets the connection) and a gRPC client whose
+    deadline passes while their requests wait behind a long one: neither request runs,
+    both count as failures, and the server goes on serving."""
     srv = start_server({"slow": ("slow", slow_config("slow"))})
     busy_x = slow_inputs(1, seed=1)
     busy = Background(http_slow, srv.http_url, "slow", busy_x, trips_for(1.5))
@@ -76,6 +78,9 @@ def test_cancelled_requests_never_run(start_server, trips_for):
     wait_pending(srv.http_url, "slow", 1)
     gone = Background(grpc_slow, srv.grpc_url, "slow", slow_inputs(1, seed=3), trips_for(3.0), client_timeout=0.3)
     wait_pending(srv.http_url, "slow", 2)
+    # A reset, as a client that is really gone: a FIN alone could be a half-close
+    # (shutdown(SHUT_WR)) of a client still waiting for its answer.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
     r = gone.join()
     assert r.status == "DEADLINE_EXCEEDED", r  # the client's own deadline

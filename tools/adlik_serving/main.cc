@@ -3,13 +3,17 @@
 //
 //   adlik_serving --model_base_path=/models --grpc_port=8500 --http_port=8501
 //
-// SIGINT or SIGTERM: stop taking new connections, finish the requests in
-// flight, exit 0. SIGHUP: re-read --auth_token_file (on an error the tokens in
-// use stay).
+// SIGINT or SIGTERM: drain, then exit 0. Stop taking new connections; answer
+// the requests already received (over HTTP with `Connection: close`); refuse
+// new requests on open connections (HTTP 503 with `Connection: close`, gRPC
+// UNAVAILABLE); close what is still open at --drain_timeout_seconds.
+// SIGHUP: re-read --auth_token_file (on an error the tokens in use stay).
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -20,6 +24,7 @@
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/ssl_config.h"
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
@@ -37,6 +42,24 @@ ABSL_FLAG(
     "each). 0: the number of cores.");
 ABSL_FLAG(int32_t, http_max_body_mb, 64,
           "Largest HTTP request body accepted, in MiB; larger ones get 413.");
+ABSL_FLAG(int32_t, http_timeout_in_ms, 30000,
+          "A request's header and body must arrive within this time of its "
+          "first byte (else 408 and the connection closes); also bounds the "
+          "writing of a response.");
+ABSL_FLAG(int32_t, http_idle_timeout_seconds, 60,
+          "A keep-alive HTTP connection without a request for this long "
+          "closes.");
+ABSL_FLAG(int32_t, http_max_connections, 10000,
+          "Most HTTP connections open at once (per port); beyond it new "
+          "connections wait in the listen backlog until one closes. 0: no "
+          "limit (the descriptor limit, ulimit -n, still bounds them).");
+ABSL_FLAG(std::string, ssl_config_file, "",
+          "TLS on the HTTP, gRPC and metrics ports: a protobuf text file of "
+          "the SSLConfig message (server_key, server_cert, custom_ca: PEM "
+          "text; client_verify: true for mutual TLS).");
+ABSL_FLAG(int32_t, drain_timeout_seconds, 30,
+          "On SIGINT/SIGTERM: the most seconds spent answering the requests "
+          "already received before the connections still open are closed.");
 ABSL_FLAG(int32_t, grpc_max_message_mb, 64,
           "Largest gRPC message accepted, in MiB.");
 ABSL_FLAG(int32_t, metrics_port, 0,
@@ -161,6 +184,41 @@ int main(int argc, char** argv) {
     LOG(INFO) << "authentication on: " << auth->size() << " token(s) from "
               << path;
   }
+  const int http_timeout_ms = absl::GetFlag(FLAGS_http_timeout_in_ms);
+  const int idle_seconds = absl::GetFlag(FLAGS_http_idle_timeout_seconds);
+  const int max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  const int drain_seconds = absl::GetFlag(FLAGS_drain_timeout_seconds);
+  if (http_timeout_ms < 1 || idle_seconds < 1) {
+    LOG(ERROR) << "--http_timeout_in_ms and --http_idle_timeout_seconds must "
+                  "be >= 1";
+    return 2;
+  }
+  if (max_connections < 0 || drain_seconds < 0) {
+    LOG(ERROR) << "--http_max_connections and --drain_timeout_seconds must be "
+                  ">= 0";
+    return 2;
+  }
+  std::optional<adlik::TlsOptions> tls;
+  if (const std::string path = absl::GetFlag(FLAGS_ssl_config_file);
+      !path.empty()) {
+    auto read = adlik::ReadSslConfigFile(path);
+    if (!read.ok()) {
+      LOG(ERROR) << "--ssl_config_file: " << read.status().message();
+      return 2;
+    }
+    tls = std::move(read).value();
+  }
+  auto http_options = [&](int port) {
+    adlik::http::HttpServerOptions o;
+    o.address = absl::GetFlag(FLAGS_address);
+    o.port = port;
+    o.request_timeout = std::chrono::milliseconds(http_timeout_ms);
+    o.idle_timeout = std::chrono::seconds(idle_seconds);
+    o.max_connections = static_cast<size_t>(max_connections);
+    o.tls = tls;
+    return o;
+  };
+  const char* scheme = tls ? "HTTPS" : "HTTP";
 
   // Signals are taken by sigwait below, never by a worker thread.
   sigset_t signals;
@@ -221,9 +279,7 @@ int main(int argc, char** argv) {
   adlik::http::KServeHttpHandler handler(core->get(), auth.get());
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
-    adlik::http::HttpServerOptions ho;
-    ho.address = absl::GetFlag(FLAGS_address);
-    ho.port = http_port;
+    adlik::http::HttpServerOptions ho = http_options(http_port);
     ho.threads = absl::GetFlag(FLAGS_http_num_threads);
     ho.max_body_bytes =
         static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_mb)) << 20;
@@ -233,8 +289,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     http = std::move(started).value();
-    LOG(INFO) << "HTTP (KServe v2 REST) listening on " << ho.address << ":"
-              << http->port();
+    LOG(INFO) << scheme << " (KServe v2 REST) listening on " << ho.address
+              << ":" << http->port();
   }
   std::unique_ptr<adlik::grpc_frontend::GrpcServer> grpc;
   if (grpc_port != 0) {
@@ -243,21 +299,20 @@ int main(int argc, char** argv) {
     go.port = grpc_port;
     go.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_mb) << 20;
     go.auth = auth.get();
+    go.tls = tls;
     auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
     if (!started.ok()) {
       LOG(ERROR) << started.status().message();
       return 1;
     }
     grpc = std::move(started).value();
-    LOG(INFO) << "gRPC (KServe v2) listening on " << go.address << ":"
-              << grpc->port();
+    LOG(INFO) << "gRPC (KServe v2" << (tls ? ", TLS" : "") << ") listening on "
+              << go.address << ":" << grpc->port();
   }
   adlik::http::MetricsHttpHandler metrics_handler(core->get(), auth.get());
   std::unique_ptr<adlik::http::HttpServer> metrics;
   if (metrics_port != 0) {
-    adlik::http::HttpServerOptions mo;
-    mo.address = absl::GetFlag(FLAGS_address);
-    mo.port = metrics_port;
+    adlik::http::HttpServerOptions mo = http_options(metrics_port);
     mo.threads = 1;
     mo.max_body_bytes = 1 << 16;
     auto started = adlik::http::HttpServer::Start(mo, &metrics_handler);
@@ -285,10 +340,17 @@ int main(int argc, char** argv) {
                 << auth->path();
     }
   }
-  LOG(INFO) << "signal " << sig << ": finishing the requests in flight";
-  if (grpc) grpc->Shutdown();
-  if (http) http->Stop();
-  if (metrics) metrics->Stop();
+  LOG(INFO) << "signal " << sig
+            << ": draining (answering the requests received, at most "
+            << drain_seconds << " s)";
+  const auto drain = std::chrono::seconds(drain_seconds);
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  // Both HTTP servers refuse new work at once; gRPC's Shutdown blocks.
+  if (http) http->Drain();
+  if (metrics) metrics->Drain();
+  if (grpc) grpc->Shutdown(std::chrono::system_clock::now() + drain);
+  if (http) http->Stop(deadline);
+  if (metrics) metrics->Stop(deadline);
   (*core)->Shutdown();
   LOG(INFO) << "stopped";
   return 0;

@@ -544,8 +544,19 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   grpc::ServerBuilder builder;
   const std::string address =
       options.address + ":" + std::to_string(options.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                           &s->port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (options.tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.tls->client_verify
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    if (options.tls->client_verify) ssl.pem_root_certs = options.tls->custom_ca;
+    ssl.pem_key_cert_pairs.push_back(
+        {options.tls->server_key, options.tls->server_cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(address, credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&s->impl_->service);
@@ -565,10 +576,9 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 
 GrpcServer::~GrpcServer() { Shutdown(); }
 
-void GrpcServer::Shutdown() {
+void GrpcServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   if (impl_ && impl_->server) {
-    impl_->server->Shutdown(std::chrono::system_clock::now() +
-                            std::chrono::seconds(30));
+    impl_->server->Shutdown(deadline);
     impl_->server->Wait();
     impl_->server.reset();
   }

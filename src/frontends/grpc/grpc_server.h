@@ -7,7 +7,8 @@
 // completes, so no gRPC thread waits on a model. Input tensors sent as
 // raw_input_contents (and typed contents of the protocol's native widths) are
 // read in place; outputs always go back as raw_output_contents. A call the
-// client cancels (or whose deadline passes) while queued is dropped.
+// client cancels (or whose deadline passes) while queued is dropped. With
+// `tls` set it serves over TLS (mutual TLS when tls->client_verify).
 //
 // With `auth` set, every RPC but ServerLive, ServerReady and the health
 // service's Check needs `authorization: Bearer TOKEN` metadata of a token
@@ -22,11 +23,14 @@
 #ifndef ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 #define ADLIK_FRONTENDS_GRPC_GRPC_SERVER_H_
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adlik/status.h"
 #include "frontends/auth/token_auth.h"
+#include "frontends/tls_options.h"
 #include "server/server_core.h"
 
 namespace adlik::grpc_frontend {
@@ -37,6 +41,7 @@ struct GrpcServerOptions {
   int max_message_bytes = 64 << 20;
   // Bearer-token authentication; nullptr: none. Not owned.
   const auth::TokenAuth* auth = nullptr;
+  std::optional<TlsOptions> tls;  // TLS when set
 };
 
 class GrpcServer {
@@ -46,8 +51,11 @@ class GrpcServer {
   ~GrpcServer();
 
   int port() const { return port_; }
-  // Stops taking calls and waits for the ones in flight (bounded).
-  void Shutdown();
+  // Stops taking calls (new ones fail UNAVAILABLE) and waits for the ones in
+  // flight until `deadline`, then cancels what is left. Idempotent.
+  void Shutdown(std::chrono::system_clock::time_point deadline =
+                    std::chrono::system_clock::now() +
+                    std::chrono::seconds(30));
 
   class Impl;
 

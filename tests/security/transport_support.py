@@ -1,0 +1,146 @@
+"""Helpers for the HTTP transport and TLS tests: raw-socket HTTP, small repositories,
+and the spawn_server fixture (import it into a test module to use it)."""
+
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+
+import onnx
+import pytest
+
+import support
+
+
+def read_response(f):
+    """(status, headers, body) of one HTTP/1.1 response with a Content-Length, read
+    from a socket file; headers with lower-case names."""
+    status_line = f.readline()
+    assert status_line.startswith(b"HTTP/1.1 "), status_line
+    headers = {}
+    while True:
+        line = f.readline()
+        assert line, "connection closed inside the headers"
+        if line in (b"\r\n", b"\n"):
+            break
+        key, _, value = line.decode("latin-1").partition(":")
+        headers[key.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    body = f.read(length)
+    return int(status_line.split()[1]), headers, body
+
+
+def request_bytes(method, path, body=b"", headers=None, host="127.0.0.1"):
+    head = f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n"
+    for k, v in (headers or {}).items():
+        head += f"{k}: {v}\r\n"
+    if body or method in ("POST", "PUT"):
+        head += f"Content-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def simple_infer_body(seed=1):
+    a, b = support.simple_inputs(1, seed=seed)
+    body = {
+        "inputs": [
+            {"name": "INPUT0", "shape": list(a.shape), "datatype": "INT32", "data": a.flatten().tolist()},
+            {"name": "INPUT1", "shape": list(b.shape), "datatype": "INT32", "data": b.flatten().tolist()},
+        ]
+    }
+    return json.dumps(body).encode(), a, b
+
+
+def reset_close(sock):
+    """Closes with a reset (SO_LINGER 0) rather than a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def make_repo(tmp_path, example_repo, with_slow=False):
+    """A repository with the `simple` example model (and the `slow` one of
+    tests/integration/test_shutdown.py when asked)."""
+    repo = tmp_path / "small_repo"
+    shutil.copytree(example_repo / "simple", repo / "simple")
+    if with_slow:
+        from test_shutdown import slow_model
+
+        os.makedirs(repo / "slow" / "1")
+        onnx.save(slow_model(), str(repo / "slow" / "1" / "model.onnx"))
+    return repo
+
+
+def trips_for(port, seconds):
+    """A trip count for which a `slow` request takes about `seconds` here."""
+    import time
+
+    n = 20
+    while True:
+        start = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=120) as s:
+            s.sendall(request_bytes("POST", "/v2/models/slow/infer", slow_infer_body(n)))
+            status, _, body = read_response(s.makefile("rb"))
+            assert status == 200, body[:300]
+        took = time.monotonic() - start
+        if took >= 0.2 or n >= 100000:
+            return int(min(max(n * seconds / took, 20), 400000))
+        n *= 4
+
+
+def slow_infer_body(n, size=256, seed=3):
+    import numpy as np
+
+    x = np.random.default_rng(seed).standard_normal((size, size)).astype(np.float32)
+    body = {
+        "inputs": [
+            {"name": "x", "shape": [size, size], "datatype": "FP32", "data": x.flatten().tolist()},
+            {"name": "n", "shape": [1], "datatype": "INT64", "data": [int(n)]},
+        ],
+        "outputs": [{"name": "y", "parameters": {"binary_data": True}}],
+    }
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def spawn_server(request, security_log_dir):
+    """spawn_server(model_dir, *args, name=None, wait_live=True, preexec_fn=None,
+    expect_exit=False) -> a support.Server, for the starts conftest's start_server does
+    not cover: a process limit set before exec (preexec_fn), a server that does not
+    answer plain HTTP (TLS: wait_live=False, the test waits), or one expected to refuse
+    to start (expect_exit=True). At the end of the test the others must still run and
+    exit 0 on SIGTERM."""
+    started = []
+
+    def spawn(model_dir, *args, name=None, wait_live=True, preexec_fn=None, expect_exit=False):
+        label = name or f"{request.node.name}-{len(started)}"
+        label = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
+        srv = support.Server(model_dir, security_log_dir, name=label, extra_args=list(args))
+        srv.expect_exit = expect_exit
+        started.append(srv)
+        with open(srv.log_path, "wb") as log:
+            srv.proc = subprocess.Popen(srv.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
+        support.SERVERS.append(srv)
+        if wait_live:
+            try:
+                srv.wait_live()
+            except BaseException:
+                srv.kill()
+                raise
+        return srv
+
+    yield spawn
+    failures = []
+    for srv in started:
+        if srv.expect_exit:
+            srv.kill()
+            continue
+        if srv.returncode is not None:
+            continue
+        if srv.proc.poll() is not None:
+            failures.append(f"{srv.name} died (exit code {srv.proc.returncode}):\n{srv.log_tail(30)}")
+            continue
+        code = srv.stop()
+        if code != 0:
+            failures.append(f"{srv.name}: exit code {code} after SIGTERM (None: did not exit)")
+    assert not failures, "; ".join(failures)
