@@ -3,6 +3,7 @@ SSLConfig in protobuf text format): HTTPS, gRPC over TLS, mutual TLS, and bad fi
 refused at start with a message."""
 
 import http.client
+import socket
 import ssl
 import subprocess
 import time
@@ -84,9 +85,17 @@ def _read(path):
 def test_https_grpc_tls_and_metrics(spawn_server, repo, certs, tmp_path):
     config = certs_module.write_ssl_config(tmp_path / "ssl.pbtxt", certs)
     metrics_port = support.free_ports(1)[0]
-    srv = spawn_server(repo, f"--ssl_config_file={config}", f"--metrics_port={metrics_port}", wait_live=False)
+    srv = spawn_server(
+        repo, f"--ssl_config_file={config}", f"--metrics_port={metrics_port}", "--http_timeout_in_ms=1500", wait_live=False
+    )
     _wait_live_tls(srv, _context(certs))
     assert "HTTPS (KServe v2 REST) listening" in srv.log_text()
+
+    # A connection that never starts its TLS handshake is closed after the timeout.
+    with socket.create_connection(("127.0.0.1", srv.http_port), timeout=15) as quiet:
+        start = time.monotonic()
+        assert quiet.recv(1) == b""
+        assert time.monotonic() - start >= 1.0, "closed before --http_timeout_in_ms"
 
     # tritonclient over HTTPS, verifying the server against the test CA.
     client = httpclient.InferenceServerClient(srv.http_url, ssl=True, ssl_options={"ca_certs": certs.ca})

@@ -72,19 +72,25 @@ def make_repo(tmp_path, example_repo, with_slow=False):
 
 
 def trips_for(port, seconds):
-    """A trip count for which a `slow` request takes about `seconds` here."""
+    """A trip count for which a `slow` request takes about `seconds` of model time
+    here (the time of a 1-trip request, sending and parsing, taken out)."""
     import time
 
-    n = 20
-    while True:
+    def timed(n):
+        request = request_bytes("POST", "/v2/models/slow/infer", slow_infer_body(n))
         start = time.monotonic()
         with socket.create_connection(("127.0.0.1", port), timeout=120) as s:
-            s.sendall(request_bytes("POST", "/v2/models/slow/infer", slow_infer_body(n)))
+            s.sendall(request)
             status, _, body = read_response(s.makefile("rb"))
             assert status == 200, body[:300]
-        took = time.monotonic() - start
-        if took >= 0.2 or n >= 100000:
-            return int(min(max(n * seconds / took, 20), 400000))
+        return time.monotonic() - start
+
+    base = min(timed(1) for _ in range(2))
+    n = 50
+    while True:
+        took = timed(n) - base
+        if took >= 0.3 or n >= 1000000:
+            return int(min(max(n * seconds / max(took, 1e-3), 20), 2000000))
         n *= 4
 
 

@@ -265,6 +265,18 @@ class HttpServer::Impl::Session
   }
   ~Session() override { server_->Unregister(registry_it_, registered_); }
 
+  // Starts the connection on its strand.
+  void Run() {
+    asio::dispatch(stream_.get_executor(),
+                   [self = this->shared_from_this()] { self->Start(); });
+  }
+
+  void PostDrain() override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->OnDrain(); });
+  }
+
+ private:
   void Start() {
     registry_it_ = server_->Register(this->weak_from_this());
     registered_ = true;
@@ -286,12 +298,6 @@ class HttpServer::Impl::Session
     }
   }
 
-  void PostDrain() override {
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this()] { self->OnDrain(); });
-  }
-
- private:
   enum class State {
     kHandshake,
     kIdle,
@@ -582,7 +588,7 @@ class HttpServer::Impl::Session
   asio::steady_timer timer_;
   uint64_t timer_generation_ = 0;
   bool timed_out_ = false;
-  State state_ = State::kIdle;
+  State state_ = State::kHandshake;  // until Start() waits for a request
   beast::flat_buffer buffer_{kMaxBuffered};
   std::optional<RequestParser> parser_;
   bool keep_alive_ = true;
@@ -640,9 +646,9 @@ void HttpServer::Impl::OnAccept(boost::system::error_code ec,
   socket.set_option(tcp::no_delay(true), ec);
   if (ssl_ctx_) {
     std::make_shared<Session<ssl::stream<tcp::socket>>>(this, std::move(socket))
-        ->Start();
+        ->Run();
   } else {
-    std::make_shared<Session<tcp::socket>>(this, std::move(socket))->Start();
+    std::make_shared<Session<tcp::socket>>(this, std::move(socket))->Run();
   }
   Accept();
 }

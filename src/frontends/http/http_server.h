@@ -11,7 +11,8 @@
 // - A request's header and body must arrive within `request_timeout` of its
 //   first byte (`Expect: 100-continue` included), else 408 and the
 //   connection closes; a connection without a request for `idle_timeout`
-//   closes. Writing a response is bounded by `request_timeout` too.
+//   closes. Writing a response, and a TLS handshake, are bounded by
+//   `request_timeout` too.
 // - HEAD on any route is handled as GET and answered with the GET's status
 //   and headers, without the body.
 // - A client that half-closes (shutdown(SHUT_WR)) after its request still
@@ -95,6 +96,8 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
+  // InvalidArgument when a timeout is not positive or OpenSSL refuses the TLS
+  // key or certificates; Unavailable when it cannot listen.
   static StatusOr<std::unique_ptr<HttpServer>> Start(HttpServerOptions options,
                                                      HttpHandler* handler);
   ~HttpServer();  // Stop()
