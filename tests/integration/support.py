@@ -104,14 +104,19 @@ class Server:
         raise RuntimeError(f"{self.name} not live after {timeout} s:\n{self.log_tail()}")
 
     def _is_live(self):
+        """Live on every front end it was started with (HTTP starts before gRPC, so a
+        live HTTP port alone does not mean gRPC listens yet)."""
         try:
             if self.http_port:
                 conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=2)
                 try:
                     conn.request("GET", "/v2/health/live")
-                    return conn.getresponse().status == 200
+                    if conn.getresponse().status != 200:
+                        return False
                 finally:
                     conn.close()
+            if not self.grpc_port:
+                return True
             client = grpcclient.InferenceServerClient(self.grpc_url)
             try:
                 return client.is_server_live(client_timeout=2)
