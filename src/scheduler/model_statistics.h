@@ -20,26 +20,9 @@
 #include <map>
 #include <mutex>
 
+#include "base/statistics.h"
+
 namespace adlik {
-
-struct DurationStat {
-  uint64_t count = 0;
-  uint64_t ns = 0;
-};
-
-struct BatchStat {
-  uint64_t batch_size = 0;
-  DurationStat compute_input, compute_infer, compute_output;
-};
-
-struct StatisticsSnapshot {
-  DurationStat success, fail, queue, compute_input, compute_infer,
-      compute_output;
-  uint64_t inference_count = 0;
-  uint64_t execution_count = 0;
-  uint64_t last_inference_ms = 0;
-  std::map<uint64_t, BatchStat> batch_stats;  // by batch size
-};
 
 class ModelStatistics {
  public:

@@ -6,6 +6,7 @@
 
 #include "adlik/bytes_tensor.h"
 #include "frontends/http/kserve_http_handler.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::http {
 namespace {
@@ -123,12 +124,12 @@ TEST(KServeJsonTest, RendersJsonAndBinaryOutputs) {
 
 TEST(KServeJsonTest, ErrorsMapToHttpCodes) {
   EXPECT_EQ(ErrorJson("bad \"x\""), R"({"error":"bad \"x\""})");
-  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kInternal), 500);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kUnimplemented), 501);
-  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 413);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kInternal), 500);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kUnimplemented), 501);
+  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kResourceExhausted), 413);
 }
 
 TEST(KServeJsonTest, RefusesDeepNestingWithoutRecursing) {
