@@ -10,6 +10,7 @@
 
 #include "adlik/bytes_tensor.h"
 #include "base/half.h"
+#include "base/shape_string.h"
 #include "base/utf8.h"
 #include "frontends/http/json_parse.h"
 #include "frontends/kserve/kserve_protocol.h"
@@ -112,15 +113,6 @@ Status AppendData(const Value& data, DataType type, int64_t* count,
   }
   ++*count;
   return Status::Ok();
-}
-
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
 }
 
 kserve::ParameterValue ToParameter(const Value& v) {
