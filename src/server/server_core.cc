@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "lifecycle/model_manager.h"
 #include "runtime_host/runtime_registry.h"
@@ -180,9 +181,12 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
     return;
   }
   std::shared_ptr<ServedModel> served = std::move(model).value();
+  const Clock& clock = *Clock::Real();
+  if (request->received_ns == 0) request->received_ns = clock.NowNs();
+  const uint64_t received_ns = request->received_ns;
   const inference::ModelConfig& config = served->config();
   if (Status s = ValidateRequest(config, request.get()); !s.ok()) {
-    served->stats().RecordFailure(0);
+    served->stats().RecordFailure(clock.NowNs() - received_ns);
     done(s);
     return;
   }
@@ -198,9 +202,9 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
   }
   Scheduler& scheduler = served->scheduler();
   scheduler.Enqueue(
-      std::move(request),
-      [served = std::move(served), echo = std::move(echo),
-       done = std::move(done)](StatusOr<InferResponse> result) mutable {
+      std::move(request), [served = std::move(served), echo = std::move(echo),
+                           done = std::move(done), received_ns](
+                              StatusOr<InferResponse> result) mutable {
         if (!result.ok()) {
           done(std::move(result));
           return;
@@ -214,11 +218,16 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
           Tensor& out = response.outputs[index];
           auto classified = Classify(out, k, batched, served->labels(out.name));
           if (!classified.ok()) {
+            served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
             done(classified.status());
             return;
           }
           out = std::move(classified).value();
         }
+        // The served model (and so its statistics) outlives `done`.
+        response.encoded = [stats = &served->stats(), received_ns] {
+          stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
+        };
         done(std::move(result));
       });
 }

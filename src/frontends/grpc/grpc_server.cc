@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "adlik/bytes_tensor.h"
+#include "base/clock.h"
 #include "base/logging.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_infer_request.h"
@@ -403,6 +404,7 @@ class InferenceService final
   grpc::ServerUnaryReactor* ModelInfer(
       grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
       inference::ModelInferResponse* res) override {
+    const uint64_t received_ns = Clock::Real()->NowNs();
     InferReactor* reactor = nullptr;
     try {
       grpc::Status s =
@@ -423,6 +425,7 @@ class InferenceService final
         return reactor;
       }
       (*parsed)->cancelled = reactor->cancelled;
+      (*parsed)->received_ns = received_ns;
       core_->Infer(std::move(parsed).value(),
                    [reactor, res, finished](StatusOr<InferResponse> result) {
                      if (finished->exchange(true)) return;
@@ -430,6 +433,7 @@ class InferenceService final
                      try {
                        if (result.ok()) {
                          ToProto(*result, res);
+                         if (result->encoded) result->encoded();
                        } else {
                          status = ToGrpc(result.status());
                        }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "frontends/http/http_auth.h"
 #include "frontends/http/json_parse.h"
@@ -241,6 +242,7 @@ const std::vector<KServeHttpHandler::Route>& KServeHttpHandler::Routes() {
 
 void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
                               HttpResponder respond) {
+  const uint64_t received_ns = Clock::Real()->NowNs();
   std::optional<size_t> header_length;
   if (auto h = request.Header("inference-header-content-length"); !h.empty()) {
     size_t n = 0;
@@ -258,6 +260,7 @@ void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
   req->model_name = route.model;
   req->model_version = route.version;
   req->cancelled = request.cancelled;
+  req->received_ns = received_ns;
   core_->Infer(std::move(req), [respond = std::move(respond),
                                 binary = std::move(parsed->binary_outputs),
                                 by_default = parsed->binary_by_default](
@@ -271,6 +274,7 @@ void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
       response.headers.emplace_back("Inference-Header-Content-Length",
                                     std::to_string(*r.header_length));
     }
+    if (result->encoded) result->encoded();
     respond(std::move(response));
   });
 }
