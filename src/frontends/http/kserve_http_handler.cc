@@ -11,12 +11,18 @@
 #include "base/clock.h"
 #include "base/utf8.h"
 #include "frontends/http/http_auth.h"
-#include "frontends/http/json_parse.h"
-#include "frontends/http/kserve_json.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/kserve/json_parse.h"
+#include "frontends/kserve/kserve_json.h"
 #include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::http {
+
+using kserve::ErrorJson;
+using kserve::ParseInferRequest;
+using kserve::ParseJson;
+using kserve::RenderedResponse;
+using kserve::RenderInferResponse;
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;

@@ -1,4 +1,5 @@
-// The KServe v2 protocol's rules that do not depend on the transport: the
+// The KServe v2 protocol's rules that do not depend on the transport (its JSON
+// codec is beside it, kserve_json.h, json_parse.h): the
 // extensions this server speaks, the error mapping, request and output
 // parameters, datatype names, the repository load's config override. The
 // HTTP and gRPC front ends both decode into the core's InferRequest through

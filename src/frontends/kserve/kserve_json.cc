@@ -1,4 +1,4 @@
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -12,10 +12,10 @@
 #include "base/half.h"
 #include "base/shape_string.h"
 #include "base/utf8.h"
-#include "frontends/http/json_parse.h"
+#include "frontends/kserve/json_parse.h"
 #include "frontends/kserve/kserve_protocol.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 namespace {
 
 using rapidjson::Value;
@@ -440,4 +440,4 @@ std::string ErrorJson(std::string_view message) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-}  // namespace adlik::http
+}  // namespace adlik::kserve

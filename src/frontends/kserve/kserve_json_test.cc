@@ -1,14 +1,13 @@
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "adlik/bytes_tensor.h"
-#include "frontends/http/kserve_http_handler.h"
 #include "frontends/kserve/kserve_protocol.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 namespace {
 
 std::vector<int32_t> Ints(const InferInput& in) {
@@ -124,12 +123,12 @@ TEST(KServeJsonTest, RendersJsonAndBinaryOutputs) {
 
 TEST(KServeJsonTest, ErrorsMapToHttpCodes) {
   EXPECT_EQ(ErrorJson("bad \"x\""), R"({"error":"bad \"x\""})");
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kInvalidArgument), 400);
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kNotFound), 404);
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kUnavailable), 503);
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kInternal), 500);
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kUnimplemented), 501);
-  EXPECT_EQ(kserve::HttpStatusFor(StatusCode::kResourceExhausted), 413);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kNotFound), 404);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kInternal), 500);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kUnimplemented), 501);
+  EXPECT_EQ(HttpStatusFor(StatusCode::kResourceExhausted), 413);
 }
 
 TEST(KServeJsonTest, RefusesDeepNestingWithoutRecursing) {
@@ -174,4 +173,4 @@ TEST(KServeJsonTest, ErrorJsonEscapesInvalidUtf8) {
 }
 
 }  // namespace
-}  // namespace adlik::http
+}  // namespace adlik::kserve
