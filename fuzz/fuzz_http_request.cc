@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string>
 
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 #include "fuzz_models.h"
 #include "server/request_validator.h"
 
@@ -37,8 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (std::from_chars(h.data(), h.data() + h.size(), n).ec == std::errc() &&
       n > 0)
     header_length = n;
-  auto parsed =
-      adlik::http::ParseInferRequest(std::move(message.body()), header_length);
+  auto parsed = adlik::kserve::ParseInferRequest(std::move(message.body()),
+                                                 header_length);
   if (!parsed.ok()) return 0;
   for (const auto& config : adlik::fuzz::Models()) {
     (void)adlik::ValidateRequest(config, parsed->request.get());

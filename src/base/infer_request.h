@@ -2,10 +2,11 @@
 // wire (KServe JSON, binary extension, gRPC protobuf) into these and back; the
 // core, the scheduler and the runtimes never see a wire type.
 //
-// Ownership: an InferRequest owns everything its inputs point into, either
-// in `InferInput::owned` (data a front end had to convert) or through
-// `InferRequest::keepalive` (the front end's own buffer, such as the HTTP body
-// or the gRPC request message, read in place without a copy).
+// Ownership: an InferInput's data points into `InferInput::owned` (data a
+// front end had to convert), into `InferRequest::keepalive` (the HTTP body,
+// read in place), or into a buffer the front end keeps alive itself until
+// the request's callback has run (the gRPC request message, which gRPC owns
+// until the call is finished; `keepalive` is then empty).
 //
 // Thread-safety: plain values, handed from thread to thread with the request;
 // only `cancelled` may be touched by two threads at once.
@@ -53,6 +54,11 @@ struct InferResponse {
   std::string model_version;
   std::string id;
   std::vector<Tensor> outputs;  // in the order requested (all: model order)
+  // Set by the server core on a successful response. The front end calls it
+  // once the response is encoded, just before handing it to the transport,
+  // and before its InferCallback returns: it ends the request's "success"
+  // duration in the statistics.
+  std::function<void()> encoded;
 };
 
 using InferCallback = std::function<void(StatusOr<InferResponse>)>;
@@ -65,6 +71,9 @@ struct InferRequest {
   std::vector<RequestedOutput> outputs;  // empty: every output, unclassified
   int64_t priority = 0;                  // 0: the model's default level
   uint64_t timeout_us = 0;               // 0: the model's default
+  // Monotonic nanoseconds (Clock::Real) when the front end began parsing the
+  // request's bytes; 0: the core takes the time the request reaches it.
+  uint64_t received_ns = 0;
   std::shared_ptr<const void> keepalive;
 
   // Set when the client has gone; a queued request is then dropped.

@@ -391,14 +391,4 @@ Status CompleteAndValidate(const Signature& signature,
   return s.WithPrefix(prefix);
 }
 
-std::vector<int64_t> FullShape(
-    const inference::ModelConfig& config,
-    const google::protobuf::RepeatedField<int64_t>& dims, int64_t batch) {
-  std::vector<int64_t> shape;
-  shape.reserve(dims.size() + 1);
-  if (config.max_batch_size() > 0) shape.push_back(batch);
-  shape.insert(shape.end(), dims.begin(), dims.end());
-  return shape;
-}
-
 }  // namespace adlik::config

@@ -50,12 +50,6 @@ Status CompleteAndValidate(const Signature& signature,
                            inference::ModelConfig* config,
                            std::string_view source);
 
-// The full shape a config tensor has for a batch of `batch` (dims prefixed by
-// the batch dimension when max_batch_size > 0).
-std::vector<int64_t> FullShape(
-    const inference::ModelConfig& config,
-    const google::protobuf::RepeatedField<int64_t>& dims, int64_t batch);
-
 }  // namespace adlik::config
 
 #endif  // ADLIK_CONFIG_MODEL_CONFIG_H_

@@ -19,22 +19,6 @@ const std::string kRemoved = "unloaded: removed from the repository";
 const std::string kUnloaded = "unloaded through the repository API";
 }  // namespace
 
-std::string_view ModelStateName(ModelState state) {
-  switch (state) {
-    case ModelState::kUnknown:
-      return "UNKNOWN";
-    case ModelState::kLoading:
-      return "LOADING";
-    case ModelState::kReady:
-      return "READY";
-    case ModelState::kUnloading:
-      return "UNLOADING";
-    case ModelState::kUnavailable:
-      return "UNAVAILABLE";
-  }
-  return "UNKNOWN";
-}
-
 ModelManager::ModelManager(ModelManagerOptions options)
     : options_(std::move(options)) {
   reaper_ = std::thread([this] { ReapLoop(); });

@@ -46,22 +46,11 @@
 #include <thread>
 #include <vector>
 
+#include "base/model_state.h"
 #include "lifecycle/served_model.h"
 #include "repository/repository_source.h"
 
 namespace adlik {
-
-enum class ModelState { kUnknown, kLoading, kReady, kUnloading, kUnavailable };
-std::string_view ModelStateName(ModelState state);  // "READY"
-
-struct ModelIndexEntry {
-  std::string name;
-  std::string version;  // empty when the model has no version to load
-  ModelState state = ModelState::kUnknown;
-  std::string reason;
-};
-
-enum class ControlMode { kPoll, kExplicit };
 
 // Loads one version: ServedModel::Load in the server, a fake in tests.
 using ModelLoader = std::function<StatusOr<std::shared_ptr<ServedModel>>(

@@ -15,14 +15,16 @@ void Add(DurationStat* d, uint64_t ns) {
 }
 }  // namespace
 
-void ModelStatistics::RecordSuccess(uint64_t total_ns, uint64_t queue_ns,
-                                    uint64_t input_ns, uint64_t infer_ns,
-                                    uint64_t output_ns) {
-  success_.Add(total_ns);
+void ModelStatistics::RecordCompute(uint64_t queue_ns, uint64_t input_ns,
+                                    uint64_t infer_ns, uint64_t output_ns) {
   queue_.Add(queue_ns);
   input_.Add(input_ns);
   infer_.Add(infer_ns);
   output_.Add(output_ns);
+}
+
+void ModelStatistics::RecordSuccess(uint64_t total_ns) {
+  success_.Add(total_ns);
   last_inference_ms_.store(NowMs(), std::memory_order_relaxed);
 }
 

@@ -1,6 +1,8 @@
 // Per model-version inference statistics, as the KServe/Triton statistics
 // extension defines them:
-//   success / fail   requests, with their total time from arrival to answer
+//   success / fail   requests, with their total time from the moment the
+//                    front end parsed their bytes to the moment the answer
+//                    was handed to the transport
 //   queue            time requests waited before execution
 //   compute_input / compute_infer / compute_output
 //                    per request: the time of the execution it was part of
@@ -20,32 +22,20 @@
 #include <map>
 #include <mutex>
 
+#include "base/statistics.h"
+
 namespace adlik {
-
-struct DurationStat {
-  uint64_t count = 0;
-  uint64_t ns = 0;
-};
-
-struct BatchStat {
-  uint64_t batch_size = 0;
-  DurationStat compute_input, compute_infer, compute_output;
-};
-
-struct StatisticsSnapshot {
-  DurationStat success, fail, queue, compute_input, compute_infer,
-      compute_output;
-  uint64_t inference_count = 0;
-  uint64_t execution_count = 0;
-  uint64_t last_inference_ms = 0;
-  std::map<uint64_t, BatchStat> batch_stats;  // by batch size
-};
 
 class ModelStatistics {
  public:
-  // One request answered successfully.
-  void RecordSuccess(uint64_t total_ns, uint64_t queue_ns, uint64_t input_ns,
-                     uint64_t infer_ns, uint64_t output_ns);
+  // One request executed: the time it queued, and that of the execution it
+  // was part of (recorded by the scheduler).
+  void RecordCompute(uint64_t queue_ns, uint64_t input_ns, uint64_t infer_ns,
+                     uint64_t output_ns);
+  // One request answered successfully, `total_ns` from the moment its bytes
+  // were parsed to the moment its response was handed to the transport
+  // (recorded by the server core, when the front end says so).
+  void RecordSuccess(uint64_t total_ns);
   // One request that failed (validation, queue full, engine error, ...).
   void RecordFailure(uint64_t total_ns);
   // One engine execution of `batch_size` elements.

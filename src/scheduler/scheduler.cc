@@ -140,6 +140,12 @@ size_t Scheduler::pending() const {
   return queue_.size();
 }
 
+bool Scheduler::idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return claimed_count_ == 0 &&
+         std::find(busy_.begin(), busy_.end(), 1) == busy_.end();
+}
+
 void Scheduler::Wake() {
   { std::lock_guard<std::mutex> lock(mu_); }
   cv_.notify_all();
@@ -172,7 +178,9 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
   // Run inline when nothing waits ahead and an instance is idle.
   size_t idle = instances_.size();
   if (options_.run_inline && !options_.policy.dynamic_batching &&
-      queue_.size() == 1) {
+      queue_.size() == 1 &&
+      average_execution_ns_.load(std::memory_order_relaxed) <=
+          options_.inline_max_ns) {
     for (size_t i = 0; i < instances_.size(); ++i) {
       if (!busy_[i] && !claimed_[i]) {
         idle = i;
@@ -302,10 +310,13 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   const uint64_t infer_ns = infer_end_ns - infer_start_ns;
   const uint64_t output_ns = end_ns - infer_end_ns;
   options_.stats->RecordExecution(total, input_ns, infer_ns, output_ns);
+  const uint64_t average = average_execution_ns_.load();
+  average_execution_ns_.store(
+      average == kUnmeasured ? infer_ns : average - average / 8 + infer_ns / 8,
+      std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
     Pending& p = batch[k];
-    options_.stats->RecordSuccess(end_ns - p.arrival_ns,
-                                  start_ns - p.arrival_ns, input_ns, infer_ns,
+    options_.stats->RecordCompute(start_ns - p.arrival_ns, input_ns, infer_ns,
                                   output_ns);
     Complete(p, std::move(responses[k]));
   }

@@ -10,7 +10,10 @@
 // Without dynamic batching, a request that finds an instance idle and
 // nothing queued runs at once on the thread that enqueued it (the front
 // end's), saving the hand-over to an instance thread; the instance's own
-// thread stands aside meanwhile.
+// thread stands aside meanwhile. Only while the model's executions are
+// measured short (a moving average within `inline_max_ns`): a request to a
+// model not yet measured, or a slow one, never holds the caller's (an I/O)
+// thread.
 //
 // The batching rules are BatchQueue's. Requests are validated by the server
 // core before they are enqueued; the scheduler relies on their shapes and
@@ -24,6 +27,7 @@
 #ifndef ADLIK_SCHEDULER_SCHEDULER_H_
 #define ADLIK_SCHEDULER_SCHEDULER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -47,8 +51,10 @@ struct SchedulerOptions {
   ModelStatistics* stats = nullptr;    // not owned; required
   const Clock* clock = Clock::Real();  // not owned
   // Without dynamic batching, run a request on the caller's thread when an
-  // instance is idle and nothing is queued (see above).
+  // instance is idle, nothing is queued and the recent executions took at
+  // most `inline_max_ns` on average (see above).
   bool run_inline = true;
+  uint64_t inline_max_ns = 1'000'000;
 };
 
 class Scheduler {
@@ -72,6 +78,8 @@ class Scheduler {
   int instance_count() const { return static_cast<int>(instances_.size()); }
   // Requests waiting in the queue (not yet running).
   size_t pending() const;
+  // Whether no instance is executing or claimed by a caller.
+  bool idle() const;
 
  private:
   void Run(size_t index);
@@ -96,6 +104,10 @@ class Scheduler {
   std::vector<char> busy_, claimed_;
   int claimed_count_ = 0;  // guarded by mu_
   std::condition_variable deadline_cv_;
+  // Moving average of the engine's execution time; kUnmeasured until the
+  // first execution.
+  static constexpr uint64_t kUnmeasured = ~uint64_t{0};
+  std::atomic<uint64_t> average_execution_ns_{kUnmeasured};
 
   // preserve_ordering: answers waiting for an earlier one.
   std::mutex order_mu_;
@@ -106,9 +118,6 @@ class Scheduler {
   std::vector<std::thread> threads_;  // last: started after everything else
   std::thread deadline_thread_;       // only when requests can time out
 };
-
-// Monotonic nanoseconds of the real clock.
-inline uint64_t NowNs() { return Clock::Real()->NowNs(); }
 
 }  // namespace adlik
 

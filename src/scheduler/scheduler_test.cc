@@ -113,9 +113,10 @@ class SchedulerTest : public ::testing::Test {
     auto result = std::make_shared<Result>();
     scheduler_->Enqueue(std::move(r),
                         [result, order, id, this](StatusOr<InferResponse> res) {
-                          if (order) {
+                          {
                             std::lock_guard<std::mutex> lock(order_mu_);
-                            order->push_back(id);
+                            if (order) order->push_back(id);
+                            answered_on_ = std::this_thread::get_id();
                           }
                           result->promise.set_value(std::move(res));
                         });
@@ -137,7 +138,14 @@ class SchedulerTest : public ::testing::Test {
     }
   }
 
+  // The thread that answered the last request.
+  std::thread::id AnsweredOn() {
+    std::lock_guard<std::mutex> lock(order_mu_);
+    return answered_on_;
+  }
+
   Record record_;
+  std::thread::id answered_on_;  // guarded by order_mu_
   ModelStatistics stats_;
   FakeClock clock_;
   std::mutex order_mu_;
@@ -162,7 +170,7 @@ TEST_F(SchedulerTest, WithoutBatchingEachRequestRunsAlone) {
   ExpectRows(b, 3, 20);
   EXPECT_EQ(record_.batch_sizes, (std::vector<int64_t>{2, 3}));
   auto s = stats_.Snapshot();
-  EXPECT_EQ(s.success.count, 2u);
+  EXPECT_EQ(s.compute_infer.count, 2u);
   EXPECT_EQ(s.inference_count, 5u);
   EXPECT_EQ(s.execution_count, 2u);
 }
@@ -171,10 +179,15 @@ TEST_F(SchedulerTest, AnIdleInstanceRunsTheRequestOnTheCallersThread) {
   BatchingPolicy p;
   p.max_batch_size = 8;
   Start(p, 1, /*run_inline=*/true);
+  // Not measured yet: the first request goes to the instance's thread.
+  ExpectRows(Send(1, 5), 1, 5);
+  while (!scheduler_->idle()) std::this_thread::yield();
   auto a = Send(2, 10);
-  // Answered before Enqueue returned.
+  // Measured short (the fake clock stands still): answered before Enqueue
+  // returned.
   ASSERT_EQ(a->future.wait_for(std::chrono::seconds(0)),
             std::future_status::ready);
+  EXPECT_EQ(AnsweredOn(), std::this_thread::get_id());
   ExpectRows(a, 2, 10);
   // Busy: the next request waits in the queue for the instance's thread.
   record_.gate_open = false;
@@ -185,7 +198,25 @@ TEST_F(SchedulerTest, AnIdleInstanceRunsTheRequestOnTheCallersThread) {
   record_.Open();
   caller.join();
   ExpectRows(queued, 1, 20);
-  EXPECT_EQ(stats_.Snapshot().success.count, 3u);
+  EXPECT_EQ(stats_.Snapshot().compute_infer.count, 4u);
+}
+
+TEST_F(SchedulerTest, ASlowModelNeverRunsOnTheCallersThread) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  Start(p, 1, /*run_inline=*/true);
+  record_.gate_open = false;
+  auto first = Send(1, 1);  // not measured yet: the instance's thread
+  record_.WaitRunning(1);
+  clock_.AdvanceNs(40'000'000);  // this execution takes 40 ms
+  record_.Open();
+  ExpectRows(first, 1, 1);
+  EXPECT_NE(AnsweredOn(), std::this_thread::get_id());
+  for (int i = 0; i < 3; ++i) {
+    while (!scheduler_->idle()) std::this_thread::yield();
+    ExpectRows(Send(1, 10 + i), 1, 10 + i);
+    EXPECT_NE(AnsweredOn(), std::this_thread::get_id()) << i;
+  }
 }
 
 TEST_F(SchedulerTest, FormsThePreferredBatchAndSplitsRowsBack) {

@@ -3,18 +3,10 @@
 #include <algorithm>
 
 #include "adlik/bytes_tensor.h"
+#include "base/shape_string.h"
 
 namespace adlik {
 namespace {
-
-std::string ShapeString(std::span<const int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 // The shape a request's tensor must have: the batch dimension (when there is
 // one) then dims, -1 matching anything.

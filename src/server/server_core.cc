@@ -1,29 +1,18 @@
 #include "server/server_core.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <chrono>
 #include <thread>
 
+#include "base/clock.h"
 #include "base/logging.h"
+#include "lifecycle/model_manager.h"
+#include "runtime_host/runtime_registry.h"
 #include "server/classification.h"
 #include "server/request_validator.h"
 
 namespace adlik {
 
 const char* ServerCore::Version() { return "0.1.0"; }
-
-const std::vector<std::string>& ServerCore::Extensions() {
-  static const std::vector<std::string> kExtensions = {
-      "binary_tensor_data",
-      "classification",
-      "model_configuration",
-      "model_repository",
-      "model_repository(unload_dependents)",
-      "schedule_policy",
-      "statistics"};
-  return kExtensions;
-}
 
 ServerCore::ServerCore(ServerOptions options) : options_(std::move(options)) {}
 
@@ -123,20 +112,9 @@ bool ServerCore::Ready() const {
   return !options_.strict_readiness || manager_->AllReady();
 }
 
-void ServerCore::LoadModel(std::string name, std::string config_json,
+void ServerCore::LoadModel(std::string name,
+                           std::optional<inference::ModelConfig> config,
                            ControlCallback done) {
-  std::optional<inference::ModelConfig> config;
-  if (!config_json.empty()) {
-    inference::ModelConfig parsed;
-    auto s = google::protobuf::util::JsonStringToMessage(config_json, &parsed);
-    if (!s.ok()) {
-      return done(InvalidArgument("load '" + name +
-                                  "': the 'config' parameter is not a "
-                                  "ModelConfig in JSON: " +
-                                  s.ToString()));
-    }
-    config = std::move(parsed);
-  }
   Control([this, name = std::move(name), config = std::move(config),
            done = std::move(done)]() mutable {
     done(manager_->Load(name, std::move(config)));
@@ -149,17 +127,50 @@ void ServerCore::UnloadModel(std::string name, ControlCallback done) {
   });
 }
 
-StatusOr<std::shared_ptr<ServedModel>> ServerCore::GetModel(
-    const std::string& name, const std::string& version) const {
-  return manager_->Get(name, version);
+bool ServerCore::ModelReady(const std::string& name,
+                            const std::string& version) const {
+  return manager_->Get(name, version).ok();
 }
 
-std::vector<std::string> ServerCore::ReadyVersions(
-    const std::string& name) const {
-  std::vector<std::string> versions;
-  for (int64_t v : manager_->ReadyVersions(name))
-    versions.push_back(std::to_string(v));
-  return versions;
+StatusOr<ModelMetadata> ServerCore::GetModelMetadata(
+    const std::string& name, const std::string& version) const {
+  ASSIGN_OR_RETURN(auto model, manager_->Get(name, version));
+  const inference::ModelConfig& config = model->config();
+  ModelMetadata m;
+  m.name = model->name();
+  if (version.empty()) {
+    for (int64_t v : manager_->ReadyVersions(name))
+      m.versions.push_back(std::to_string(v));
+  } else {
+    m.versions.push_back(model->version_string());
+  }
+  m.platform = config.platform();
+  const bool batched = config.max_batch_size() > 0;
+  auto tensors = [batched](const auto& list) {
+    std::vector<TensorMetadata> out;
+    out.reserve(list.size());
+    for (const auto& t : list) {
+      TensorMetadata& tm = out.emplace_back();
+      tm.name = t.name();
+      tm.type = static_cast<DataType>(t.data_type());
+      if (batched) tm.shape.push_back(-1);
+      tm.shape.insert(tm.shape.end(), t.dims().begin(), t.dims().end());
+    }
+    return out;
+  };
+  m.inputs = tensors(config.input());
+  m.outputs = tensors(config.output());
+  return m;
+}
+
+StatusOr<inference::ModelConfig> ServerCore::GetModelConfig(
+    const std::string& name, const std::string& version) const {
+  ASSIGN_OR_RETURN(auto model, manager_->Get(name, version));
+  return model->config();
+}
+
+std::vector<ModelIndexEntry> ServerCore::Index() const {
+  return manager_->Index();
 }
 
 void ServerCore::Infer(std::unique_ptr<InferRequest> request,
@@ -170,9 +181,12 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
     return;
   }
   std::shared_ptr<ServedModel> served = std::move(model).value();
+  const Clock& clock = *Clock::Real();
+  if (request->received_ns == 0) request->received_ns = clock.NowNs();
+  const uint64_t received_ns = request->received_ns;
   const inference::ModelConfig& config = served->config();
   if (Status s = ValidateRequest(config, request.get()); !s.ok()) {
-    served->stats().RecordFailure(0);
+    served->stats().RecordFailure(clock.NowNs() - received_ns);
     done(s);
     return;
   }
@@ -188,9 +202,9 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
   }
   Scheduler& scheduler = served->scheduler();
   scheduler.Enqueue(
-      std::move(request),
-      [served = std::move(served), echo = std::move(echo),
-       done = std::move(done)](StatusOr<InferResponse> result) mutable {
+      std::move(request), [served = std::move(served), echo = std::move(echo),
+                           done = std::move(done), received_ns](
+                              StatusOr<InferResponse> result) mutable {
         if (!result.ok()) {
           done(std::move(result));
           return;
@@ -204,11 +218,16 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
           Tensor& out = response.outputs[index];
           auto classified = Classify(out, k, batched, served->labels(out.name));
           if (!classified.ok()) {
+            served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
             done(classified.status());
             return;
           }
           out = std::move(classified).value();
         }
+        // The served model (and so its statistics) outlives `done`.
+        response.encoded = [stats = &served->stats(), received_ns] {
+          stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
+        };
         done(std::move(result));
       });
 }

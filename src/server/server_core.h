@@ -1,7 +1,10 @@
-// The server core that every front end calls: health, metadata, inference,
-// statistics, the repository index. It speaks only the core's own types
-// (base/infer_request.h, the ModelConfig, statistics snapshots); JSON and
-// protobuf wire types stay in the front ends.
+// The server core that every front end calls: health, metadata, the model
+// config, inference, statistics, the repository index and control. It is
+// protocol-neutral and speaks only its own types (base/infer_request.h,
+// server/core_types.h, the ModelConfig protobuf); the lifecycle, the
+// scheduler and the runtimes are behind it and not visible here. JSON and
+// wire types stay in the front ends, and so does the list of protocol
+// extensions.
 //
 // Error codes returned, for the front ends to map: NOT_FOUND (unknown model
 // or version), UNAVAILABLE (model not ready, with the reason; retry later),
@@ -17,15 +20,23 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/infer_request.h"
-#include "lifecycle/model_manager.h"
-#include "runtime_host/runtime_registry.h"
+#include "base/model_state.h"
+#include "config/model_config.pb.h"
+#include "server/core_types.h"
 
 namespace adlik {
+
+class ModelManager;
+class RuntimeRegistry;
+namespace repository {
+class FileSystemSource;
+}
 
 struct ServerOptions {
   std::string model_base_path;
@@ -45,13 +56,6 @@ struct ServerOptions {
   int load_timeout_seconds = 0;
 };
 
-struct ModelStatsEntry {
-  std::string name;
-  std::string version;
-  StatisticsSnapshot stats;
-  size_t pending = 0;  // requests waiting in the queue now
-};
-
 class ServerCore {
  public:
   // Loads every model of the repository (a model that fails is UNAVAILABLE;
@@ -61,20 +65,23 @@ class ServerCore {
 
   const std::string& name() const { return options_.server_name; }
   static const char* Version();
-  // The protocol extensions the front ends implement.
-  static const std::vector<std::string>& Extensions();
 
   bool Live() const { return true; }
   // From the end of the initial load until shutdown starts; with
   // strict_readiness, only while every model that should serve does.
   bool Ready() const;
 
-  // The served model version, or why there is none.
-  StatusOr<std::shared_ptr<ServedModel>> GetModel(
-      const std::string& name, const std::string& version) const;
+  // Whether the version (empty: the version policy's newest) is served.
+  bool ModelReady(const std::string& name, const std::string& version) const;
 
-  // The served versions of a model, ascending ("1", "2"), for metadata.
-  std::vector<std::string> ReadyVersions(const std::string& name) const;
+  // The served model's metadata, or why it is not served (NOT_FOUND,
+  // UNAVAILABLE with the reason).
+  StatusOr<ModelMetadata> GetModelMetadata(const std::string& name,
+                                           const std::string& version) const;
+
+  // The served model's completed config.
+  StatusOr<inference::ModelConfig> GetModelConfig(
+      const std::string& name, const std::string& version) const;
 
   // Runs an inference. `done` is called exactly once: before Infer returns
   // when the request is refused, else from the scheduler's thread.
@@ -85,16 +92,17 @@ class ServerCore {
   StatusOr<std::vector<ModelStatsEntry>> Statistics(
       const std::string& name, const std::string& version) const;
 
-  std::vector<ModelIndexEntry> Index() const { return manager_->Index(); }
+  // Every model version the repository or the API has named, with its state.
+  std::vector<ModelIndexEntry> Index() const;
 
   // The repository extension (explicit model control): load or reload a
-  // model, optionally with a config given as JSON (the ModelConfig's JSON
-  // form), and unload one. They run on the core's own control thread, one
+  // model, optionally with a config that replaces the repository's, and
+  // unload one. They run on the core's own control thread, one
   // at a time, never on the caller's: `done` is called exactly once, from
   // that thread (or before the call returns when the request is refused at
   // once), so that a front end's I/O thread never waits for a load.
   using ControlCallback = std::function<void(Status)>;
-  void LoadModel(std::string name, std::string config_json,
+  void LoadModel(std::string name, std::optional<inference::ModelConfig> config,
                  ControlCallback done);
   void UnloadModel(std::string name, ControlCallback done);
 

@@ -1,4 +1,4 @@
-"""Fixtures for the adlik_bench and C++ client tests.
+"""Fixtures of the adlik_bench and C++ client tests (the shared ones are in tests/conftest.py).
 
 They run build/bin/adlik_bench and build/bin/adlik_simple_client (set ADLIK_BENCH and
 ADLIK_SIMPLE_CLIENT to test other builds; ADLIK_SERVING as in tests/integration) on the
@@ -7,12 +7,10 @@ reports, never how fast anything is.
 """
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-import support  # noqa: E402
+import support
 
 
 def bin_path(env, name):
@@ -35,21 +33,9 @@ def simple_client_binary():
     return path
 
 
-@pytest.fixture(scope="session")
-def bench_repo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bench_models")
-    support.make_example_repository(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def bench_log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("bench_logs")
-
-
 @pytest.fixture(scope="module")
-def bench_server(bench_repo, bench_log_dir):
+def bench_server(example_repo, log_dir):
     """A server the tests start themselves, for --grpc_url/--http_url and the C++ client."""
-    srv = support.Server(bench_repo, bench_log_dir, name="bench").start()
+    srv = support.Server(example_repo, log_dir, name="bench").start()
     yield srv
     assert srv.stop() == 0, srv.log_tail()

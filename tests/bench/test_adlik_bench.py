@@ -28,11 +28,11 @@ def check_result(result, protocol, with_ratio):
         assert result["latency_ratio"] is None and result["throughput_ratio"] is None
 
 
-def test_simple_every_protocol(bench_binary, bench_repo, tmp_path):
+def test_simple_every_protocol(bench_binary, example_repo, tmp_path):
     out_json, out_csv = tmp_path / "simple.json", tmp_path / "simple.csv"
     r = run_bench(
         bench_binary,
-        f"--model_base_path={bench_repo}",
+        f"--model_base_path={example_repo}",
         "--model=simple",
         "--iterations=30",
         "--warmup=3",
@@ -65,11 +65,11 @@ def test_simple_every_protocol(bench_binary, bench_repo, tmp_path):
         assert any(line.split()[:1] == [p] for line in r.stdout.splitlines()), r.stdout
 
 
-def test_classifier_batched_concurrent(bench_binary, bench_repo, tmp_path):
+def test_classifier_batched_concurrent(bench_binary, example_repo, tmp_path):
     out_json = tmp_path / "classifier.json"
     r = run_bench(
         bench_binary,
-        f"--model_base_path={bench_repo}",
+        f"--model_base_path={example_repo}",
         "--model=classifier",
         "--batch_size=4",
         "--concurrency=2",
@@ -111,12 +111,12 @@ def test_running_server_by_url_without_bare(bench_binary, bench_server, tmp_path
         assert x["outputs_match"] is None
 
 
-def test_bytes_model_with_ranges(bench_binary, bench_repo, tmp_path):
+def test_bytes_model_with_ranges(bench_binary, example_repo, tmp_path):
     """simple_string: numeric strings drawn from --range; served equals bare exactly."""
     out_json = tmp_path / "string.json"
     r = run_bench(
         bench_binary,
-        f"--model_base_path={bench_repo}",
+        f"--model_base_path={example_repo}",
         "--model=simple_string",
         "--range=INPUT0:-50:50,INPUT1:0:9",
         "--iterations=5",
@@ -128,19 +128,19 @@ def test_bytes_model_with_ranges(bench_binary, bench_repo, tmp_path):
     assert all(x["outputs_match"] is True for x in doc["results"][1:])
 
 
-def test_refusals(bench_binary, bench_repo):
-    r = run_bench(bench_binary, f"--model_base_path={bench_repo}", "--model=simple", "--batch_size=9")
+def test_refusals(bench_binary, example_repo):
+    r = run_bench(bench_binary, f"--model_base_path={example_repo}", "--model=simple", "--batch_size=9")
     assert r.returncode == 2
     assert "max_batch_size 8" in r.stderr
 
-    r = run_bench(bench_binary, f"--model_base_path={bench_repo}", "--model=no_such_model", "--protocol=bare")
+    r = run_bench(bench_binary, f"--model_base_path={example_repo}", "--model=no_such_model", "--protocol=bare")
     assert r.returncode == 1
     assert "no model folder 'no_such_model'" in r.stderr
 
-    r = run_bench(bench_binary, f"--model_base_path={bench_repo}", "--model=simple", "--protocol=bare,ftp")
+    r = run_bench(bench_binary, f"--model_base_path={example_repo}", "--model=simple", "--protocol=bare,ftp")
     assert r.returncode == 2
     assert "'ftp'" in r.stderr
 
-    r = run_bench(bench_binary, f"--model_base_path={bench_repo}", "--model=simple_identity", "--protocol=bare")
+    r = run_bench(bench_binary, f"--model_base_path={example_repo}", "--model=simple_identity", "--protocol=bare")
     assert r.returncode == 2
     assert "--shape=INPUT0:" in r.stderr

@@ -92,12 +92,12 @@ DOG = "/usr/share/darknet/data/dog.jpg"
 
 
 @pytest.mark.skipif(os.environ.get("ADLIK_TEST_BENCH_MODELS") != "1", reason="set ADLIK_TEST_BENCH_MODELS=1")
-def test_clients_against_the_benchmark_models(tmp_path, examples_log_dir):
+def test_clients_against_the_benchmark_models(tmp_path, log_dir):
     repo = tmp_path / "repo"
     repo.mkdir()
     for name in ("yolov5s", "bert"):
         os.symlink(os.path.join(BENCH_REPO, name), repo / name)
-    srv = support.Server(repo, examples_log_dir, name="bench_models", extra_args=["--grpc_max_message_mb=256"]).start()
+    srv = support.Server(repo, log_dir, name="bench_models", extra_args=["--grpc_max_message_mb=256"]).start()
     try:
         image = DOG if os.path.exists(DOG) else os.path.join(support.ROOT, "examples", "data", "pickup.jpg")
         r = subprocess.run(

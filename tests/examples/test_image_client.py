@@ -90,11 +90,11 @@ EAGLE = "/usr/share/darknet/data/eagle.jpg"
     not os.path.exists(os.path.join(REAL_REPO, "efficientnet_lite0", "1", "model.onnx")) or not os.path.exists(EAGLE),
     reason="needs ADLIK_SETUP_BENCH=1 scripts/setup.sh and /usr/bin/python3 examples/make_efficientnet_lite0.py",
 )
-def test_real_weights_name_a_real_photo(tmp_path, examples_log_dir):
+def test_real_weights_name_a_real_photo(tmp_path, log_dir):
     repo = tmp_path / "real"
     repo.mkdir()
     os.symlink(os.path.join(REAL_REPO, "efficientnet_lite0"), repo / "efficientnet_lite0")
-    srv = support.Server(repo, examples_log_dir, name="real").start()
+    srv = support.Server(repo, log_dir, name="real").start()
     try:
         results, out = run_client(
             "-m", "efficientnet_lite0", "-u", srv.grpc_url, "--scaling", "127", "-k", "5", "-t", VAL_MAP, PICKUP, EAGLE

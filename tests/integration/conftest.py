@@ -1,9 +1,7 @@
-"""Fixtures for the integration tests.
+"""Fixtures of the integration tests (the shared ones are in tests/conftest.py).
 
-The session starts one adlik_serving on a repository holding the example models
-(examples/make_example_models.py) and three broken models, and stops it with SIGTERM at
-the end, expecting exit code 0. Set ADLIK_SERVING to test a binary other than
-build/bin/adlik_serving.
+The session starts one adlik_serving on a repository holding the example models and
+three broken models, and stops it with SIGTERM at the end, expecting exit code 0.
 """
 
 import os
@@ -17,25 +15,12 @@ import support
 
 
 @pytest.fixture(scope="session")
-def example_repo(tmp_path_factory):
-    """A repository with only the example models."""
-    path = tmp_path_factory.mktemp("example_models")
-    support.make_example_repository(path)
-    return path
-
-
-@pytest.fixture(scope="session")
 def model_repo(tmp_path_factory, example_repo):
     """The example models plus the broken ones (see support.add_broken_models)."""
     path = tmp_path_factory.mktemp("models") / "repo"
     shutil.copytree(example_repo, path)
     support.add_broken_models(str(path))
     return path
-
-
-@pytest.fixture(scope="session")
-def log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("server_logs")
 
 
 @pytest.fixture(scope="session")
@@ -76,12 +61,3 @@ def example_model_file(example_repo):
         return os.path.join(str(example_repo), model, "1", "model.onnx")
 
     return path
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        for srv in support.SERVERS:
-            report.sections.append((f"adlik_serving log: {srv.name} ({srv.log_path})", srv.log_tail(120)))

@@ -113,3 +113,18 @@ def test_versioned_and_all_models_stats(http_client, http_url):
     names = {m["name"] for m in r.json()["model_stats"]}
     for model in ("simple", "simple_string", "simple_fp16", "simple_identity", "classifier"):
         assert model in names, (model, names)
+
+
+def test_success_time_holds_its_parts(http_client, grpc_client, http_url, grpc_url):
+    """A request's success duration runs from the parse of its bytes to the hand-over of
+    its response, so it holds the queue and compute durations measured inside it."""
+    parts = ("queue", "compute_input", "compute_infer", "compute_output")
+    for protocol, url in (("http_json", http_url), ("http_binary", http_url), ("grpc", grpc_url)):
+        before = _http_stats(http_client, "simple")
+        for seed in range(5):
+            support.check_simple(url, protocol, batch=2, seed=seed)
+        after = _http_stats(http_client, "simple")
+        success_ns = after["success"][1] - before["success"][1]
+        inside_ns = sum(after[k][1] - before[k][1] for k in parts)
+        assert after["success"][0] - before["success"][0] == 5, protocol
+        assert success_ns >= inside_ns > 0, (protocol, success_ns, inside_ns)

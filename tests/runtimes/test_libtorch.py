@@ -32,11 +32,11 @@ if not os.path.exists(PLUGIN):
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory, onnx_models):
+def models(tmp_path_factory, example_repo):
     """(repository, folder of PyTorch's expected outputs)."""
     repo = tmp_path_factory.mktemp("torch_repo")
     # An ONNX model too: LibTorch and ONNX Runtime in one process.
-    shutil.copytree(os.path.join(str(onnx_models), "simple"), repo / "simple")
+    shutil.copytree(os.path.join(str(example_repo), "simple"), repo / "simple")
     expected = tmp_path_factory.mktemp("torch_expected")
     result = subprocess.run([SYSTEM_PYTHON, MAKE_MODELS, str(repo), str(expected)],
                             capture_output=True, text=True, timeout=120)

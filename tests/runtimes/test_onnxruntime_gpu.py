@@ -33,9 +33,9 @@ def gpu_config(name, groups):
 
 
 @pytest.fixture(scope="module")
-def server(onnx_models, tmp_path_factory, log_dir):
+def server(example_repo, tmp_path_factory, log_dir):
     repo = tmp_path_factory.mktemp("gpu_repo")
-    shutil.copytree(os.path.join(str(onnx_models), "simple"), repo / "simple")
+    shutil.copytree(os.path.join(str(example_repo), "simple"), repo / "simple")
     models = {
         "simple_gpu": "{ kind: KIND_GPU count: 2 gpus: [ 0 ] }",
         "simple_gpu_default": "{ kind: KIND_GPU }",

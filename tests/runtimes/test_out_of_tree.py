@@ -92,14 +92,14 @@ def test_example_plugin_exports_only_the_entry_points(example_plugin):
 
 
 @pytest.fixture(scope="module")
-def out_of_tree_server(example_plugin, onnx_models, tmp_path_factory, log_dir):
+def out_of_tree_server(example_plugin, example_repo, tmp_path_factory, log_dir):
     """The server with the out-of-tree example plugin and build/bin's ONNX Runtime plugin."""
     runtime_dir = tmp_path_factory.mktemp("runtime_dir")
     ps.link_runtime(runtime_dir, str(example_plugin))
     ps.link_built_runtime(runtime_dir, "onnxruntime")
     repo = tmp_path_factory.mktemp("repo")
     ps.copy_example_simple(repo)
-    shutil.copytree(os.path.join(str(onnx_models), "simple"), repo / "simple_onnx")
+    shutil.copytree(os.path.join(str(example_repo), "simple"), repo / "simple_onnx")
     config = repo / "simple_onnx" / "config.pbtxt"
     config.write_text(config.read_text().replace('name: "simple"', 'name: "simple_onnx"'))
     srv = support.Server(repo, log_dir, name="out_of_tree", extra_args=[f"--runtime_dir={runtime_dir}"]).start()
@@ -166,7 +166,7 @@ def test_metadata_reports_the_example_platform(out_of_tree_server):
     assert config["backend"] == "example", config
 
 
-def test_plugin_builds_without_cmake_through_pkg_config(sdk_prefix, tmp_path, onnx_models, log_dir):
+def test_plugin_builds_without_cmake_through_pkg_config(sdk_prefix, tmp_path, example_repo, log_dir):
     """g++ $(pkg-config --cflags adlik-sdk) builds the same plugin, and the server takes it."""
     if shutil.which("pkg-config") is None:
         pytest.fail("pkg-config is missing (scripts/setup.sh installs it)")

@@ -55,10 +55,10 @@ def runtime_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory, onnx_models):
+def repo(tmp_path_factory, example_repo):
     path = tmp_path_factory.mktemp("plugin_repo")
     ps.copy_example_simple(path)
-    shutil.copytree(os.path.join(str(onnx_models), "simple"), path / "simple_onnx")
+    shutil.copytree(os.path.join(str(example_repo), "simple"), path / "simple_onnx")
     write_config(path / "simple_onnx", (path / "simple_onnx" / "config.pbtxt").read_text().replace(
         'name: "simple"', 'name: "simple_onnx"'))
 

@@ -1,4 +1,4 @@
-"""Fixtures of the scheduler tests.
+"""Fixtures of the scheduler tests (the shared ones are in tests/conftest.py).
 
 Every test builds its own model repository (config.pbtxt variants of the example `simple`
 model and of the slow model in sched_support.py) and starts its own adlik_serving on free
@@ -17,18 +17,6 @@ from sched_support import support  # noqa: E402  (tests/integration/support.py)
 
 
 @pytest.fixture(scope="session")
-def sched_example_repo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sched_example_models")
-    support.make_example_repository(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def sched_log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("sched_server_logs")
-
-
-@pytest.fixture(scope="session")
 def trips_per_second():
     return sched_support.trips_per_second()
 
@@ -44,20 +32,20 @@ def trips_for(trips_per_second):
 
 
 @pytest.fixture
-def start_server(request, tmp_path, sched_example_repo, sched_log_dir):
+def start_server(request, tmp_path, example_repo, log_dir):
     """start_server(models, cores=1, metrics_port=0) -> a started support.Server on a new
     repository holding `models` (see sched_support.build_repository)."""
     started = []
 
     def start(models, cores=1, metrics_port=0, extra_args=()):
         repo = tmp_path / f"repo{len(started)}"
-        sched_support.build_repository(repo, models, sched_example_repo)
+        sched_support.build_repository(repo, models, example_repo)
         args = [f"--cores={cores}", "--http_num_threads=4", *extra_args]
         if metrics_port:
             args.append(f"--metrics_port={metrics_port}")
-        name = f"{request.node.name}-{len(started)}".replace("[", "_").replace("]", "")
-        srv = support.Server(repo, sched_log_dir, name=name, extra_args=args)
-        request.node.sched_servers = getattr(request.node, "sched_servers", []) + [srv]
+        name = f"sched-{request.node.name}-{len(started)}".replace("[", "_").replace("]", "")
+        srv = support.Server(repo, log_dir, name=name, extra_args=args)
+        request.node.adlik_servers = getattr(request.node, "adlik_servers", []) + [srv]
         started.append(srv.start())
         return srv
 
@@ -65,12 +53,3 @@ def start_server(request, tmp_path, sched_example_repo, sched_log_dir):
     codes = {srv.name: srv.stop() for srv in started}
     bad = {name: code for name, code in codes.items() if code != 0}
     assert not bad, f"exit codes after SIGTERM (None: did not exit): {bad}"
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        for srv in getattr(item, "sched_servers", []):
-            report.sections.append((f"adlik_serving log: {srv.name} ({srv.log_path})", srv.log_tail(80)))

@@ -109,7 +109,7 @@ def slow_infer_body(n, size=256, seed=3):
 
 
 @pytest.fixture
-def spawn_server(request, security_log_dir):
+def spawn_server(request, log_dir):
     """spawn_server(model_dir, *args, name=None, wait_live=True, preexec_fn=None,
     expect_exit=False) -> a support.Server, for the starts conftest's start_server does
     not cover: a process limit set before exec (preexec_fn), a server that does not
@@ -119,9 +119,9 @@ def spawn_server(request, security_log_dir):
     started = []
 
     def spawn(model_dir, *args, name=None, wait_live=True, preexec_fn=None, expect_exit=False):
-        label = name or f"{request.node.name}-{len(started)}"
+        label = name or f"spawn-{request.node.name}-{len(started)}"
         label = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
-        srv = support.Server(model_dir, security_log_dir, name=label, extra_args=list(args))
+        srv = support.Server(model_dir, log_dir, name=label, extra_args=list(args))
         srv.expect_exit = expect_exit
         started.append(srv)
         with open(srv.log_path, "wb") as log:

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adlik/bytes_tensor.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::grpc_frontend {
 namespace {
@@ -82,6 +83,23 @@ Status FromContents(const inference::InferTensorContents& c, InferInput* in) {
   return Status::Ok();
 }
 
+kserve::ParameterValue ToParameter(const inference::InferParameter& p) {
+  switch (p.parameter_choice_case()) {
+    case inference::InferParameter::kBoolParam:
+      return p.bool_param();
+    case inference::InferParameter::kInt64Param:
+      return p.int64_param();
+    case inference::InferParameter::kUint64Param:
+      return p.uint64_param();
+    case inference::InferParameter::kDoubleParam:
+      return p.double_param();
+    case inference::InferParameter::kStringParam:
+      return std::string_view(p.string_param());
+    default:
+      return std::monostate();
+  }
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<InferRequest>> FromProto(
@@ -90,29 +108,9 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
   req->model_name = m.model_name();
   req->model_version = m.model_version();
   req->id = m.id();
-  // Clients send these as int64 or uint64 (tritonclient: uint64).
-  auto non_negative =
-      [](const inference::InferParameter& p) -> std::optional<uint64_t> {
-    if (p.parameter_choice_case() == inference::InferParameter::kUint64Param)
-      return p.uint64_param();
-    if (p.parameter_choice_case() == inference::InferParameter::kInt64Param &&
-        p.int64_param() >= 0)
-      return static_cast<uint64_t>(p.int64_param());
-    return std::nullopt;
-  };
   for (const auto& [key, p] : m.parameters()) {
-    if (key == "priority") {
-      auto v = non_negative(p);
-      if (!v)
-        return InvalidArgument("parameter 'priority' must be an integer >= 0");
-      req->priority = static_cast<int64_t>(*v);
-    } else if (key == "timeout") {
-      auto v = non_negative(p);
-      if (!v)
-        return InvalidArgument(
-            "parameter 'timeout' must be an integer >= 0 (microseconds)");
-      req->timeout_us = *v;
-    }
+    RETURN_IF_ERROR(
+        kserve::ApplyRequestParameter(key, ToParameter(p), req.get()));
   }
   const bool raw = m.raw_input_contents_size() > 0;
   if (raw && m.raw_input_contents_size() != m.inputs_size()) {
@@ -126,16 +124,10 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
     const auto& t = m.inputs(i);
     InferInput& in = req->inputs[i];
     in.name = t.name();
-    auto type = ParseDataType(t.datatype());
-    if (!type || t.datatype().starts_with("TYPE_")) {
-      return InvalidArgument("input '" + t.name() + "': unknown datatype '" +
-                             t.datatype() + "'");
-    }
-    in.type = *type;
+    ASSIGN_OR_RETURN(in.type,
+                     kserve::ParseTensorDataType(t.name(), t.datatype()));
     for (int64_t d : t.shape()) {
-      if (d < 0)
-        return InvalidArgument("input '" + t.name() +
-                               "': shape entries must be >= 0");
+      RETURN_IF_ERROR(kserve::CheckDimension(t.name(), d));
       in.shape.push_back(d);
     }
     if (raw) {
@@ -152,14 +144,8 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
   }
   for (const auto& o : m.outputs()) {
     RequestedOutput out{o.name(), 0};
-    if (auto it = o.parameters().find("classification");
-        it != o.parameters().end()) {
-      if (it->second.parameter_choice_case() !=
-              inference::InferParameter::kInt64Param ||
-          it->second.int64_param() < 1)
-        return InvalidArgument("output '" + o.name() +
-                               "': classification must be an int64 >= 1");
-      out.classification = static_cast<uint32_t>(it->second.int64_param());
+    for (const auto& [key, p] : o.parameters()) {
+      RETURN_IF_ERROR(kserve::ApplyOutputParameter(key, ToParameter(p), &out));
     }
     req->outputs.push_back(std::move(out));
   }

@@ -10,11 +10,13 @@
 #include <optional>
 
 #include "adlik/bytes_tensor.h"
+#include "base/clock.h"
 #include "base/logging.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_infer_request.h"
 #include "frontends/grpc/grpc_service.grpc.pb.h"
 #include "frontends/grpc/health.grpc.pb.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::grpc_frontend {
 namespace {
@@ -252,7 +254,7 @@ class InferenceService final
       grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
       inference::ModelReadyResponse* res) override {
     return Guard(ctx, "ModelReady", auth::kMetadata, [&] {
-      res->set_ready(core_->GetModel(req->name(), req->version()).ok());
+      res->set_ready(core_->ModelReady(req->name(), req->version()));
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -263,7 +265,7 @@ class InferenceService final
     return Guard(ctx, "ServerMetadata", auth::kMetadata, [&] {
       res->set_name(core_->name());
       res->set_version(ServerCore::Version());
-      for (const auto& e : ServerCore::Extensions()) res->add_extensions(e);
+      for (const auto& e : kserve::Extensions()) res->add_extensions(e);
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -273,29 +275,21 @@ class InferenceService final
       const inference::ModelMetadataRequest* req,
       inference::ModelMetadataResponse* res) override {
     return Guard(ctx, "ModelMetadata", auth::kMetadata, [&] {
-      auto model = core_->GetModel(req->name(), req->version());
-      if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
-      const auto& config = (*model)->config();
-      res->set_name((*model)->name());
-      if (req->version().empty()) {
-        for (const auto& v : core_->ReadyVersions(req->name()))
-          res->add_versions(v);
-      } else {
-        res->add_versions((*model)->version_string());
-      }
-      res->set_platform(config.platform());
-      auto fill = [&](const auto& list, auto* out) {
+      auto metadata = core_->GetModelMetadata(req->name(), req->version());
+      if (!metadata.ok()) return Done(ctx, ToGrpc(metadata.status()));
+      res->set_name(metadata->name);
+      for (const auto& v : metadata->versions) res->add_versions(v);
+      res->set_platform(metadata->platform);
+      auto fill = [](const std::vector<TensorMetadata>& list, auto* out) {
         for (const auto& t : list) {
           auto* m = out->Add();
-          m->set_name(t.name());
-          m->set_datatype(
-              std::string(DataTypeName(static_cast<DataType>(t.data_type()))));
-          if (config.max_batch_size() > 0) m->add_shape(-1);
-          for (int64_t d : t.dims()) m->add_shape(d);
+          m->set_name(t.name);
+          m->set_datatype(std::string(DataTypeName(t.type)));
+          for (int64_t d : t.shape) m->add_shape(d);
         }
       };
-      fill(config.input(), res->mutable_inputs());
-      fill(config.output(), res->mutable_outputs());
+      fill(metadata->inputs, res->mutable_inputs());
+      fill(metadata->outputs, res->mutable_outputs());
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -305,9 +299,9 @@ class InferenceService final
       const inference::ModelConfigRequest* req,
       inference::ModelConfigResponse* res) override {
     return Guard(ctx, "ModelConfig", auth::kMetadata, [&] {
-      auto model = core_->GetModel(req->name(), req->version());
-      if (!model.ok()) return Done(ctx, ToGrpc(model.status()));
-      *res->mutable_config() = (*model)->config();
+      auto config = core_->GetModelConfig(req->name(), req->version());
+      if (!config.ok()) return Done(ctx, ToGrpc(config.status()));
+      *res->mutable_config() = std::move(config).value();
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -371,7 +365,7 @@ class InferenceService final
     return GuardOnce(
         ctx, "RepositoryModelLoad", auth::kAdmin,
         [&](const FinishOnce& finish) {
-          std::string config;
+          std::optional<inference::ModelConfig> config;
           for (const auto& [key, p] : req->parameters()) {
             if (key == "config") {
               if (p.parameter_choice_case() !=
@@ -379,7 +373,10 @@ class InferenceService final
                 return finish(ToGrpc(
                     InvalidArgument("parameter 'config' must be a string")));
               }
-              config = p.string_param();
+              auto parsed = kserve::ParseConfigOverride(req->model_name(),
+                                                        p.string_param());
+              if (!parsed.ok()) return finish(ToGrpc(parsed.status()));
+              config = std::move(parsed).value();
             } else if (key.starts_with("file:")) {
               return finish(ToGrpc(Unimplemented(
                   "load: file overrides ('" + key + "') are not supported")));
@@ -407,6 +404,7 @@ class InferenceService final
   grpc::ServerUnaryReactor* ModelInfer(
       grpc::CallbackServerContext* ctx, const inference::ModelInferRequest* req,
       inference::ModelInferResponse* res) override {
+    const uint64_t received_ns = Clock::Real()->NowNs();
     InferReactor* reactor = nullptr;
     try {
       grpc::Status s =
@@ -427,6 +425,7 @@ class InferenceService final
         return reactor;
       }
       (*parsed)->cancelled = reactor->cancelled;
+      (*parsed)->received_ns = received_ns;
       core_->Infer(std::move(parsed).value(),
                    [reactor, res, finished](StatusOr<InferResponse> result) {
                      if (finished->exchange(true)) return;
@@ -434,6 +433,7 @@ class InferenceService final
                      try {
                        if (result.ok()) {
                          ToProto(*result, res);
+                         if (result->encoded) result->encoded();
                        } else {
                          status = ToGrpc(result.status());
                        }

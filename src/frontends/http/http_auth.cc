@@ -1,8 +1,10 @@
 #include "frontends/http/http_auth.h"
 
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 namespace adlik::http {
+
+using kserve::ErrorJson;
 
 std::optional<HttpResponse> AuthFailure(const auth::TokenAuth* auth,
                                         const HttpRequest& request,

@@ -16,9 +16,11 @@
 #include <type_traits>
 
 #include "base/logging.h"
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 namespace adlik::http {
+
+using kserve::ErrorJson;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;

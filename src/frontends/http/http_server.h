@@ -2,8 +2,9 @@
 // TLS: a fixed pool of threads serves any number of keep-alive connections;
 // no thread per connection. Requests on one connection are answered in order;
 // the handler may answer later from any thread (inference completes on a
-// scheduler thread). Each response goes out in one gather write with
-// TCP_NODELAY set, so no Nagle/delayed-ACK stall.
+// scheduler thread). Each response is handed to Beast's serializer, header
+// and body as one buffer sequence (Beast may still split it into several
+// writes), with TCP_NODELAY set, so no Nagle/delayed-ACK stall.
 //
 // It knows nothing of KServe: it hands an HttpRequest to an HttpHandler.
 // - Bodies over `max_body_bytes` are refused with 413 before they are read;

@@ -8,13 +8,21 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "frontends/http/http_auth.h"
-#include "frontends/http/json_parse.h"
-#include "frontends/http/kserve_json.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/kserve/json_parse.h"
+#include "frontends/kserve/kserve_json.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::http {
+
+using kserve::ErrorJson;
+using kserve::ParseInferRequest;
+using kserve::ParseJson;
+using kserve::RenderedResponse;
+using kserve::RenderInferResponse;
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -24,7 +32,7 @@ HttpResponse Json(int status, std::string body) {
 }
 
 HttpResponse Error(const Status& s) {
-  return Json(HttpStatusFor(s.code()), ErrorJson(s.message()));
+  return Json(kserve::HttpStatusFor(s.code()), ErrorJson(s.message()));
 }
 
 HttpResponse Bool(bool ok) {
@@ -116,27 +124,6 @@ void NumbersForInt64Fields(rapidjson::Value& v,
 
 }  // namespace
 
-int HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return 200;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kUnavailable:
-      return 503;
-    case StatusCode::kInternal:
-      return 500;
-    case StatusCode::kUnimplemented:
-      return 501;
-    case StatusCode::kResourceExhausted:
-      return 413;
-    case StatusCode::kDeadlineExceeded:
-      return 504;
-    default:
-      return 400;
-  }
-}
-
 uint32_t RouteGroups(std::string_view path) {
   const auto parts = Split(path);
   if (parts.size() == 1 && parts[0] == "metrics") return auth::kMetrics;
@@ -168,62 +155,100 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
     }
   }
   const auto parts = Split(request.path);
-  const bool get = request.method == "GET";
-  const bool post = request.method == "POST";
-  auto not_found = [&] {
-    return Json(
-        404, ErrorJson("no route for " + request.method + " " + request.path));
-  };
-  if (parts.size() == 1 && parts[0] == "metrics" && get) {
-    return respond(MetricsHttpHandler::Render(*core_));
+  for (const Route& route : Routes()) {
+    if (request.method != route.method) continue;
+    if (auto args = Match(route, parts)) {
+      return route.handle(*this, request, *args, std::move(respond));
+    }
   }
-  if (parts.empty() || parts[0] != "v2") {
-    respond(not_found());
-    return;
-  }
-  if (parts.size() == 1) {
-    respond(get ? ServerMetadata() : not_found());
-    return;
-  }
-  if (parts[1] == "health" && parts.size() == 3 && get) {
-    if (parts[2] == "live") return respond(Bool(core_->Live()));
-    if (parts[2] == "ready") return respond(Bool(core_->Ready()));
-    return respond(not_found());
-  }
-  if (parts[1] == "repository" && parts.size() == 3 && parts[2] == "index" &&
-      post) {
-    return respond(RepositoryIndex(request));
-  }
-  if (parts[1] == "repository" && parts.size() == 5 && parts[2] == "models" &&
-      post && (parts[4] == "load" || parts[4] == "unload")) {
-    return RepositoryControl(request, Decode(parts[3]), parts[4] == "load",
-                             std::move(respond));
-  }
-  if (parts[1] != "models") return respond(not_found());
-  if (parts.size() == 3 && parts[2] == "stats" && get)
-    return respond(Statistics("", ""));
-  if (parts.size() < 3) return respond(not_found());
-  ModelRoute route{Decode(parts[2]), "", ""};
-  size_t next = 3;
-  if (parts.size() >= 5 && parts[3] == "versions") {
-    route.version = Decode(parts[4]);
-    next = 5;
-  }
-  if (parts.size() > next + 1) return respond(not_found());
-  if (parts.size() == next + 1) route.action = std::string(parts[next]);
-
-  if (route.action.empty() && get) return respond(ModelMetadata(route));
-  if (route.action == "ready" && get) return respond(ModelReady(route));
-  if (route.action == "config" && get) return respond(ModelConfig(route));
-  if (route.action == "stats" && get)
-    return respond(Statistics(route.model, route.version));
-  if (route.action == "infer" && post)
-    return Infer(request, route, std::move(respond));
-  respond(not_found());
+  respond(Json(
+      404, ErrorJson("no route for " + request.method + " " + request.path)));
 }
 
-void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
+std::optional<KServeHttpHandler::RouteArgs> KServeHttpHandler::Match(
+    const Route& route, const std::vector<std::string_view>& parts) {
+  if (route.segments.size() != parts.size()) return std::nullopt;
+  RouteArgs args;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string_view segment = route.segments[i];
+    if (segment == "{m}") {
+      args.model = Decode(parts[i]);
+    } else if (segment == "{v}") {
+      args.version = Decode(parts[i]);
+    } else if (segment != parts[i]) {
+      return std::nullopt;
+    }
+  }
+  return args;
+}
+
+const std::vector<KServeHttpHandler::Route>& KServeHttpHandler::Routes() {
+  using H = KServeHttpHandler;
+  using A = const RouteArgs&;
+  using R = HttpResponder;
+  static const std::vector<Route> kRoutes = [] {
+    struct Entry {
+      std::string_view method, pattern;
+      RouteFn handle;
+    };
+    // The first match wins: fixed segments before a {m} that could match
+    // them.
+    const Entry entries[] = {
+        {"POST", "v2/models/{m}/infer",
+         [](H& h, HttpRequest& q, A a, R r) { h.Infer(q, a, std::move(r)); }},
+        {"POST", "v2/models/{m}/versions/{v}/infer",
+         [](H& h, HttpRequest& q, A a, R r) { h.Infer(q, a, std::move(r)); }},
+        {"GET", "v2/health/live",
+         [](H& h, HttpRequest&, A, R r) { r(Bool(h.core_->Live())); }},
+        {"GET", "v2/health/ready",
+         [](H& h, HttpRequest&, A, R r) { r(Bool(h.core_->Ready())); }},
+        {"GET", "v2",
+         [](H& h, HttpRequest&, A, R r) { r(h.ServerMetadata()); }},
+        {"GET", "metrics",
+         [](H& h, HttpRequest&, A, R r) {
+           r(MetricsHttpHandler::Render(*h.core_));
+         }},
+        {"GET", "v2/models/stats",
+         [](H& h, HttpRequest&, A a, R r) { r(h.Statistics(a)); }},
+        {"GET", "v2/models/{m}",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelMetadata(a)); }},
+        {"GET", "v2/models/{m}/versions/{v}",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelMetadata(a)); }},
+        {"GET", "v2/models/{m}/ready",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelReady(a)); }},
+        {"GET", "v2/models/{m}/versions/{v}/ready",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelReady(a)); }},
+        {"GET", "v2/models/{m}/config",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelConfig(a)); }},
+        {"GET", "v2/models/{m}/versions/{v}/config",
+         [](H& h, HttpRequest&, A a, R r) { r(h.ModelConfig(a)); }},
+        {"GET", "v2/models/{m}/stats",
+         [](H& h, HttpRequest&, A a, R r) { r(h.Statistics(a)); }},
+        {"GET", "v2/models/{m}/versions/{v}/stats",
+         [](H& h, HttpRequest&, A a, R r) { r(h.Statistics(a)); }},
+        {"POST", "v2/repository/index",
+         [](H& h, HttpRequest& q, A, R r) { r(h.RepositoryIndex(q)); }},
+        {"POST", "v2/repository/models/{m}/load",
+         [](H& h, HttpRequest& q, A a, R r) {
+           h.RepositoryControl(q, a.model, true, std::move(r));
+         }},
+        {"POST", "v2/repository/models/{m}/unload",
+         [](H& h, HttpRequest& q, A a, R r) {
+           h.RepositoryControl(q, a.model, false, std::move(r));
+         }},
+    };
+    std::vector<Route> routes;
+    for (const Entry& e : entries) {
+      routes.push_back({std::string(e.method), Split(e.pattern), e.handle});
+    }
+    return routes;
+  }();
+  return kRoutes;
+}
+
+void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
                               HttpResponder respond) {
+  const uint64_t received_ns = Clock::Real()->NowNs();
   std::optional<size_t> header_length;
   if (auto h = request.Header("inference-header-content-length"); !h.empty()) {
     size_t n = 0;
@@ -241,6 +266,7 @@ void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
   req->model_name = route.model;
   req->model_version = route.version;
   req->cancelled = request.cancelled;
+  req->received_ns = received_ns;
   core_->Infer(std::move(req), [respond = std::move(respond),
                                 binary = std::move(parsed->binary_outputs),
                                 by_default = parsed->binary_by_default](
@@ -254,6 +280,7 @@ void KServeHttpHandler::Infer(HttpRequest& request, const ModelRoute& route,
       response.headers.emplace_back("Inference-Header-Content-Length",
                                     std::to_string(*r.header_length));
     }
+    if (result->encoded) result->encoded();
     respond(std::move(response));
   });
 }
@@ -268,68 +295,62 @@ HttpResponse KServeHttpHandler::ServerMetadata() {
   Str(w, ServerCore::Version());
   w.Key("extensions");
   w.StartArray();
-  for (const auto& e : ServerCore::Extensions()) Str(w, e);
+  for (const auto& e : kserve::Extensions()) Str(w, e);
   w.EndArray();
   w.EndObject();
   return Json(200, buffer.GetString());
 }
 
-HttpResponse KServeHttpHandler::ModelMetadata(const ModelRoute& route) {
-  auto model = core_->GetModel(route.model, route.version);
-  if (!model.ok()) return Error(model.status());
-  const auto& config = (*model)->config();
+HttpResponse KServeHttpHandler::ModelMetadata(const RouteArgs& route) {
+  auto metadata = core_->GetModelMetadata(route.model, route.version);
+  if (!metadata.ok()) return Error(metadata.status());
+  const adlik::ModelMetadata& m = *metadata;
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   w.Key("name");
-  Str(w, (*model)->name());
+  Str(w, m.name);
   w.Key("versions");
   w.StartArray();
-  if (route.version.empty()) {
-    for (const auto& v : core_->ReadyVersions(route.model)) Str(w, v);
-  } else {
-    Str(w, (*model)->version_string());
-  }
+  for (const auto& v : m.versions) Str(w, v);
   w.EndArray();
   w.Key("platform");
-  Str(w, config.platform());
-  auto tensors = [&](const char* key, const auto& list) {
+  Str(w, m.platform);
+  auto tensors = [&](const char* key, const std::vector<TensorMetadata>& list) {
     w.Key(key);
     w.StartArray();
     for (const auto& t : list) {
       w.StartObject();
       w.Key("name");
-      Str(w, t.name());
+      Str(w, t.name);
       w.Key("datatype");
-      Str(w, DataTypeName(static_cast<DataType>(t.data_type())));
+      Str(w, DataTypeName(t.type));
       w.Key("shape");
       w.StartArray();
-      if (config.max_batch_size() > 0) w.Int64(-1);
-      for (int64_t d : t.dims()) w.Int64(d);
+      for (int64_t d : t.shape) w.Int64(d);
       w.EndArray();
       w.EndObject();
     }
     w.EndArray();
   };
-  tensors("inputs", config.input());
-  tensors("outputs", config.output());
+  tensors("inputs", m.inputs);
+  tensors("outputs", m.outputs);
   w.EndObject();
   return Json(200, buffer.GetString());
 }
 
-HttpResponse KServeHttpHandler::ModelReady(const ModelRoute& route) {
-  return Bool(core_->GetModel(route.model, route.version).ok());
+HttpResponse KServeHttpHandler::ModelReady(const RouteArgs& route) {
+  return Bool(core_->ModelReady(route.model, route.version));
 }
 
-HttpResponse KServeHttpHandler::ModelConfig(const ModelRoute& route) {
-  auto model = core_->GetModel(route.model, route.version);
-  if (!model.ok()) return Error(model.status());
+HttpResponse KServeHttpHandler::ModelConfig(const RouteArgs& route) {
+  auto config = core_->GetModelConfig(route.model, route.version);
+  if (!config.ok()) return Error(config.status());
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
-  auto s = google::protobuf::util::MessageToJsonString((*model)->config(),
-                                                       &json, options);
+  auto s = google::protobuf::util::MessageToJsonString(*config, &json, options);
   if (!s.ok())
     return Error(Internal("cannot render the config: " + s.ToString()));
   rapidjson::Document doc;
@@ -341,9 +362,8 @@ HttpResponse KServeHttpHandler::ModelConfig(const ModelRoute& route) {
   return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
-HttpResponse KServeHttpHandler::Statistics(const std::string& model,
-                                           const std::string& version) {
-  auto entries = core_->Statistics(model, version);
+HttpResponse KServeHttpHandler::Statistics(const RouteArgs& route) {
+  auto entries = core_->Statistics(route.model, route.version);
   if (!entries.ok()) return Error(entries.status());
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -396,7 +416,7 @@ HttpResponse KServeHttpHandler::Statistics(const std::string& model,
 void KServeHttpHandler::RepositoryControl(const HttpRequest& request,
                                           const std::string& model, bool load,
                                           HttpResponder respond) {
-  std::string config;
+  std::optional<inference::ModelConfig> config;
   if (!request.body.empty()) {
     rapidjson::Document doc;
     if (Status s = ParseJson(request.body, "repository", &doc); !s.ok())
@@ -415,7 +435,11 @@ void KServeHttpHandler::RepositoryControl(const HttpRequest& request,
           if (!p.value.IsString())
             return respond(Error(InvalidArgument(
                 "load: parameter 'config' must be a string of JSON")));
-          config.assign(p.value.GetString(), p.value.GetStringLength());
+          auto parsed = kserve::ParseConfigOverride(
+              model,
+              std::string_view(p.value.GetString(), p.value.GetStringLength()));
+          if (!parsed.ok()) return respond(Error(parsed.status()));
+          config = std::move(parsed).value();
         } else if (load && key.starts_with("file:")) {
           return respond(Error(Unimplemented("load: file overrides ('" + key +
                                              "') are not supported")));

@@ -1,7 +1,8 @@
 // The KServe v2 REST API (with Triton's extensions) over the server core.
-// One route table maps method and path to a member function; each handler
-// parses at the edge, calls the core, and renders the core's answer or its
-// Status ({"error": "..."} with the mapped HTTP code).
+// A route table (Routes) maps method and path pattern to a handler; each
+// handler parses at the edge (through the KServe layer, frontends/kserve/),
+// calls the core, and renders the core's answer or its Status
+// ({"error": "..."} with kserve::HttpStatusFor's code).
 //
 // Routes:
 //   GET  /v2/health/live | /v2/health/ready          200 when true, else 400
@@ -25,6 +26,7 @@
 #define ADLIK_FRONTENDS_HTTP_KSERVE_HTTP_HANDLER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +36,6 @@
 #include "server/server_core.h"
 
 namespace adlik::http {
-
-// The HTTP status for a core Status code.
-int HttpStatusFor(StatusCode code);
 
 // The token groups (auth::Group bits, any one of which will do) that a request
 // for `path` needs; 0 for the health probes, which stay open. Inference:
@@ -55,17 +54,27 @@ class KServeHttpHandler : public HttpHandler {
   void Handle(HttpRequest request, HttpResponder respond) override;
 
  private:
-  // The parts of /v2/models/{m}[/versions/{v}][/{action}].
-  struct ModelRoute {
-    std::string model, version, action;
+  // What a route's {m} and {v} matched, percent-decoded; empty if absent.
+  struct RouteArgs {
+    std::string model, version;
   };
+  using RouteFn = void (*)(KServeHttpHandler&, HttpRequest&, const RouteArgs&,
+                           HttpResponder);
+  struct Route {
+    std::string method;
+    std::vector<std::string_view> segments;  // "v2", "models", "{m}", ...
+    RouteFn handle;
+  };
+  static const std::vector<Route>& Routes();
+  static std::optional<RouteArgs> Match(
+      const Route& route, const std::vector<std::string_view>& parts);
 
-  void Infer(HttpRequest& request, const ModelRoute& route,
+  void Infer(HttpRequest& request, const RouteArgs& route,
              HttpResponder respond);
-  HttpResponse ModelMetadata(const ModelRoute& route);
-  HttpResponse ModelReady(const ModelRoute& route);
-  HttpResponse ModelConfig(const ModelRoute& route);
-  HttpResponse Statistics(const std::string& model, const std::string& version);
+  HttpResponse ModelMetadata(const RouteArgs& route);
+  HttpResponse ModelReady(const RouteArgs& route);
+  HttpResponse ModelConfig(const RouteArgs& route);
+  HttpResponse Statistics(const RouteArgs& route);
   HttpResponse ServerMetadata();
   HttpResponse RepositoryIndex(const HttpRequest& request);
   void RepositoryControl(const HttpRequest& request, const std::string& model,

@@ -1,10 +1,12 @@
 #include "frontends/http/metrics_http_handler.h"
 
 #include "frontends/http/http_auth.h"
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 #include "metrics/prometheus_metrics.h"
 
 namespace adlik::http {
+
+using kserve::ErrorJson;
 
 HttpResponse MetricsHttpHandler::Render(const ServerCore& core) {
   return HttpResponse{200,

@@ -1,4 +1,4 @@
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -10,10 +10,12 @@
 
 #include "adlik/bytes_tensor.h"
 #include "base/half.h"
+#include "base/shape_string.h"
 #include "base/utf8.h"
-#include "frontends/http/json_parse.h"
+#include "frontends/kserve/json_parse.h"
+#include "frontends/kserve/kserve_protocol.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 namespace {
 
 using rapidjson::Value;
@@ -113,13 +115,28 @@ Status AppendData(const Value& data, DataType type, int64_t* count,
   return Status::Ok();
 }
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(shape[i]);
+kserve::ParameterValue ToParameter(const Value& v) {
+  if (v.IsBool()) return v.GetBool();
+  if (v.IsInt64()) return v.GetInt64();
+  if (v.IsUint64()) return v.GetUint64();
+  if (v.IsNumber()) return v.GetDouble();
+  if (v.IsString()) return std::string_view(v.GetString(), v.GetStringLength());
+  return std::monostate();
+}
+
+// Applies every member of `obj.parameters` through `apply` (key, value).
+template <typename Apply>
+Status ForEachParameter(const Value& obj, Apply apply) {
+  auto p = obj.FindMember("parameters");
+  if (p == obj.MemberEnd()) return Status::Ok();
+  if (!p->value.IsObject())
+    return InvalidArgument("'parameters' must be an object");
+  for (const auto& m : p->value.GetObject()) {
+    RETURN_IF_ERROR(
+        apply(std::string_view(m.name.GetString(), m.name.GetStringLength()),
+              ToParameter(m.value)));
   }
-  return s + "]";
+  return Status::Ok();
 }
 
 // Reads `parameters.<key>` of an object as the given kind.
@@ -142,19 +159,17 @@ Status ParseInput(const Value& v, size_t index, const char* binary,
   auto dt = v.FindMember("datatype");
   if (dt == v.MemberEnd() || !dt->value.IsString())
     return InvalidArgument(where + ": 'datatype' (a string) is required");
-  auto type = ParseDataType(dt->value.GetString());
-  if (!type || dt->value.GetString()[0] == 'T') {
-    return InvalidArgument(where + ": unknown datatype '" +
-                           std::string(dt->value.GetString()) + "'");
-  }
-  in->type = *type;
+  ASSIGN_OR_RETURN(
+      in->type, kserve::ParseTensorDataType(
+                    in->name, std::string_view(dt->value.GetString(),
+                                               dt->value.GetStringLength())));
   auto shape = v.FindMember("shape");
   if (shape == v.MemberEnd() || !shape->value.IsArray())
     return InvalidArgument(where +
                            ": 'shape' (an array of integers) is required");
   for (const Value& d : shape->value.GetArray()) {
-    if (!d.IsInt64() || d.GetInt64() < 0)
-      return InvalidArgument(where + ": shape entries must be integers >= 0");
+    RETURN_IF_ERROR(
+        kserve::CheckDimension(in->name, d.IsInt64() ? d.GetInt64() : -1));
     in->shape.push_back(d.GetInt64());
   }
   if (const Value* size = Param(v, "binary_data_size")) {
@@ -303,17 +318,10 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
       return InvalidArgument("parameters.binary_data_output must be a boolean");
     parsed.binary_by_default = b->GetBool();
   }
-  if (const Value* p = Param(doc, "priority")) {
-    if (!p->IsInt64() || p->GetInt64() < 0)
-      return InvalidArgument("parameters.priority must be an integer >= 0");
-    req.priority = p->GetInt64();
-  }
-  if (const Value* t = Param(doc, "timeout")) {
-    if (!t->IsUint64())
-      return InvalidArgument(
-          "parameters.timeout must be an integer >= 0 (microseconds)");
-    req.timeout_us = t->GetUint64();
-  }
+  RETURN_IF_ERROR(ForEachParameter(
+      doc, [&req](std::string_view key, const kserve::ParameterValue& v) {
+        return kserve::ApplyRequestParameter(key, v, &req);
+      }));
 
   auto inputs = doc.FindMember("inputs");
   if (inputs == doc.MemberEnd() || !inputs->value.IsArray())
@@ -348,12 +356,10 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
                                  "': binary_data must be a boolean");
         binary_out = b->GetBool();
       }
-      if (const Value* c = Param(o, "classification")) {
-        if (!c->IsUint() || c->GetUint() == 0)
-          return InvalidArgument("output '" + out.name +
-                                 "': classification must be an integer >= 1");
-        out.classification = c->GetUint();
-      }
+      RETURN_IF_ERROR(ForEachParameter(
+          o, [&out](std::string_view key, const kserve::ParameterValue& v) {
+            return kserve::ApplyOutputParameter(key, v, &out);
+          }));
       req.outputs.push_back(std::move(out));
       parsed.binary_outputs.push_back(binary_out);
     }
@@ -434,4 +440,4 @@ std::string ErrorJson(std::string_view message) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-}  // namespace adlik::http
+}  // namespace adlik::kserve

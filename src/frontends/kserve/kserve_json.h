@@ -8,8 +8,8 @@
 // `binary_data_size`, in the order of the inputs.
 //
 // Thread-safety: pure functions.
-#ifndef ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_
-#define ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_
+#ifndef ADLIK_FRONTENDS_KSERVE_KSERVE_JSON_H_
+#define ADLIK_FRONTENDS_KSERVE_KSERVE_JSON_H_
 
 #include <memory>
 #include <optional>
@@ -19,7 +19,7 @@
 #include "adlik/status.h"
 #include "base/infer_request.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 
 struct ParsedInferRequest {
   std::unique_ptr<InferRequest> request;
@@ -46,6 +46,6 @@ RenderedResponse RenderInferResponse(const InferResponse& response,
 // {"error":"<message>"}
 std::string ErrorJson(std::string_view message);
 
-}  // namespace adlik::http
+}  // namespace adlik::kserve
 
-#endif  // ADLIK_FRONTENDS_HTTP_KSERVE_JSON_H_
+#endif  // ADLIK_FRONTENDS_KSERVE_KSERVE_JSON_H_

@@ -1,4 +1,4 @@
-#include "frontends/http/json_parse.h"
+#include "frontends/kserve/json_parse.h"
 
 #include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
@@ -7,7 +7,7 @@
 
 #include <string>
 
-namespace adlik::http {
+namespace adlik::kserve {
 namespace {
 
 using rapidjson::Document;
@@ -88,4 +88,4 @@ Status ParseJson(std::string_view text, std::string_view what, Document* doc) {
   return Status::Ok();
 }
 
-}  // namespace adlik::http
+}  // namespace adlik::kserve

@@ -3,8 +3,8 @@
 // objects nest. Every JSON body the HTTP front end reads goes through here.
 //
 // Thread-safety: pure function.
-#ifndef ADLIK_FRONTENDS_HTTP_JSON_PARSE_H_
-#define ADLIK_FRONTENDS_HTTP_JSON_PARSE_H_
+#ifndef ADLIK_FRONTENDS_KSERVE_JSON_PARSE_H_
+#define ADLIK_FRONTENDS_KSERVE_JSON_PARSE_H_
 
 #include <rapidjson/document.h>
 
@@ -12,7 +12,7 @@
 
 #include "adlik/status.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 
 // Deepest nesting of arrays and objects accepted (Triton's limit too).
 inline constexpr int kMaxJsonDepth = 100;
@@ -24,6 +24,6 @@ inline constexpr int kMaxJsonDepth = 100;
 Status ParseJson(std::string_view text, std::string_view what,
                  rapidjson::Document* doc);
 
-}  // namespace adlik::http
+}  // namespace adlik::kserve
 
-#endif  // ADLIK_FRONTENDS_HTTP_JSON_PARSE_H_
+#endif  // ADLIK_FRONTENDS_KSERVE_JSON_PARSE_H_

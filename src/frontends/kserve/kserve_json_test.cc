@@ -1,13 +1,13 @@
-#include "frontends/http/kserve_json.h"
+#include "frontends/kserve/kserve_json.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
 #include "adlik/bytes_tensor.h"
-#include "frontends/http/kserve_http_handler.h"
+#include "frontends/kserve/kserve_protocol.h"
 
-namespace adlik::http {
+namespace adlik::kserve {
 namespace {
 
 std::vector<int32_t> Ints(const InferInput& in) {
@@ -173,4 +173,4 @@ TEST(KServeJsonTest, ErrorJsonEscapesInvalidUtf8) {
 }
 
 }  // namespace
-}  // namespace adlik::http
+}  // namespace adlik::kserve

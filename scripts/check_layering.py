@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Checks the include graph of the server's layers (run by ctest as layering_test).
+
+Above the server core (the front ends, the metrics, the adlik_serving binary) a file may
+reach, directly or through the headers it includes, only the core's API, the KServe
+layer, base/ and the SDK's value types: never the lifecycle, the scheduler, the runtime
+host, the repository, the runtime SDK (adlik/runtime.h) or the core's own internals.
+
+Usage: check_layering.py [REPO_ROOT]; exits 1 and lists each violation with the chain of
+includes that leads to it.
+"""
+
+import os
+import re
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+
+# Files above the core (relative to the repository root).
+ABOVE_CORE = ("src/frontends/", "src/metrics/", "tools/adlik_serving/")
+
+# What nothing above the core may reach.
+FORBIDDEN = (
+    "lifecycle/",
+    "scheduler/",
+    "runtime_host/",
+    "repository/",
+    "adlik/runtime.h",
+    "server/request_validator.h",
+    "server/classification.h",
+)
+
+
+def resolve(root, name):
+    for base in ("src", "include", "tools", "."):
+        path = os.path.join(root, base, name)
+        if os.path.isfile(path):
+            return path
+    return None  # generated (protobuf) or a system header
+
+
+def includes(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return INCLUDE.findall(f.read())
+
+
+def violations(root, start):
+    """(include chain, forbidden header) for every forbidden header `start` reaches."""
+    found = []
+    seen = set()
+    stack = [(start, [os.path.relpath(start, root)])]
+    while stack:
+        path, chain = stack.pop()
+        for name in includes(path):
+            if name.startswith(FORBIDDEN):
+                found.append((chain, name))
+                continue
+            target = resolve(root, name)
+            if target is None or target in seen:
+                continue
+            seen.add(target)
+            stack.append((target, chain + [name]))
+    return found
+
+
+def main():
+    root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
+    checked = 0
+    failures = []
+    for top in ABOVE_CORE:
+        for dirpath, _, files in os.walk(os.path.join(root, top)):
+            for f in sorted(files):
+                if not f.endswith((".h", ".cc")):
+                    continue
+                checked += 1
+                for chain, name in violations(root, os.path.join(dirpath, f)):
+                    failures.append(" -> ".join(chain + [name]))
+    if checked == 0:
+        print("no files checked: wrong root?", root)
+        return 1
+    for f in failures:
+        print("layering violation:", f)
+    print(f"{checked} files above the core checked, {len(failures)} violations")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

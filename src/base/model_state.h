@@ -1,0 +1,47 @@
+// The state of a model version as the server reports it (the repository
+// index, logs, metrics): an enum, with the reason as a separate field.
+// Produced by the lifecycle, handed out by the server core.
+//
+// Thread-safety: plain values.
+#ifndef ADLIK_BASE_MODEL_STATE_H_
+#define ADLIK_BASE_MODEL_STATE_H_
+
+#include <string>
+#include <string_view>
+
+namespace adlik {
+
+enum class ModelState { kUnknown, kLoading, kReady, kUnloading, kUnavailable };
+
+// "UNKNOWN", "LOADING", "READY", "UNLOADING", "UNAVAILABLE" (KServe's names).
+constexpr std::string_view ModelStateName(ModelState state) {
+  switch (state) {
+    case ModelState::kLoading:
+      return "LOADING";
+    case ModelState::kReady:
+      return "READY";
+    case ModelState::kUnloading:
+      return "UNLOADING";
+    case ModelState::kUnavailable:
+      return "UNAVAILABLE";
+    case ModelState::kUnknown:
+      break;
+  }
+  return "UNKNOWN";
+}
+
+// One row of the repository index.
+struct ModelIndexEntry {
+  std::string name;
+  std::string version;  // empty when the model has no version to load
+  ModelState state = ModelState::kUnknown;
+  std::string reason;  // why it is not READY; empty when it is
+};
+
+// How the set of served models is decided: by polling the repository, or
+// only by explicit load and unload requests.
+enum class ControlMode { kPoll, kExplicit };
+
+}  // namespace adlik
+
+#endif  // ADLIK_BASE_MODEL_STATE_H_

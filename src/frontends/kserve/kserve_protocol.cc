@@ -1,0 +1,116 @@
+#include "frontends/kserve/kserve_protocol.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <limits>
+#include <optional>
+
+namespace adlik::kserve {
+namespace {
+
+// An integer >= 0, from whichever integer the wire carried.
+std::optional<uint64_t> NonNegative(const ParameterValue& v) {
+  if (const auto* u = std::get_if<uint64_t>(&v)) return *u;
+  if (const auto* i = std::get_if<int64_t>(&v); i != nullptr && *i >= 0)
+    return static_cast<uint64_t>(*i);
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::string>& Extensions() {
+  static const std::vector<std::string> kExtensions = {
+      "binary_tensor_data",
+      "classification",
+      "model_configuration",
+      "model_repository",
+      "model_repository(unload_dependents)",
+      "schedule_policy",
+      "statistics"};
+  return kExtensions;
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kInternal:
+      return 500;
+    case StatusCode::kUnimplemented:
+      return 501;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 400;
+  }
+}
+
+Status ApplyRequestParameter(std::string_view key, const ParameterValue& value,
+                             InferRequest* request) {
+  if (key == "priority") {
+    auto v = NonNegative(value);
+    if (!v || *v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return InvalidArgument("parameter 'priority' must be an integer >= 0");
+    request->priority = static_cast<int64_t>(*v);
+  } else if (key == "timeout") {
+    auto v = NonNegative(value);
+    if (!v)
+      return InvalidArgument(
+          "parameter 'timeout' must be an integer >= 0 (microseconds)");
+    request->timeout_us = *v;
+  }
+  return Status::Ok();
+}
+
+Status ApplyOutputParameter(std::string_view key, const ParameterValue& value,
+                            RequestedOutput* output) {
+  if (key == "classification") {
+    auto v = NonNegative(value);
+    if (!v || *v < 1 || *v > std::numeric_limits<uint32_t>::max()) {
+      return InvalidArgument("output '" + output->name +
+                             "': classification must be an integer >= 1");
+    }
+    output->classification = static_cast<uint32_t>(*v);
+  }
+  return Status::Ok();
+}
+
+StatusOr<DataType> ParseTensorDataType(std::string_view input,
+                                       std::string_view name) {
+  auto type = ParseDataType(name);
+  if (!type || name.starts_with("TYPE_")) {
+    return InvalidArgument("input '" + std::string(input) +
+                           "': unknown datatype '" + std::string(name) + "'");
+  }
+  return *type;
+}
+
+Status CheckDimension(std::string_view input, int64_t dim) {
+  if (dim < 0) {
+    return InvalidArgument("input '" + std::string(input) +
+                           "': shape entries must be integers >= 0");
+  }
+  return Status::Ok();
+}
+
+StatusOr<inference::ModelConfig> ParseConfigOverride(std::string_view model,
+                                                     std::string_view json) {
+  inference::ModelConfig parsed;
+  auto s =
+      google::protobuf::util::JsonStringToMessage(std::string(json), &parsed);
+  if (!s.ok()) {
+    return InvalidArgument("load '" + std::string(model) +
+                           "': the 'config' parameter is not a ModelConfig "
+                           "in JSON: " +
+                           s.ToString());
+  }
+  return parsed;
+}
+
+}  // namespace adlik::kserve

@@ -1,0 +1,63 @@
+// The KServe v2 protocol's rules that do not depend on the transport (its JSON
+// codec is beside it, kserve_json.h, json_parse.h): the
+// extensions this server speaks, the error mapping, request and output
+// parameters, datatype names, the repository load's config override. The
+// HTTP and gRPC front ends both decode into the core's InferRequest through
+// these functions, so the two follow identical rules and give identical
+// messages; each front end only routes and reads or writes its wire format.
+//
+// Thread-safety: pure functions.
+#ifndef ADLIK_FRONTENDS_KSERVE_KSERVE_PROTOCOL_H_
+#define ADLIK_FRONTENDS_KSERVE_KSERVE_PROTOCOL_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "adlik/data_type.h"
+#include "adlik/status.h"
+#include "base/infer_request.h"
+#include "config/model_config.pb.h"
+
+namespace adlik::kserve {
+
+// The protocol extensions the front ends implement (server metadata).
+const std::vector<std::string>& Extensions();
+
+// The HTTP status for a core Status code (the gRPC front end maps to gRPC
+// codes one to one).
+int HttpStatusFor(StatusCode code);
+
+// A parameter value as either wire carries it: JSON's bool, integer, number
+// or string; gRPC's InferParameter choices. A non-negative integer may come
+// as int64 or uint64 (tritonclient sends uint64). std::monostate: a value of
+// no parameter type (JSON null, object or array).
+using ParameterValue = std::variant<std::monostate, bool, int64_t, uint64_t,
+                                    double, std::string_view>;
+
+// Applies one request-level parameter ("priority", "timeout") to `request`;
+// other keys are ignored (binary_data_output belongs to the HTTP codec).
+Status ApplyRequestParameter(std::string_view key, const ParameterValue& value,
+                             InferRequest* request);
+
+// Applies one parameter of a requested output ("classification").
+Status ApplyOutputParameter(std::string_view key, const ParameterValue& value,
+                            RequestedOutput* output);
+
+// The datatype of input `input` from its KServe name ("FP32"); the config
+// file's names ("TYPE_FP32") and unknown names are refused.
+StatusOr<DataType> ParseTensorDataType(std::string_view input,
+                                       std::string_view name);
+
+// Checks one shape entry of input `input`: an integer >= 0.
+Status CheckDimension(std::string_view input, int64_t dim);
+
+// The repository load's "config" parameter: a ModelConfig in JSON.
+StatusOr<inference::ModelConfig> ParseConfigOverride(std::string_view model,
+                                                     std::string_view json);
+
+}  // namespace adlik::kserve
+
+#endif  // ADLIK_FRONTENDS_KSERVE_KSERVE_PROTOCOL_H_
