@@ -1,7 +1,14 @@
 #include "runtime_host/runtime_registry.h"
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
+#include <sstream>
 
 #include "base/logging.h"
 
@@ -20,6 +27,45 @@ bool IsValidRuntimeName(const std::string& name) {
   return true;
 }
 
+// Runs `helper plugin` and returns its standard output, or nullopt when it
+// cannot run or fails.
+std::optional<std::string> RunHelper(const std::string& helper,
+                                     const std::string& plugin) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
+                                   O_WRONLY, 0);
+  char* argv[] = {const_cast<char*>(helper.c_str()),
+                  const_cast<char*>(plugin.c_str()), nullptr};
+  pid_t pid = 0;
+  const int rc =
+      posix_spawn(&pid, helper.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  std::string out;
+  if (rc == 0) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n > 0) {
+        out.append(buf, static_cast<size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        break;
+      }
+    }
+  }
+  close(fds[0]);
+  if (rc != 0) return std::nullopt;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return out;
+}
+
 std::string Extension(const std::string& file) {
   const auto dot = file.rfind('.');
   return dot == std::string::npos ? "" : file.substr(dot);
@@ -28,7 +74,43 @@ std::string Extension(const std::string& file) {
 
 RuntimeRegistry::RuntimeRegistry(std::string runtime_dir, int thread_budget)
     : runtime_dir_(std::move(runtime_dir)),
-      thread_budget_(std::max(1, thread_budget)) {}
+      thread_budget_(std::max(1, thread_budget)) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto helper = self.parent_path() / "adlik_runtime_describe";
+    if (access(helper.c_str(), X_OK) == 0) describer_ = helper.string();
+  }
+}
+
+std::optional<RuntimeInfo> RuntimeRegistry::Describe(const std::string& name) {
+  std::lock_guard<std::mutex> lock(describe_mu_);
+  auto it = described_.find(name);
+  if (it != described_.end()) return it->second;
+  std::optional<RuntimeInfo> info;
+  if (auto out = RunHelper(describer_, PluginPath(name))) {
+    RuntimeInfo i;
+    std::istringstream lines(*out);
+    for (std::string key, value; lines >> key && std::getline(lines, value);) {
+      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
+      if (key == "api") {
+        std::istringstream(value) >> i.api_major >> i.api_minor;
+      } else if (key == "file") {
+        i.default_model_filename = value;
+      } else if (key == "platform") {
+        i.platforms.push_back(value);
+      }
+    }
+    i.name = name;  // the file's name, as RuntimePlugin::Open decides
+    if (i.api_major == ADLIK_RUNTIME_API_VERSION_MAJOR &&
+        i.api_minor <= ADLIK_RUNTIME_API_VERSION_MINOR &&
+        !i.default_model_filename.empty()) {
+      info = std::move(i);
+    }
+  }
+  described_.emplace(name, info);
+  return info;
+}
 
 RuntimeRegistry::~RuntimeRegistry() = default;
 
@@ -66,15 +148,31 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::FindLoaded(
     return entries_.count(n) > 0;
   });
   std::string found;
-  for (const std::string& name : names) {
-    auto plugin = Get(name);
-    if (!plugin.ok()) continue;  // its error is reported when it is named
-    if (matches((*plugin)->info())) return *plugin;
-    const RuntimeInfo& info = (*plugin)->info();
+  auto list = [&found](const RuntimeInfo& info) {
     found += (found.empty() ? "" : "; ") + info.name + " (" +
              info.default_model_filename;
     for (const auto& p : info.platforms) found += ", " + p;
     found += ")";
+  };
+  for (const std::string& name : names) {
+    bool loaded = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      loaded = entries_.count(name) > 0;
+    }
+    if (!loaded && !describer_.empty()) {
+      // Described apart: loaded only if it is the one.
+      std::optional<RuntimeInfo> info = Describe(name);
+      if (!info) continue;  // its error is reported when it is named
+      if (!matches(*info)) {
+        list(*info);
+        continue;
+      }
+    }
+    auto plugin = Get(name);
+    if (!plugin.ok()) continue;  // its error is reported when it is named
+    if (matches((*plugin)->info())) return *plugin;
+    list((*plugin)->info());
   }
   return InvalidArgument(wanted + "; the runtimes in " + runtime_dir_ +
                          (found.empty() ? " : none" : ": " + found) +

@@ -5,9 +5,14 @@
 // (the name), by `platform` (one the plugin declares), or, with neither, by
 // the model file in its version folder (the plugin's default model file).
 // Nothing about particular runtimes is known here: plugins describe
-// themselves. A plugin that is missing, fails to load or is refused gives an
-// error naming the file and the cause; the failure is remembered, so every
-// model that asks for it gets the same reason.
+// themselves. Looking for a platform or a model file, the registry has each
+// plugin not loaded yet described by `adlik_runtime_describe` (next to the
+// running binary) in a process of its own, and loads only the one it
+// chooses, so that finding the runtime of an ONNX model does not load
+// LibTorch; without that helper (tests) it loads the plugins to ask them. A
+// plugin that is missing, fails to load or is refused gives an error naming the
+// file and the cause; the failure is remembered, so every model that asks for
+// it gets the same reason.
 //
 // Thread-safety: all methods may be called from any thread.
 // Ownership: the registry owns the plugins; it must outlive every Model they
@@ -19,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +65,9 @@ class RuntimeRegistry {
     std::unique_ptr<RuntimePlugin> plugin;
   };
   Entry Load(const std::string& name) const;
+  // What `name` says of itself, through the helper process; nullopt when it
+  // cannot be described or is refused by Get (its error shows there).
+  std::optional<RuntimeInfo> Describe(const std::string& name);
   // Loads every plugin of the folder not loaded yet; returns what
   // `matches` accepts first (plugins in name order), or a list of what
   // there is.
@@ -68,8 +77,12 @@ class RuntimeRegistry {
 
   const std::string runtime_dir_;
   const int thread_budget_;
+  std::string describer_;  // the helper's path, or empty
   std::mutex mu_;
   std::map<std::string, Entry> entries_;  // guarded by mu_
+  std::mutex describe_mu_;
+  std::map<std::string, std::optional<RuntimeInfo>>
+      described_;  // guarded by describe_mu_
 };
 
 }  // namespace adlik

@@ -4,7 +4,7 @@ Every ONNX Runtime session used to own its thread pools, so a server's thread co
 the number of models it loaded (the ONNX node suite: ~1,785 threads on 2 cores). The runtime
 now creates one set of global pools from the server's thread budget (--cores) and its sessions
 use those. Loading 40 models must not add threads per model: the server with 40 ONNX models
-runs (nearly) as many threads as with one.
+runs (nearly) as many threads as with one, and finding their runtime loads no other plugin.
 """
 
 import os
@@ -52,5 +52,9 @@ def test_threads_do_not_grow_with_the_number_of_models(onnx_models, tmp_path, lo
     finally:
         assert many.stop() == 0, many.log_tail()
     assert "onnxruntime: 2 threads shared by all models" in log
+    # Finding the runtime of `platform: "onnxruntime_onnx"` loads no other plugin (the others
+    # in build/bin are described by adlik_runtime_describe, in a process of their own).
+    assert "runtime 'onnxruntime' loaded from" in log
+    assert "runtime 'example' loaded from" not in log and "runtime 'libtorch' loaded from" not in log
     # Per-model pools would add at least one thread per model (39 here).
     assert with_many - with_one < 8, f"1 model: {with_one} threads, {MODELS} models: {with_many}"
