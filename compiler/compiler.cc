@@ -210,8 +210,7 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
   } else {
     ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
   }
-  const std::string filename =
-      config::DefaultModelFilename(plan.target.runtime);
+  const std::string& filename = plan.target.model_file;
   ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
                      return WriteRepository(request, config, filename, bytes);
                    }));

@@ -61,7 +61,7 @@ TEST(CompileModelTest, CompilesAModelInMemoryIntoAServableRepository) {
   // server's validation against ONNX Runtime's view of the model file.
   auto config = config::ReadModelConfig(result->written.config_file);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  EXPECT_EQ(config->platform(), "onnxruntime_onnx");
+  EXPECT_EQ(config->backend(), "onnxruntime");
   EXPECT_EQ(result->written.model_file, dir + "/classifier/1/model.onnx");
   auto model = ReadOnnxFile(result->written.model_file);
   ASSERT_TRUE(model.ok());
@@ -140,7 +140,7 @@ TEST(RunPlanTest, PassesTakeAndReturnTheModelObjectInOrder) {
   request.serving_type = "onnxruntime";
   auto path = graph.FindPath({"onnx"}, "end", 0);
   ASSERT_TRUE(path.ok());
-  Plan plan{Target{"end", "onnxruntime", false, 0}, *path, 0};
+  Plan plan{Target{"end", "onnxruntime", false, 0, "model.onnx"}, *path, 0};
   Artifact source;
   source.format = {"onnx"};
   source.onnx = testing::AddModel();

@@ -162,6 +162,14 @@ std::optional<DataType> FromOnnxType(int32_t elem_type) {
   }
 }
 
+std::optional<int32_t> ToOnnxType(DataType type) {
+  for (int32_t e = onnx::TensorProto::FLOAT; e <= onnx::TensorProto::BFLOAT16;
+       ++e) {
+    if (FromOnnxType(e) == type) return e;
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 StatusOr<TensorSpec> Describe(const onnx::ValueInfoProto& value,

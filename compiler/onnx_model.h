@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "adlik/data_type.h"
-#include "adlik/runtime.h"
 #include "adlik/status.h"
+#include "adlik/tensor.h"
 
 namespace adlik::compiler {
 
@@ -57,6 +57,9 @@ std::vector<onnx::ValueInfoProto*> MutableRealInputs(onnx::GraphProto* graph);
 // DataType of an ONNX TensorProto element type; nullopt when the KServe
 // protocol cannot carry it.
 std::optional<DataType> FromOnnxType(int32_t elem_type);
+// The inverse: the TensorProto element type of `type` (the same numbers as
+// ONNX Runtime's ONNXTensorElementDataType), or nullopt.
+std::optional<int32_t> ToOnnxType(DataType type);
 
 // The inputs and outputs the model declares, shapes with -1 for dynamic
 // dimensions. Refuses tensors with no type or no shape, and non-tensors.

@@ -8,7 +8,7 @@
 #include <mutex>
 
 #include "adlik/tensor.h"
-#include "onnx_element_type.h"
+#include "onnx_model.h"
 
 namespace adlik::compiler {
 namespace {
@@ -50,7 +50,7 @@ StatusOr<TensorSpec> Describe(std::string name, const Ort::TypeInfo& info) {
     return Unimplemented("'" + name + "' is not a tensor");
   }
   auto tensor = info.GetTensorTypeAndShapeInfo();
-  auto type = onnxruntime::FromOnnx(tensor.GetElementType());
+  auto type = FromOnnxType(tensor.GetElementType());
   if (!type) {
     return Unimplemented("'" + name + "' has ONNX element type " +
                          std::to_string(tensor.GetElementType()) +
@@ -138,7 +138,9 @@ StatusOr<std::vector<HostTensor>> OrtModel::Run(
     std::vector<const char*> input_names;
     std::vector<Ort::Value> values;
     for (const HostTensor& in : inputs) {
-      const ONNXTensorElementDataType type = onnxruntime::ToOnnx(in.type);
+      const ONNXTensorElementDataType type =
+          static_cast<ONNXTensorElementDataType>(ToOnnxType(in.type).value_or(
+              ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED));
       if (in.type == DataType::kBytes ||
           type == ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED) {
         return Unimplemented("input '" + in.name +
@@ -162,7 +164,7 @@ StatusOr<std::vector<HostTensor>> OrtModel::Run(
         return Unimplemented("output '" + outputs[i] + "' is not a tensor");
       }
       auto info = results[i].GetTensorTypeAndShapeInfo();
-      auto type = onnxruntime::FromOnnx(info.GetElementType());
+      auto type = FromOnnxType(info.GetElementType());
       if (!type || *type == DataType::kBytes) {
         return Unimplemented("output '" + outputs[i] +
                              "' is not a numeric tensor");

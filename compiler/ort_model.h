@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "adlik/runtime.h"
 #include "adlik/status.h"
+#include "adlik/tensor.h"
 
 namespace adlik::compiler {
 

@@ -125,7 +125,7 @@ StatusOr<inference::ModelConfig> MakeModelConfig(const CompileRequest& request,
                                                  const Signature& signature) {
   inference::ModelConfig config;
   config.set_name(request.model_name);
-  config.set_platform(config::PlatformName(runtime));
+  config.set_backend(std::string(runtime));
   config.set_max_batch_size(request.max_batch_size);
 
   std::vector<const TensorSpec*> inputs;

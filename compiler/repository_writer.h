@@ -5,7 +5,7 @@
 //   EXPORT/NAME/VERSION/model.<ext> the compiled model
 //   EXPORT/NAME_VERSION.zip         "config.pbtxt" and "VERSION/model.<ext>"
 //
-// The config names the platform the target's runtime answers to, the batch
+// The config names the runtime that serves the target (`backend`), the batch
 // size, and every input and output with its dims (the batch dimension left
 // out when max_batch_size > 0), plus dynamic_batching and instance_group when
 // the request asks. It is checked with the server's own validation against
@@ -25,8 +25,8 @@
 #include <string>
 #include <string_view>
 
-#include "adlik/runtime.h"
 #include "adlik/status.h"
+#include "adlik/tensor.h"
 #include "config/model_config.pb.h"
 #include "request.h"
 

@@ -66,7 +66,7 @@ TEST(MakeModelConfigTest, LeavesOutTheBatchDimension) {
   auto config = MakeModelConfig(Request(), "onnxruntime", ImageSignature());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->name(), "net");
-  EXPECT_EQ(config->platform(), "onnxruntime_onnx");
+  EXPECT_EQ(config->backend(), "onnxruntime");
   EXPECT_EQ(config->max_batch_size(), 8);
   ASSERT_EQ(config->input_size(), 2);
   EXPECT_EQ(config->input(0).name(), "image");
@@ -96,7 +96,7 @@ TEST(MakeModelConfigTest, OrderFormatsBatchingAndInstancesFromTheRequest) {
   r.instance_kind = "cpu";
   auto config = MakeModelConfig(r, "topsinference", ImageSignature());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  EXPECT_EQ(config->platform(), "topsinference");
+  EXPECT_EQ(config->backend(), "topsinference");
   EXPECT_EQ(config->input(0).name(), "scale");
   EXPECT_EQ(config->input(1).format(), inference::ModelInput::FORMAT_NCHW);
   EXPECT_THAT(config->dynamic_batching().preferred_batch_size(),

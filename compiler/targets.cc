@@ -9,23 +9,45 @@ namespace {
 struct TargetEntry {
   std::string_view serving_type;
   std::string_view runtime;
+  std::string_view model_file;
   bool runs_in_onnxruntime;
   unsigned required_properties;
   std::array<std::string_view, 3> aliases;
 };
 
 constexpr std::array<TargetEntry, 7> kTargets = {{
-    {"onnxruntime", "onnxruntime", true, 0, {"onnxruntime_onnx", "ort", ""}},
-    {"onnx", "onnxruntime", true, 0, {"onnx_onnxv1", "", ""}},
-    {"tensorrt", "tensorrt", false, 0, {"tensorrt_plan", "trt", ""}},
+    {"onnxruntime",
+     "onnxruntime",
+     "model.onnx",
+     true,
+     0,
+     {"onnxruntime_onnx", "ort", ""}},
+    {"onnx", "onnxruntime", "model.onnx", true, 0, {"onnx_onnxv1", "", ""}},
+    {"tensorrt",
+     "tensorrt",
+     "model.plan",
+     false,
+     0,
+     {"tensorrt_plan", "trt", ""}},
     {"topsinference",
      "topsinference",
+     "model.exec",
      false,
      kStaticShapes,
      {"engine", "enflame", ""}},
-    {"openvino", "openvino", false, 0, {"", "", ""}},
-    {"libtorch", "libtorch", false, 0, {"torchscript", "pytorch_libtorch", ""}},
-    {"tensorflow", "tensorflow", false, 0, {"tf", "tensorflow_savedmodel", ""}},
+    {"openvino", "openvino", "model.xml", false, 0, {"", "", ""}},
+    {"libtorch",
+     "libtorch",
+     "model.pt",
+     false,
+     0,
+     {"torchscript", "pytorch_libtorch", ""}},
+    {"tensorflow",
+     "tensorflow",
+     "model.savedmodel",
+     false,
+     0,
+     {"tf", "tensorflow_savedmodel", ""}},
 }};
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
@@ -41,7 +63,8 @@ StatusOr<Target> FindTarget(std::string_view serving_type) {
     for (auto a : e.aliases) match = match || (!a.empty() && a == serving_type);
     if (match) {
       return Target{std::string(e.serving_type), std::string(e.runtime),
-                    e.runs_in_onnxruntime, e.required_properties};
+                    e.runs_in_onnxruntime, e.required_properties,
+                    std::string(e.model_file)};
     }
   }
   return InvalidArgument("serving_type '" + std::string(serving_type) +

@@ -2,10 +2,9 @@
 // targets (the request's serving_type).
 //
 // A target is a base format of the conversion graph plus the serving runtime
-// that loads it; the platform written into config.pbtxt and the model file
-// name come from the server's own tables (config::PlatformName,
-// config::DefaultModelFilename), so what the compiler writes is what
-// adlik_serving looks for.
+// that loads it and the file it is written to. The config.pbtxt written names
+// the runtime (`backend`); the server learns the rest (the platform reported
+// in metadata) from the runtime plugin itself.
 //
 // Thread-safety: pure functions over constants.
 #ifndef ADLIK_COMPILER_TARGETS_H_
@@ -28,6 +27,8 @@ struct Target {
   // Properties every model of this target has (static shapes for engines
   // that take no dynamic shapes).
   unsigned required_properties = 0;
+  // The model file in the version folder; the runtime's default file name.
+  std::string model_file;
 };
 
 // Accepts the canonical names and the original Adlik's ("onnx", "engine",

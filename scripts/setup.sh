@@ -14,7 +14,7 @@ apt_packages=(
   libgrpc++-dev libabsl-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   rapidjson-dev libboost-dev libgtest-dev libgmock-dev libssl-dev
   prometheus-cpp-dev libzip-dev libonnx-dev libonnx-testdata
-  clang libclang-rt-14-dev libssl-dev openssl curl
+  clang libclang-rt-14-dev libc++-dev libc++abi-dev libssl-dev openssl curl
 )
 python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0 pillow prometheus_client)
 

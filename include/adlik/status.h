@@ -158,19 +158,28 @@ class [[nodiscard]] StatusOr {
 #define ADLIK_CONCAT_(a, b) ADLIK_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define RETURN_IF_ERROR(expr)                      \
+#define ADLIK_RETURN_IF_ERROR(expr)                \
   do {                                             \
     ::adlik::Status adlik_status_ = (expr);        \
     if (!adlik_status_.ok()) return adlik_status_; \
   } while (0)
 
-// `ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a StatusOr or returns
-// its error.
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL_(ADLIK_CONCAT_(adlik_statusor_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                           \
-  if (!tmp.ok()) return tmp.status();          \
+// `ADLIK_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a StatusOr or
+// returns its error.
+#define ADLIK_ASSIGN_OR_RETURN(lhs, expr)                                     \
+  ADLIK_ASSIGN_OR_RETURN_IMPL_(ADLIK_CONCAT_(adlik_statusor_, __LINE__), lhs, \
+                               expr)
+#define ADLIK_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+
+// The server's own code uses the short names (built with
+// ADLIK_SHORT_STATUS_MACROS); the SDK defines only prefixed macros, so that it
+// can be included next to other vendors' SDKs.
+#ifdef ADLIK_SHORT_STATUS_MACROS
+#define RETURN_IF_ERROR(expr) ADLIK_RETURN_IF_ERROR(expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ADLIK_ASSIGN_OR_RETURN(lhs, expr)
+#endif
 
 #endif  // ADLIK_STATUS_H_

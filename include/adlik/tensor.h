@@ -49,6 +49,21 @@ inline int64_t ElementCount(std::span<const int64_t> shape) {
   return n;
 }
 
+// A tensor as declared by a config or by an engine file. `shape` is the full
+// shape the engine sees, batch dimension included where there is one; -1 is a
+// dimension of any size.
+struct TensorSpec {
+  std::string name;
+  DataType type = DataType::kInvalid;
+  std::vector<int64_t> shape;
+};
+
+// The inputs and outputs an engine file declares.
+struct Signature {
+  std::vector<TensorSpec> inputs;
+  std::vector<TensorSpec> outputs;
+};
+
 struct TensorView {
   std::string_view name;
   DataType type = DataType::kInvalid;

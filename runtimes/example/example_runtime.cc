@@ -19,16 +19,20 @@
 //      batch: read the inputs, compute, hand back the outputs.
 //   3. ExampleModel: one loaded model version, shared by its instances.
 //   4. ExampleRuntime: the entry point the server creates once per process.
-//   5. ADLIK_DEFINE_RUNTIME: the two C symbols the server looks up.
+//   5. ADLIK_DEFINE_RUNTIME: the C entry points the server looks up, and what
+//      the runtime says of itself (its name, model file and platforms).
 //
-// The contract these classes implement is include/adlik/runtime.h; the guide
-// is docs/adding-a-runtime.md. Everything a runtime does not do here (the
+// The contract these classes implement is include/adlik/runtime.h, a C++
+// layer over the C API of include/adlik/runtime_api.h (runtimes/example_c/
+// is the same runtime in C against that API alone); the guide is
+// docs/adding-a-runtime.md. Everything a runtime does not do here (the
 // model repository, config.pbtxt, request validation, queueing, dynamic
 // batching, instance groups, HTTP and gRPC, statistics) the platform does.
 //
 // Rules every runtime follows, and where this file shows them:
-//   - Errors are Status values with a message for a person; no exception
-//     leaves a call into the runtime (the try/catch in LoadModel and Execute).
+//   - Errors are Status values with a message for a person. No exception
+//     crosses into the server: the SDK turns one into an error naming the
+//     call, but a runtime says what went wrong better itself.
 //   - Ownership moves through std::unique_ptr: the server owns the Runtime,
 //     the Models and the Instances, and destroys Instances before their Model
 //     and Models before the Runtime.
@@ -223,28 +227,17 @@ T Apply(char op, T a, T b) {
   }
 }
 
-// Computes one output into a new buffer and returns it as a Tensor that owns
-// the buffer through `holder`. The platform keeps the holder until the
-// response is on the wire, so a runtime must not hand out memory it will
-// reuse in the next Execute; a fresh buffer per call (or an engine-owned one
-// kept alive by the holder) is the rule.
+// Computes one output into `out`, a buffer the server allocated where the
+// response goes: the result is written once and never copied again.
 template <typename T>
-Tensor Compute(const Operation& operation, const TensorView& a,
-               const TensorView& b) {
+void Compute(const Operation& operation, const TensorView& a,
+             const TensorView& b, char* out) {
   const int64_t n = ElementCount(a.shape);
-  auto buffer = std::make_shared<std::vector<T>>(static_cast<size_t>(n));
-  T* out = buffer->data();
   for (int64_t i = 0; i < n; ++i) {
-    out[i] = Apply<T>(operation.op, Load<T>(a.data, i), Load<T>(b.data, i));
+    const T value =
+        Apply<T>(operation.op, Load<T>(a.data, i), Load<T>(b.data, i));
+    std::memcpy(out + i * sizeof(T), &value, sizeof(T));
   }
-  Tensor tensor;
-  tensor.name = operation.output;
-  tensor.type = a.type;
-  tensor.shape.assign(a.shape.begin(), a.shape.end());
-  tensor.data = reinterpret_cast<const char*>(out);
-  tensor.byte_size = static_cast<size_t>(n) * sizeof(T);
-  tensor.holder = std::move(buffer);
-  return tensor;
 }
 
 class ExampleInstance : public Instance {
@@ -254,22 +247,7 @@ class ExampleInstance : public Instance {
   ExampleInstance(const Program* program, std::string name)
       : program_(program), name_(std::move(name)) {}
 
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string> output_names,
-                 std::vector<Tensor>* outputs) override {
-    // Nothing may throw across the plugin boundary: anything unexpected (here
-    // only std::bad_alloc) becomes an INTERNAL error for this batch.
-    try {
-      return Run(inputs, output_names, outputs);
-    } catch (const std::exception& e) {
-      return Internal("example runtime, instance '" + name_ + "': " + e.what());
-    }
-  }
-
- private:
-  Status Run(std::span<const TensorView> inputs,
-             std::span<const std::string> output_names,
-             std::vector<Tensor>* outputs) {
+  Status Execute(Batch& batch) override {
     // Step 1: find each input the model declares. The platform has already
     // checked every request against the config (names, types, shapes) and
     // merged the requests of a batch into one buffer per input, so a runtime
@@ -278,7 +256,7 @@ class ExampleInstance : public Instance {
     // crash; keep checks like these in a vendor runtime.
     const std::vector<TensorSpec>& declared = program_->signature.inputs;
     std::vector<const TensorView*> by_index(declared.size(), nullptr);
-    for (const TensorView& view : inputs) {
+    for (const TensorView& view : batch.inputs()) {
       for (size_t k = 0; k < declared.size(); ++k) {
         if (view.name == declared[k].name) by_index[k] = &view;
       }
@@ -288,7 +266,7 @@ class ExampleInstance : public Instance {
       if (view == nullptr) {
         return InvalidArgument("input '" + declared[k].name + "' is missing");
       }
-      RETURN_IF_ERROR(CheckInput(declared[k], *view));
+      ADLIK_RETURN_IF_ERROR(CheckInput(declared[k], *view));
     }
     // All inputs of one batch share the batch size (the first dimension).
     if (!declared.empty() && declared[0].shape[0] == -1) {
@@ -303,9 +281,9 @@ class ExampleInstance : public Instance {
 
     // Step 2: run. A real runtime would copy the inputs to its device, launch
     // the engine and wait for it (or enqueue on a stream and synchronize).
-    // Step 3: hand back the outputs. Only the requested ones are required;
-    // computing just those saves work.
-    for (const std::string& name : output_names) {
+    // Step 3: hand back the outputs, into buffers the server allocates. Only
+    // the requested ones are required; computing just those saves work.
+    for (const std::string& name : batch.output_names()) {
       const Operation* operation = nullptr;
       for (const Operation& op : program_->operations)
         if (op.output == name) operation = &op;
@@ -314,18 +292,20 @@ class ExampleInstance : public Instance {
       }
       const TensorView& a = *by_index[operation->lhs];
       const TensorView& b = *by_index[operation->rhs];
+      ADLIK_ASSIGN_OR_RETURN(char* out,
+                             batch.AllocateOutput(name, a.type, a.shape));
       switch (a.type) {
         case DataType::kInt32:
-          outputs->push_back(Compute<int32_t>(*operation, a, b));
+          Compute<int32_t>(*operation, a, b, out);
           break;
         case DataType::kInt64:
-          outputs->push_back(Compute<int64_t>(*operation, a, b));
+          Compute<int64_t>(*operation, a, b, out);
           break;
         case DataType::kFp32:
-          outputs->push_back(Compute<float>(*operation, a, b));
+          Compute<float>(*operation, a, b, out);
           break;
         case DataType::kFp64:
-          outputs->push_back(Compute<double>(*operation, a, b));
+          Compute<double>(*operation, a, b, out);
           break;
         default:  // ParseModelFile admits no other type
           return Internal("unexpected type " +
@@ -403,11 +383,10 @@ class ExampleModel : public Model {
 // 4. The runtime: one per process
 //
 // Created when the first model that names this runtime loads (by
-// AdlikRuntimeCreate, below); destroyed at shutdown after all its models.
-// Process-wide engine setup (a driver handle, a device context) belongs in
-// its constructor and teardown in its destructor. A constructor cannot
-// return a Status: remember a failure and report it from LoadModel, as the
-// ONNX Runtime runtime does.
+// AdlikRuntimeInit, below); destroyed at shutdown after all its models.
+// Process-wide engine setup (a driver handle, a device context, a thread pool
+// sized from RuntimeSpec::thread_budget) belongs in Init, which can fail with
+// a Status, and teardown in the destructor.
 //
 // Thread-safety: LoadModel may run concurrently for different models.
 class ExampleRuntime : public Runtime {
@@ -418,8 +397,9 @@ class ExampleRuntime : public Runtime {
     // table). spec.max_batch_size, spec.parameters and the thread counts come
     // from config.pbtxt.
     try {
-      ASSIGN_OR_RETURN(Program program,
-                       ParseModelFile(spec.model_path, spec.max_batch_size));
+      ADLIK_ASSIGN_OR_RETURN(
+          Program program,
+          ParseModelFile(spec.model_path, spec.max_batch_size));
       return std::unique_ptr<Model>(new ExampleModel(std::move(program)));
     } catch (const std::exception& e) {
       return Internal("example runtime: loading " + spec.model_path + ": " +
@@ -434,8 +414,11 @@ class ExampleRuntime : public Runtime {
 // ---------------------------------------------------------------------------
 // 5. The entry points
 //
-// Exports AdlikRuntimeAbiVersion() (the SDK version this file was compiled
-// against; the server refuses a mismatch) and AdlikRuntimeCreate() (returns a
-// new ExampleRuntime, or null if its constructor throws). Write it once, in
-// one .cc file of the plugin.
-ADLIK_DEFINE_RUNTIME(adlik::example::ExampleRuntime)
+// Writes the C functions the server looks up (adlik/runtime_api.h): the API
+// version this file was compiled against, what the runtime is (its name, the
+// NAME of libadlik_runtime_NAME.so; the model file it loads when a config
+// names none; the config `platform` values it serves), and the init, fini and
+// execute functions that drive the classes above. Write it once, in one .cc
+// file of the plugin.
+ADLIK_DEFINE_RUNTIME(adlik::example::ExampleRuntime, "example", "model.txt",
+                     "adlik_example", "example")

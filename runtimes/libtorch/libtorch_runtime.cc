@@ -4,11 +4,12 @@
 //
 // A TorchScript file records the number of forward()'s arguments and results
 // but not their element types or shapes, which the platform needs to check
-// requests and complete configs. The runtime takes them from a signature
-// written beside the model, in this order:
+// requests. The runtime takes them, in this order, from:
 //   1. the archive's extra file "signature.txt"
 //      (torch.jit.save(m, "model.pt", _extra_files={"signature.txt": text}));
-//   2. the file signature.txt in the version folder.
+//   2. the file signature.txt in the version folder;
+//   3. the config's `input` and `output` (in forward()'s argument order and
+//      result order), when it declares both.
 // Its lines, in forward()'s argument order and then result order:
 //   input  NAME TYPE DIM...      output NAME TYPE DIM...
 // TYPE is a KServe type (FP32, INT64, ...); DIMs are the full shape the
@@ -19,7 +20,7 @@
 // as tensors over the request's bytes (no copy); forward() may return a
 // tensor, a tuple or list of tensors (in the signature's output order), or a
 // dict from output name to tensor. Outputs stay in the tensors LibTorch
-// allocated and reach the platform through Tensor::holder (no copy). It runs
+// allocated and reach the server through Batch::AdoptOutput (no copy). It runs
 // under c10::InferenceMode.
 //
 // One torch::jit::Module per model version, shared by its instances
@@ -28,15 +29,16 @@
 //
 // Config parameters (optional, string values):
 //   intra_op_thread_count   threads of LibTorch's intra-op pool. LibTorch has
-//                           ONE pool per process, so the models of a server
-//                           share it: the last model loaded sets its size
-//                           (from this parameter or the platform's share).
+//                           ONE pool per process, sized from the server's
+//                           thread budget (--cores) when the runtime starts;
+//                           a model with this parameter resizes it for all.
 //
 // Thread-safety: as the SDK states; a Model is immutable after LoadModel.
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/script.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -139,11 +141,14 @@ class TorchInstance : public Instance {
   TorchInstance(torch::jit::Module* module, const Signature* signature)
       : module_(module), signature_(signature) {}
 
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string> output_names,
-                 std::vector<Tensor>* outputs) override {
+  Status Execute(Batch& batch) override {
     try {
-      return Run(inputs, output_names, outputs);
+      std::vector<Tensor> outputs;
+      ADLIK_RETURN_IF_ERROR(
+          Run(batch.inputs(), batch.output_names(), &outputs));
+      for (Tensor& t : outputs)
+        ADLIK_RETURN_IF_ERROR(batch.AdoptOutput(std::move(t)));
+      return Status::Ok();
     } catch (const std::exception& e) {
       // c10::Error's what() carries a C++ backtrace after the first line.
       std::string message = e.what();
@@ -269,6 +274,12 @@ class TorchModel : public Model {
 
 class TorchRuntime : public Runtime {
  public:
+  Status Init(const RuntimeSpec& spec) override {
+    at::set_num_threads(
+        static_cast<int>(std::max<uint32_t>(1, spec.thread_budget)));
+    return Status::Ok();
+  }
+
   StatusOr<std::unique_ptr<Model>> LoadModel(const ModelSpec& spec) override {
     try {
       return Load(spec);
@@ -284,11 +295,10 @@ class TorchRuntime : public Runtime {
 
  private:
   StatusOr<std::unique_ptr<Model>> Load(const ModelSpec& spec) {
-    int threads = spec.intra_op_threads;
     if (auto v = Param(spec, "intra_op_thread_count"); !v.empty()) {
-      threads = std::atoi(v.c_str());
+      if (const int threads = std::atoi(v.c_str()); threads > 0)
+        at::set_num_threads(threads);
     }
-    if (threads > 0) at::set_num_threads(threads);
 
     torch::jit::ExtraFilesMap extra{{"signature.txt", ""}};
     torch::jit::Module module =
@@ -297,21 +307,39 @@ class TorchRuntime : public Runtime {
 
     std::string text = extra["signature.txt"];
     std::string source = spec.model_path + " (extra file signature.txt)";
+    Signature sig;
     if (text.empty()) {
       source = spec.version_path + "/signature.txt";
       std::ifstream in(source);
-      if (!in) {
+      if (in) {
+        std::ostringstream s;
+        s << in.rdbuf();
+        text = s.str();
+      } else if (!spec.declared.inputs.empty() &&
+                 !spec.declared.outputs.empty()) {
+        source = "the config's inputs and outputs";
+        sig = spec.declared;
+      } else {
         return InvalidArgument(
             spec.model_path +
-            ": TorchScript does not record tensor types and shapes; save the "
+            ": TorchScript does not record tensor types and shapes; declare "
+            "the model's `input` and `output` in config.pbtxt, save the "
             "model with _extra_files={\"signature.txt\": ...} or put a "
             "signature.txt beside it (see runtimes/libtorch/)");
       }
-      std::ostringstream s;
-      s << in.rdbuf();
-      text = s.str();
     }
-    ASSIGN_OR_RETURN(Signature sig, ParseSignature(text, source));
+    if (!text.empty()) {
+      ADLIK_ASSIGN_OR_RETURN(sig, ParseSignature(text, source));
+    }
+    for (const auto* list : {&sig.inputs, &sig.outputs}) {
+      for (const TensorSpec& t : *list) {
+        if (!ToTorch(t.type)) {
+          return InvalidArgument(source + ": '" + t.name + "': type " +
+                                 std::string(DataTypeName(t.type)) +
+                                 " has no LibTorch equivalent");
+        }
+      }
+    }
 
     // forward(self, args...): the signature names one input per argument.
     const auto& arguments =
@@ -330,4 +358,6 @@ class TorchRuntime : public Runtime {
 }  // namespace
 }  // namespace adlik::libtorch
 
-ADLIK_DEFINE_RUNTIME(adlik::libtorch::TorchRuntime)
+ADLIK_DEFINE_RUNTIME(adlik::libtorch::TorchRuntime, "libtorch", "model.pt",
+                     "pytorch_libtorch", "libtorch", "pytorch_torchscript",
+                     "pytorch")

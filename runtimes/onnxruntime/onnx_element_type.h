@@ -1,5 +1,5 @@
-// ONNX tensor element types <-> the platform's DataType: one table, shared by
-// the ONNX Runtime plugin and the compiler's numeric check.
+// ONNX tensor element types <-> the platform's DataType, for the ONNX Runtime
+// plugin.
 //
 // Thread-safety: pure functions.
 #ifndef ADLIK_RUNTIMES_ONNXRUNTIME_ONNX_ELEMENT_TYPE_H_

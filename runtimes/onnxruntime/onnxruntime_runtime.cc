@@ -15,10 +15,17 @@
 // instance fails to load with a reason naming what is missing, and so its
 // model is UNAVAILABLE.
 //
+// Threads: every session runs on the process-wide thread pools of the
+// runtime's Ort::Env, sized from the server's thread budget (--cores), so the
+// thread count does not grow with the number of models (ONNX Runtime's
+// global thread pools; sessions made with DisablePerSessionThreads).
+//
 // Config parameters understood (all optional, string values):
-//   intra_op_thread_count, inter_op_thread_count  override the platform's
-//   allow_spinning            "1" lets idle pool threads spin (lower latency,
-//                             burns CPU while idle); default "0"
+//   intra_op_thread_count, inter_op_thread_count  give this model pools of
+//                             its own of these sizes instead
+//   allow_spinning            "1" lets idle threads of the model's own pools
+//                             spin (lower latency, burns CPU while idle);
+//                             default "0"
 //   graph_optimization_level  disable|basic|extended|all (default all)
 //   tensorrt                  GPU instances: "0" leaves TensorRT out even
 //                             where present; default "1"
@@ -31,6 +38,7 @@
 #include <dlfcn.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -47,9 +55,7 @@ namespace adlik::onnxruntime {
 namespace {
 
 std::string Param(const ModelSpec& spec, std::string_view key) {
-  for (const auto& [k, v] : spec.parameters)
-    if (k == key) return v;
-  return "";
+  return spec.Parameter(key);
 }
 
 StatusOr<TensorSpec> DescribeTensor(std::string name,
@@ -73,7 +79,7 @@ StatusOr<TensorSpec> DescribeTensor(std::string name,
 // the CPU session and every GPU session of a model.
 StatusOr<Ort::SessionOptions> MakeSessionOptions(const ModelSpec& spec) {
   Ort::SessionOptions options;
-  int intra = spec.intra_op_threads, inter = spec.inter_op_threads;
+  int intra = -1, inter = -1;  // -1: not set
   // A thread count is a whole number in 0..kMaxThreads (0: ONNX Runtime's
   // default); anything else is refused rather than read as a number.
   constexpr int kMaxThreads = 256;
@@ -91,12 +97,16 @@ StatusOr<Ort::SessionOptions> MakeSessionOptions(const ModelSpec& spec) {
     }
     *count = n;
   }
-  if (intra > 0) options.SetIntraOpNumThreads(intra);
-  if (inter > 0) options.SetInterOpNumThreads(inter);
-  options.AddConfigEntry("session.intra_op.allow_spinning",
-                         Param(spec, "allow_spinning") == "1" ? "1" : "0");
-  options.AddConfigEntry("session.inter_op.allow_spinning",
-                         Param(spec, "allow_spinning") == "1" ? "1" : "0");
+  if (intra < 0 && inter < 0) {
+    // The runtime's shared pools.
+    options.DisablePerSessionThreads();
+  } else {
+    if (intra >= 0) options.SetIntraOpNumThreads(intra);
+    options.SetInterOpNumThreads(inter >= 0 ? inter : 1);
+    const char* spin = Param(spec, "allow_spinning") == "1" ? "1" : "0";
+    options.AddConfigEntry("session.intra_op.allow_spinning", spin);
+    options.AddConfigEntry("session.inter_op.allow_spinning", spin);
+  }
   const std::string level = Param(spec, "graph_optimization_level");
   GraphOptimizationLevel opt = ORT_ENABLE_ALL;
   if (level == "disable")
@@ -175,7 +185,7 @@ StatusOr<std::unique_ptr<Instance>> OrtModel::CreateInstance(
     case DeviceKind::kCpu:
       return std::unique_ptr<Instance>(new OrtInstance(session_.get()));
     case DeviceKind::kGpu: {
-      ASSIGN_OR_RETURN(Ort::Session * session, GpuSession(spec));
+      ADLIK_ASSIGN_OR_RETURN(Ort::Session * session, GpuSession(spec));
       try {
         return std::unique_ptr<Instance>(new OrtGpuInstance(session));
       } catch (const Ort::Exception& e) {
@@ -209,7 +219,8 @@ StatusOr<Ort::Session*> OrtModel::GpuSession(const InstanceSpec& spec) {
 StatusOr<std::unique_ptr<Ort::Session>> OrtModel::CreateGpuSession(int device) {
   const std::string where = "GPU " + std::to_string(device);
   if (device < 0) return InvalidArgument(where + ": not a device ordinal");
-  ASSIGN_OR_RETURN(Ort::SessionOptions options, MakeSessionOptions(spec_));
+  ADLIK_ASSIGN_OR_RETURN(Ort::SessionOptions options,
+                         MakeSessionOptions(spec_));
   const std::string id = std::to_string(device);
   // TensorRT first where it is present: it takes the subgraphs it supports
   // and leaves the rest to CUDA. Its absence is not an error.
@@ -245,7 +256,7 @@ StatusOr<std::unique_ptr<Ort::Session>> OrtModel::CreateGpuSession(int device) {
 
 class OrtRuntime : public Runtime {
  public:
-  OrtRuntime() {
+  Status Init(const RuntimeSpec& spec) override {
     // ONNX Runtime's official build sends usage telemetry unless told not
     // to: it starts its telemetry system (a Microsoft collector host, a log
     // in /tmp, a database under ~/.cache) when the first environment is
@@ -254,20 +265,29 @@ class OrtRuntime : public Runtime {
     setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/1);
     const OrtApi* api = OrtGetApiBase()->GetApi(ORT_API_VERSION);
     if (api == nullptr) {
-      init_error_ = Internal(
+      return Internal(
           "the ONNX Runtime library found at run time (" +
           std::string(OrtGetApiBase()->GetVersionString()) +
           ") is older than the headers this runtime was built with (API " +
           std::to_string(ORT_API_VERSION) + ")");
-      return;
     }
     Ort::InitApi(api);
-    env_ = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "adlik");
+    // One intra-op pool of the budget's size (the calling thread is one of
+    // them) for every session; operators of a graph run one after another.
+    Ort::ThreadingOptions threading;
+    threading.SetGlobalIntraOpNumThreads(
+        static_cast<int>(std::max<uint32_t>(1, spec.thread_budget)));
+    threading.SetGlobalInterOpNumThreads(1);
+    threading.SetGlobalSpinControl(false);
+    env_ = std::make_unique<Ort::Env>(threading, ORT_LOGGING_LEVEL_WARNING,
+                                      "adlik");
     env_->DisableTelemetryEvents();  // and no events, should it start
+    Log(ADLIK_LOG_INFO, "onnxruntime: " + std::to_string(spec.thread_budget) +
+                            " threads shared by all models");
+    return Status::Ok();
   }
 
   StatusOr<std::unique_ptr<Model>> LoadModel(const ModelSpec& spec) override {
-    RETURN_IF_ERROR(init_error_);
     try {
       return Load(spec);
     } catch (const Ort::Exception& e) {
@@ -280,32 +300,34 @@ class OrtRuntime : public Runtime {
 
  private:
   StatusOr<std::unique_ptr<Model>> Load(const ModelSpec& spec) {
-    ASSIGN_OR_RETURN(Ort::SessionOptions options, MakeSessionOptions(spec));
+    ADLIK_ASSIGN_OR_RETURN(Ort::SessionOptions options,
+                           MakeSessionOptions(spec));
     auto session =
         std::make_unique<Ort::Session>(*env_, spec.model_path.c_str(), options);
     Signature sig;
     Ort::AllocatorWithDefaultOptions allocator;
     for (size_t i = 0; i < session->GetInputCount(); ++i) {
       std::string name = session->GetInputNameAllocated(i, allocator).get();
-      ASSIGN_OR_RETURN(TensorSpec t,
-                       DescribeTensor(name, session->GetInputTypeInfo(i)));
+      ADLIK_ASSIGN_OR_RETURN(
+          TensorSpec t, DescribeTensor(name, session->GetInputTypeInfo(i)));
       sig.inputs.push_back(std::move(t));
     }
     for (size_t i = 0; i < session->GetOutputCount(); ++i) {
       std::string name = session->GetOutputNameAllocated(i, allocator).get();
-      ASSIGN_OR_RETURN(TensorSpec t,
-                       DescribeTensor(name, session->GetOutputTypeInfo(i)));
+      ADLIK_ASSIGN_OR_RETURN(
+          TensorSpec t, DescribeTensor(name, session->GetOutputTypeInfo(i)));
       sig.outputs.push_back(std::move(t));
     }
     return std::unique_ptr<Model>(
         new OrtModel(env_.get(), spec, std::move(session), std::move(sig)));
   }
 
-  Status init_error_;
   std::unique_ptr<Ort::Env> env_;
 };
 
 }  // namespace
 }  // namespace adlik::onnxruntime
 
-ADLIK_DEFINE_RUNTIME(adlik::onnxruntime::OrtRuntime)
+ADLIK_DEFINE_RUNTIME(adlik::onnxruntime::OrtRuntime, "onnxruntime",
+                     "model.onnx", "onnxruntime_onnx", "onnxruntime", "onnx",
+                     "onnx_onnxv1")

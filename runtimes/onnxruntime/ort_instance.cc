@@ -13,8 +13,8 @@ StatusOr<Ort::Value> InputValue(const TensorView& in,
   if (in.type == DataType::kBytes) {
     Ort::AllocatorWithDefaultOptions allocator;
     const int64_t count = ElementCount(in.shape);
-    ASSIGN_OR_RETURN(auto elements,
-                     SplitBytesElements({in.data, in.byte_size}, count));
+    ADLIK_ASSIGN_OR_RETURN(auto elements,
+                           SplitBytesElements({in.data, in.byte_size}, count));
     Ort::Value value =
         Ort::Value::CreateTensor(allocator, in.shape.data(), in.shape.size(),
                                  ONNX_TENSOR_ELEMENT_DATA_TYPE_STRING);
@@ -72,22 +72,31 @@ OrtInstance::OrtInstance(Ort::Session* session)
       memory_info_(
           Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
 
-Status OrtInstance::Execute(std::span<const TensorView> inputs,
-                            std::span<const std::string> output_names,
-                            std::vector<Tensor>* outputs) {
-  return Guarded([&] { return Run(inputs, output_names, outputs); });
+Status OrtInstanceBase::Execute(Batch& batch) {
+  std::vector<Tensor> outputs;
+  ADLIK_RETURN_IF_ERROR(Run(batch.inputs(), batch.output_names(), &outputs));
+  for (Tensor& t : outputs)
+    ADLIK_RETURN_IF_ERROR(batch.AdoptOutput(std::move(t)));
+  return Status::Ok();
 }
 
 Status OrtInstance::Run(std::span<const TensorView> inputs,
                         std::span<const std::string> output_names,
                         std::vector<Tensor>* outputs) {
+  return Guarded([&] { return RunUnguarded(inputs, output_names, outputs); });
+}
+
+Status OrtInstance::RunUnguarded(std::span<const TensorView> inputs,
+                                 std::span<const std::string> output_names,
+                                 std::vector<Tensor>* outputs) {
   input_values_.clear();
   name_storage_.resize(inputs.size());
   input_names_.resize(inputs.size());
   for (size_t k = 0; k < inputs.size(); ++k) {
     name_storage_[k].assign(inputs[k].name);  // views need not end in NUL
     input_names_[k] = name_storage_[k].c_str();
-    ASSIGN_OR_RETURN(Ort::Value value, InputValue(inputs[k], memory_info_));
+    ADLIK_ASSIGN_OR_RETURN(Ort::Value value,
+                           InputValue(inputs[k], memory_info_));
     input_values_.push_back(std::move(value));
   }
   output_cnames_.clear();
@@ -101,8 +110,8 @@ Status OrtInstance::Run(std::span<const TensorView> inputs,
 
   outputs->reserve(results.size());
   for (size_t i = 0; i < results.size(); ++i) {
-    ASSIGN_OR_RETURN(Tensor t,
-                     ToTensor(output_names[i], std::move(results[i])));
+    ADLIK_ASSIGN_OR_RETURN(Tensor t,
+                           ToTensor(output_names[i], std::move(results[i])));
     outputs->push_back(std::move(t));
   }
   return Status::Ok();
@@ -113,10 +122,11 @@ OrtGpuInstance::OrtGpuInstance(Ort::Session* session)
       binding_(*session),
       host_(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
 
-Status OrtGpuInstance::Execute(std::span<const TensorView> inputs,
-                               std::span<const std::string> output_names,
-                               std::vector<Tensor>* outputs) {
-  Status status = Guarded([&] { return Run(inputs, output_names, outputs); });
+Status OrtGpuInstance::Run(std::span<const TensorView> inputs,
+                           std::span<const std::string> output_names,
+                           std::vector<Tensor>* outputs) {
+  Status status =
+      Guarded([&] { return RunUnguarded(inputs, output_names, outputs); });
   // Drop the bindings so that no request's buffer stays referenced.
   try {
     binding_.ClearBoundInputs();
@@ -126,12 +136,12 @@ Status OrtGpuInstance::Execute(std::span<const TensorView> inputs,
   return status;
 }
 
-Status OrtGpuInstance::Run(std::span<const TensorView> inputs,
-                           std::span<const std::string> output_names,
-                           std::vector<Tensor>* outputs) {
+Status OrtGpuInstance::RunUnguarded(std::span<const TensorView> inputs,
+                                    std::span<const std::string> output_names,
+                                    std::vector<Tensor>* outputs) {
   std::string name;
   for (const TensorView& in : inputs) {
-    ASSIGN_OR_RETURN(Ort::Value value, InputValue(in, host_));
+    ADLIK_ASSIGN_OR_RETURN(Ort::Value value, InputValue(in, host_));
     name.assign(in.name);
     binding_.BindInput(name.c_str(), value);  // copies to the device
   }
@@ -148,7 +158,7 @@ Status OrtGpuInstance::Run(std::span<const TensorView> inputs,
   }
   outputs->reserve(results.size());
   for (size_t i = 0; i < results.size(); ++i) {
-    ASSIGN_OR_RETURN(Tensor t, ToTensor(names[i], std::move(results[i])));
+    ADLIK_ASSIGN_OR_RETURN(Tensor t, ToTensor(names[i], std::move(results[i])));
     outputs->push_back(std::move(t));
   }
   return Status::Ok();

@@ -9,7 +9,9 @@
 // outputs stay on the device during the run and ONNX Runtime copies each
 // output to a host buffer once, at its end; that buffer goes to the platform
 // through Tensor::holder without another copy. Nothing in it is specific to
-// CUDA, so it is tested on CPU sessions too.
+// CUDA, so it is tested on CPU sessions too. Both hand their outputs to the
+// server with Batch::AdoptOutput: ONNX Runtime's buffer is the one the
+// response is sent from.
 //
 // Thread-safety: as the SDK states for Instance: Execute is never called
 // concurrently on one instance; instances sharing a session may run at once
@@ -59,18 +61,29 @@ Status Guarded(Fn&& run) {
 
 // A CPU instance: only the run options are its own; the session is the
 // model's.
-class OrtInstance : public Instance {
+// What both instances share: Execute runs the batch with Run and adopts its
+// outputs. Run is also what the tests call.
+class OrtInstanceBase : public Instance {
+ public:
+  Status Execute(Batch& batch) final;
+  // Runs `inputs`; on OK `outputs` holds `output_names`, owning their bytes.
+  virtual Status Run(std::span<const TensorView> inputs,
+                     std::span<const std::string> output_names,
+                     std::vector<Tensor>* outputs) = 0;
+};
+
+class OrtInstance : public OrtInstanceBase {
  public:
   explicit OrtInstance(Ort::Session* session);
 
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string> output_names,
-                 std::vector<Tensor>* outputs) override;
-
- private:
   Status Run(std::span<const TensorView> inputs,
              std::span<const std::string> output_names,
-             std::vector<Tensor>* outputs);
+             std::vector<Tensor>* outputs) override;
+
+ private:
+  Status RunUnguarded(std::span<const TensorView> inputs,
+                      std::span<const std::string> output_names,
+                      std::vector<Tensor>* outputs);
 
   Ort::Session* const session_;  // not owned
   Ort::MemoryInfo memory_info_;
@@ -82,21 +95,18 @@ class OrtInstance : public Instance {
   std::vector<const char*> output_cnames_;
 };
 
-// A GPU instance: an IoBinding on the session of its device (see the top of
-// this file). Throws Ort::Exception from the constructor if the session
-// cannot make a binding.
-class OrtGpuInstance : public Instance {
+class OrtGpuInstance : public OrtInstanceBase {
  public:
   explicit OrtGpuInstance(Ort::Session* session);
 
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string> output_names,
-                 std::vector<Tensor>* outputs) override;
-
- private:
   Status Run(std::span<const TensorView> inputs,
              std::span<const std::string> output_names,
-             std::vector<Tensor>* outputs);
+             std::vector<Tensor>* outputs) override;
+
+ private:
+  Status RunUnguarded(std::span<const TensorView> inputs,
+                      std::span<const std::string> output_names,
+                      std::vector<Tensor>* outputs);
 
   Ort::Session* const session_;  // not owned
   Ort::IoBinding binding_;

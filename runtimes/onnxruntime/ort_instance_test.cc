@@ -59,9 +59,9 @@ std::string SimpleModelBytes() {
 }
 
 class OrtInstanceTest
-    : public ::testing::TestWithParam<
-          std::pair<const char*,
-                    std::function<std::unique_ptr<Instance>(Ort::Session*)>>> {
+    : public ::testing::TestWithParam<std::pair<
+          const char*,
+          std::function<std::unique_ptr<OrtInstanceBase>(Ort::Session*)>>> {
  protected:
   static void SetUpTestSuite() {
     Ort::InitApi(OrtGetApiBase()->GetApi(ORT_API_VERSION));
@@ -104,7 +104,7 @@ class OrtInstanceTest
           {"TEXT", DataType::kBytes, text_shape_, text_.data(), text_.size()});
     }
     out->clear();
-    return instance_->Execute(inputs, names, out);
+    return instance_->Run(inputs, names, out);
   }
 
   static const Tensor& Find(const std::vector<Tensor>& out,
@@ -123,7 +123,7 @@ class OrtInstanceTest
 
   static inline Ort::Env* env_ = nullptr;
   std::unique_ptr<Ort::Session> session_;
-  std::unique_ptr<Instance> instance_;
+  std::unique_ptr<OrtInstanceBase> instance_;
   std::vector<int32_t> a_, b_;
   std::string text_;
   std::vector<int64_t> shape_, text_shape_;
@@ -189,11 +189,11 @@ INSTANTIATE_TEST_SUITE_P(
     Instances, OrtInstanceTest,
     ::testing::Values(
         std::make_pair("Cpu",
-                       [](Ort::Session* s) -> std::unique_ptr<Instance> {
+                       [](Ort::Session* s) -> std::unique_ptr<OrtInstanceBase> {
                          return std::make_unique<OrtInstance>(s);
                        }),
         std::make_pair("IoBinding",
-                       [](Ort::Session* s) -> std::unique_ptr<Instance> {
+                       [](Ort::Session* s) -> std::unique_ptr<OrtInstanceBase> {
                          return std::make_unique<OrtGpuInstance>(s);
                        })),
     [](const auto& info) { return std::string(info.param.first); });

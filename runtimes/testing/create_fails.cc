@@ -1,8 +1,8 @@
 // A test plugin whose Runtime constructor throws
 // (libadlik_runtime_testing_create_fails.so), as an engine whose
-// initialisation fails might. ADLIK_DEFINE_RUNTIME catches the exception and
-// AdlikRuntimeCreate returns null; the server must report that the plugin
-// failed to initialize.
+// initialisation fails might. The SDK turns the exception into an error from
+// AdlikRuntimeInit naming the call; the server must report it for every model
+// that asks for the runtime.
 #include <stdexcept>
 
 #include "adlik/runtime.h"
@@ -18,4 +18,4 @@ class ThrowingRuntime : public adlik::Runtime {
 };
 }  // namespace
 
-ADLIK_DEFINE_RUNTIME(ThrowingRuntime)
+ADLIK_DEFINE_RUNTIME(ThrowingRuntime, "testing_create_fails", "model.bin")

@@ -41,9 +41,9 @@ class ExampleRuntimeTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
-  StatusOr<std::unique_ptr<Model>> Load(const std::string& path,
-                                        int max_batch_size) {
-    ModelSpec spec;
+  StatusOr<std::unique_ptr<host::Model>> Load(const std::string& path,
+                                              int max_batch_size) {
+    host::ModelSpec spec;
     spec.name = "m";
     spec.version = 1;
     spec.model_path = path;
@@ -52,8 +52,8 @@ class ExampleRuntimeTest : public ::testing::Test {
   }
 
   // Writes `text` as a model file and loads it.
-  StatusOr<std::unique_ptr<Model>> LoadText(const std::string& text,
-                                            int max_batch_size = 8) {
+  StatusOr<std::unique_ptr<host::Model>> LoadText(const std::string& text,
+                                                  int max_batch_size = 8) {
     const fs::path path = dir_ / "model.txt";
     std::ofstream(path) << text;
     return Load(path.string(), max_batch_size);
@@ -65,7 +65,7 @@ class ExampleRuntimeTest : public ::testing::Test {
   }
 
   RuntimeRegistry registry_{ADLIK_EXAMPLE_PLUGIN_DIR};
-  Runtime* runtime_ = nullptr;
+  RuntimePlugin* runtime_ = nullptr;
   fs::path dir_;
 };
 
@@ -101,7 +101,8 @@ TEST_F(ExampleRuntimeTest, SimpleDeclaresItsSignatureWithABatchDimension) {
 TEST_F(ExampleRuntimeTest, SimpleAddsAndSubtractsABatchOfUnalignedInputs) {
   auto model = Load(SimplePath(), 8);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  auto instance = (*model)->CreateInstance({"simple_0", DeviceKind::kCpu, 0});
+  auto instance =
+      (*model)->CreateInstance({"simple_0", host::DeviceKind::kCpu, 0});
   ASSERT_TRUE(instance.ok()) << instance.status().ToString();
 
   constexpr int kBatch = 3, kN = kBatch * 16;
@@ -123,7 +124,7 @@ TEST_F(ExampleRuntimeTest, SimpleAddsAndSubtractsABatchOfUnalignedInputs) {
       {"INPUT0", DataType::kInt32, shape, pa, kN * sizeof(int32_t)}};
   const std::string names[2] = {"OUTPUT1", "OUTPUT0"};
   std::vector<Tensor> out;
-  Status s = (*instance)->Execute(inputs, names, &out);
+  Status s = host::ExecuteOne(**instance, inputs, names, &out);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].name, "OUTPUT1");
@@ -144,7 +145,7 @@ TEST_F(ExampleRuntimeTest, SimpleAddsAndSubtractsABatchOfUnalignedInputs) {
   // Only the requested outputs are computed.
   const std::string only_sum[1] = {"OUTPUT0"};
   out.clear();
-  ASSERT_TRUE((*instance)->Execute(inputs, only_sum, &out).ok());
+  ASSERT_TRUE(host::ExecuteOne(**instance, inputs, only_sum, &out).ok());
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].name, "OUTPUT0");
 }
@@ -155,7 +156,7 @@ TEST_F(ExampleRuntimeTest, IntegersWrapAroundAndFloatsMultiply) {
       "input x FP32 3   # trailing comment\ninput y FP32 3\noutput p = x * y\n",
       0);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  auto instance = (*model)->CreateInstance({"m_0", DeviceKind::kCpu, 0});
+  auto instance = (*model)->CreateInstance({"m_0", host::DeviceKind::kCpu, 0});
   ASSERT_TRUE(instance.ok());
   const int32_t a[2] = {std::numeric_limits<int32_t>::max(), -5};
   const int32_t b[2] = {1, 2};
@@ -169,7 +170,7 @@ TEST_F(ExampleRuntimeTest, IntegersWrapAroundAndFloatsMultiply) {
       {"y", DataType::kFp32, s3, reinterpret_cast<const char*>(y), sizeof(y)}};
   const std::string names[2] = {"s", "p"};
   std::vector<Tensor> out;
-  Status st = (*instance)->Execute(inputs, names, &out);
+  Status st = host::ExecuteOne(**instance, inputs, names, &out);
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(Values<int32_t>(out[0]),
             (std::vector<int32_t>{std::numeric_limits<int32_t>::min(), -3}));
@@ -179,7 +180,8 @@ TEST_F(ExampleRuntimeTest, IntegersWrapAroundAndFloatsMultiply) {
 TEST_F(ExampleRuntimeTest, ExecuteRejectsInputsThatDoNotMatch) {
   auto model = Load(SimplePath(), 8);
   ASSERT_TRUE(model.ok());
-  auto instance = (*model)->CreateInstance({"simple_0", DeviceKind::kCpu, 0});
+  auto instance =
+      (*model)->CreateInstance({"simple_0", host::DeviceKind::kCpu, 0});
   ASSERT_TRUE(instance.ok());
   std::vector<int32_t> data(32);
   const char* p = reinterpret_cast<const char*>(data.data());
@@ -188,28 +190,28 @@ TEST_F(ExampleRuntimeTest, ExecuteRejectsInputsThatDoNotMatch) {
   std::vector<Tensor> out;
 
   const TensorView missing[1] = {{"INPUT0", DataType::kInt32, one, p, 64}};
-  EXPECT_THAT((*instance)->Execute(missing, names, &out).message(),
+  EXPECT_THAT(host::ExecuteOne(**instance, missing, names, &out).message(),
               HasSubstr("input 'INPUT1' is missing"));
   const TensorView type[2] = {{"INPUT0", DataType::kFp32, one, p, 64},
                               {"INPUT1", DataType::kInt32, one, p, 64}};
-  EXPECT_THAT((*instance)->Execute(type, names, &out).message(),
+  EXPECT_THAT(host::ExecuteOne(**instance, type, names, &out).message(),
               HasSubstr("expected INT32, got FP32"));
   const TensorView dims[2] = {{"INPUT0", DataType::kInt32, wrong, p, 60},
                               {"INPUT1", DataType::kInt32, wrong, p, 60}};
-  EXPECT_THAT((*instance)->Execute(dims, names, &out).message(),
+  EXPECT_THAT(host::ExecuteOne(**instance, dims, names, &out).message(),
               HasSubstr("shape does not match"));
   const TensorView bytes[2] = {{"INPUT0", DataType::kInt32, one, p, 60},
                                {"INPUT1", DataType::kInt32, one, p, 64}};
-  EXPECT_THAT((*instance)->Execute(bytes, names, &out).message(),
+  EXPECT_THAT(host::ExecuteOne(**instance, bytes, names, &out).message(),
               HasSubstr("expected 64 bytes, got 60"));
   const TensorView batch[2] = {{"INPUT0", DataType::kInt32, one, p, 64},
                                {"INPUT1", DataType::kInt32, two, p, 128}};
-  EXPECT_THAT((*instance)->Execute(batch, names, &out).message(),
+  EXPECT_THAT(host::ExecuteOne(**instance, batch, names, &out).message(),
               HasSubstr("differ in batch size"));
   const TensorView good[2] = {{"INPUT0", DataType::kInt32, one, p, 64},
                               {"INPUT1", DataType::kInt32, one, p, 64}};
   const std::string unknown[1] = {"OUTPUT9"};
-  Status s = (*instance)->Execute(good, unknown, &out);
+  Status s = host::ExecuteOne(**instance, good, unknown, &out);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("no output 'OUTPUT9'"));
 }
@@ -217,7 +219,8 @@ TEST_F(ExampleRuntimeTest, ExecuteRejectsInputsThatDoNotMatch) {
 TEST_F(ExampleRuntimeTest, RefusesDevicesOtherThanTheCpu) {
   auto model = Load(SimplePath(), 8);
   ASSERT_TRUE(model.ok());
-  for (DeviceKind kind : {DeviceKind::kGpu, DeviceKind::kVendor}) {
+  for (host::DeviceKind kind :
+       {host::DeviceKind::kGpu, host::DeviceKind::kVendor}) {
     auto instance = (*model)->CreateInstance({"simple_gpu_0", kind, 1});
     ASSERT_FALSE(instance.ok());
     EXPECT_EQ(instance.status().code(), StatusCode::kUnimplemented);

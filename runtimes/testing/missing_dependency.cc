@@ -17,4 +17,4 @@ class NeedsVendorLibrary : public adlik::Runtime {
 };
 }  // namespace
 
-ADLIK_DEFINE_RUNTIME(NeedsVendorLibrary)
+ADLIK_DEFINE_RUNTIME(NeedsVendorLibrary, "testing_missing_dep", "model.bin")

@@ -29,38 +29,6 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   std::string errors_;
 };
 
-struct RuntimeEntry {
-  std::string_view runtime;
-  std::string_view platform;  // reported in metadata
-  std::string_view default_file;
-  std::array<std::string_view, 4> aliases;  // accepted `platform` values
-};
-
-constexpr std::array<RuntimeEntry, 7> kRuntimes = {{
-    {"onnxruntime",
-     "onnxruntime_onnx",
-     "model.onnx",
-     {"onnxruntime_onnx", "onnxruntime", "onnx", "onnx_onnxv1"}},
-    {"libtorch",
-     "pytorch_libtorch",
-     "model.pt",
-     {"pytorch_libtorch", "libtorch", "pytorch_torchscript", "pytorch"}},
-    {"tensorrt", "tensorrt_plan", "model.plan", {"tensorrt_plan", "tensorrt"}},
-    {"topsinference", "topsinference", "model.exec", {"topsinference"}},
-    {"openvino", "openvino", "model.xml", {"openvino"}},
-    {"tensorflow",
-     "tensorflow_savedmodel",
-     "model.savedmodel",
-     {"tensorflow_savedmodel", "tensorflow_graphdef", "tensorflow"}},
-    {"example", "adlik_example", "model.txt", {"adlik_example", "example"}},
-}};
-
-const RuntimeEntry* FindRuntime(std::string_view runtime) {
-  for (const auto& e : kRuntimes)
-    if (e.runtime == runtime) return &e;
-  return nullptr;
-}
-
 std::string DimsString(const std::vector<int64_t>& dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -333,46 +301,6 @@ StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return ParseModelConfig(text.str(), path);
-}
-
-StatusOr<std::string> RuntimeName(
-    const inference::ModelConfig& config,
-    const std::vector<std::string>& version_files) {
-  if (!config.backend().empty()) return config.backend();
-  if (!config.platform().empty()) {
-    for (const auto& e : kRuntimes) {
-      for (std::string_view alias : e.aliases)
-        if (!alias.empty() && alias == config.platform())
-          return std::string(e.runtime);
-    }
-    return InvalidArgument("platform: '" + config.platform() +
-                           "' is not a known platform; name the runtime with "
-                           "`backend: \"<name>\"` instead");
-  }
-  // No platform: go by the model file present.
-  const std::string& named = config.default_model_filename();
-  for (const auto& e : kRuntimes) {
-    const std::string_view ext =
-        e.default_file.substr(e.default_file.find('.'));
-    for (const std::string& f : version_files) {
-      if (named.empty() ? f == e.default_file
-                        : (f == named && f.ends_with(ext)))
-        return std::string(e.runtime);
-    }
-  }
-  return InvalidArgument(
-      "neither backend nor platform is set and no known model file "
-      "(model.onnx, model.pt, ...) is in the version folder");
-}
-
-std::string DefaultModelFilename(std::string_view runtime) {
-  const RuntimeEntry* e = FindRuntime(runtime);
-  return e ? std::string(e->default_file) : "model." + std::string(runtime);
-}
-
-std::string PlatformName(std::string_view runtime) {
-  const RuntimeEntry* e = FindRuntime(runtime);
-  return e ? std::string(e->platform) : std::string(runtime);
 }
 
 Status CompleteAndValidate(const Signature& signature,

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "adlik/runtime.h"
 #include "adlik/status.h"
+#include "adlik/tensor.h"
 #include "config/model_config.pb.h"
 
 namespace adlik::config {
@@ -24,21 +24,6 @@ StatusOr<inference::ModelConfig> ParseModelConfig(std::string_view text,
 
 // Reads and parses `path`. A missing file is NOT_FOUND.
 StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path);
-
-// Which runtime plugin serves the config: `backend` when set, else the
-// runtime of `platform` (Triton's names and the original Adlik's are both
-// known: "onnxruntime_onnx" and "onnxruntime" give "onnxruntime"), else the
-// runtime whose default file is present among `version_files`.
-StatusOr<std::string> RuntimeName(
-    const inference::ModelConfig& config,
-    const std::vector<std::string>& version_files);
-
-// The file a runtime loads when the config names none ("model.onnx").
-std::string DefaultModelFilename(std::string_view runtime);
-
-// The platform string reported in model metadata for a runtime
-// ("onnxruntime_onnx").
-std::string PlatformName(std::string_view runtime);
 
 // Checks `config` on its own (names, batch size, dims, instance groups,
 // batching), and then against what the engine declares: fills in inputs and

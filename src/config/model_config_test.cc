@@ -64,24 +64,6 @@ TEST(ModelConfigTest, ParseErrorNamesFileLineAndField) {
   EXPECT_NE(c.status().message().find("max_batch_sise"), std::string::npos);
 }
 
-TEST(ModelConfigTest, RuntimeFromBackendPlatformOrFile) {
-  inference::ModelConfig c;
-  EXPECT_EQ(*RuntimeName(c, {"model.onnx"}), "onnxruntime");
-  EXPECT_EQ(*RuntimeName(c, {"model.pt"}), "libtorch");
-  EXPECT_FALSE(RuntimeName(c, {"weights.bin"}).ok());
-  c.set_platform("onnxruntime");  // the original Adlik's name
-  EXPECT_EQ(*RuntimeName(c, {}), "onnxruntime");
-  c.set_platform("pytorch_libtorch");
-  EXPECT_EQ(*RuntimeName(c, {}), "libtorch");
-  c.set_platform("no_such_platform");
-  EXPECT_NE(RuntimeName(c, {}).status().message().find("no_such_platform"),
-            std::string::npos);
-  c.set_backend("vendor_x");
-  EXPECT_EQ(*RuntimeName(c, {}), "vendor_x");
-  EXPECT_EQ(DefaultModelFilename("topsinference"), "model.exec");
-  EXPECT_EQ(PlatformName("onnxruntime"), "onnxruntime_onnx");
-}
-
 TEST(ModelConfigTest, CompletesMissingTensorsFromTheSignature) {
   inference::ModelConfig c;
   c.set_max_batch_size(8);

@@ -64,20 +64,19 @@ class FakeSource : public repository::RepositorySource {
   std::map<std::string, ModelSnapshot> models_;
 };
 
-class NoopInstance : public Instance {
+class NoopInstance : public host::Instance {
  public:
-  Status Execute(std::span<const TensorView>, std::span<const std::string>,
-                 std::vector<Tensor>*) override {
+  Status Execute(const host::Batch&, host::BatchResult*) override {
     return Status::Ok();
   }
 };
 
-class FakeModel : public Model {
+class FakeModel : public host::Model {
  public:
   Signature signature() const override { return {}; }
-  StatusOr<std::unique_ptr<Instance>> CreateInstance(
-      const InstanceSpec&) override {
-    return std::unique_ptr<Instance>(new NoopInstance());
+  StatusOr<std::unique_ptr<host::Instance>> CreateInstance(
+      const host::InstanceSpec&) override {
+    return std::unique_ptr<host::Instance>(new NoopInstance());
   }
 };
 

@@ -23,17 +23,6 @@ StatusOr<std::vector<std::string>> ReadLabels(const std::string& path) {
   return labels;
 }
 
-int TotalInstances(const inference::ModelConfig& config) {
-  int n = 0;
-  for (const auto& g : config.instance_group()) {
-    const int devices = g.kind() == inference::ModelInstanceGroup::KIND_GPU
-                            ? std::max(1, g.gpus_size())
-                            : 1;
-    n += std::max(1, g.count()) * devices;
-  }
-  return std::max(1, n);
-}
-
 QueuePolicy QueuePolicyOf(const inference::ModelQueuePolicy& q) {
   QueuePolicy p;
   p.reject_on_timeout =
@@ -94,16 +83,23 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   config.set_name(snapshot.name);
   const std::string version_path =
       (fs::path(snapshot.path) / std::to_string(version)).string();
-  auto runtime_name =
-      config::RuntimeName(config, repository::ListFiles(version_path));
-  if (!runtime_name.ok()) return runtime_name.status().WithPrefix(source);
-  if (config.platform().empty())
-    config.set_platform(config::PlatformName(*runtime_name));
-  if (config.backend().empty()) config.set_backend(*runtime_name);
-  if (config.default_model_filename().empty()) {
-    config.set_default_model_filename(
-        config::DefaultModelFilename(*runtime_name));
-  }
+  // The runtime: named by `backend`, or the one that serves `platform`, or
+  // the one whose model file is in the version folder.
+  StatusOr<RuntimePlugin*> found =
+      !config.backend().empty() ? options.registry->Get(config.backend())
+      : !config.platform().empty()
+          ? options.registry->ForPlatform(config.platform())
+          : options.registry->ForModelFile(repository::ListFiles(version_path),
+                                           config.default_model_filename());
+  if (!found.ok()) return found.status().WithPrefix(source);
+  RuntimePlugin* runtime = *found;
+  const RuntimeInfo& info = runtime->info();
+  const std::string runtime_name = info.name;
+  if (config.platform().empty() && !info.platforms.empty())
+    config.set_platform(info.platforms.front());
+  if (config.backend().empty()) config.set_backend(runtime_name);
+  if (config.default_model_filename().empty())
+    config.set_default_model_filename(info.default_model_filename);
   // Every file a config names is read from inside the model's folder.
   auto resolved = repository::ResolveInside(
       snapshot.path,
@@ -115,8 +111,7 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   }
   const std::string model_path = *resolved;
 
-  ASSIGN_OR_RETURN(Runtime * runtime, options.registry->Get(*runtime_name));
-  ModelSpec spec;
+  host::ModelSpec spec;
   spec.name = snapshot.name;
   spec.version = version;
   spec.version_path = version_path;
@@ -125,10 +120,18 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   for (const auto& [key, value] : config.parameters())
     spec.parameters.emplace_back(key, value.string_value());
   std::sort(spec.parameters.begin(), spec.parameters.end());
-  const int cores = options.cores > 0 ? options.cores : 1;
-  spec.intra_op_threads = std::max(1, cores / TotalInstances(config));
-  spec.inter_op_threads = 1;
-  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, runtime->LoadModel(spec));
+  auto declare = [&](const auto& tensors, std::vector<TensorSpec>* out) {
+    for (const auto& t : tensors) {
+      TensorSpec ts{t.name(), static_cast<DataType>(t.data_type()), {}};
+      if (config.max_batch_size() > 0) ts.shape.push_back(-1);
+      ts.shape.insert(ts.shape.end(), t.dims().begin(), t.dims().end());
+      out->push_back(std::move(ts));
+    }
+  };
+  declare(config.input(), &spec.declared.inputs);
+  declare(config.output(), &spec.declared.outputs);
+  ASSIGN_OR_RETURN(std::unique_ptr<host::Model> model,
+                   runtime->LoadModel(spec));
 
   RETURN_IF_ERROR(
       config::CompleteAndValidate(model->signature(), &config, source));
@@ -145,14 +148,14 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
     }
     labels[out.name()] = std::move(read).value();
   }
-  return Create(version, *runtime_name, std::move(config), std::move(labels),
+  return Create(version, runtime_name, std::move(config), std::move(labels),
                 std::move(model), source, std::move(stats));
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
     int64_t version, std::string runtime_name, inference::ModelConfig config,
     std::map<std::string, std::vector<std::string>> labels,
-    std::unique_ptr<Model> model, const std::string& source,
+    std::unique_ptr<host::Model> model, const std::string& source,
     SharedStatistics stats) {
   std::shared_ptr<ServedModel> m(new ServedModel());
   m->name_ = config.name();
@@ -176,22 +179,22 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
   m->config_ = std::move(config);
   m->model_ = std::move(model);
 
-  std::vector<std::unique_ptr<Instance>> instances;
+  std::vector<std::unique_ptr<host::Instance>> instances;
   for (const auto& g : m->config_.instance_group()) {
-    InstanceSpec is;
+    host::InstanceSpec is;
     switch (g.kind()) {
       case inference::ModelInstanceGroup::KIND_GPU:
-        is.kind = DeviceKind::kGpu;
+        is.kind = host::DeviceKind::kGpu;
         break;
       case inference::ModelInstanceGroup::KIND_MODEL:
-        is.kind = DeviceKind::kVendor;
+        is.kind = host::DeviceKind::kVendor;
         break;
       default:
-        is.kind = DeviceKind::kCpu;
+        is.kind = host::DeviceKind::kCpu;
     }
     // GPU and vendor groups spread over the devices they list.
     std::vector<int> devices{0};
-    if (is.kind != DeviceKind::kCpu && g.gpus_size() > 0) {
+    if (is.kind != host::DeviceKind::kCpu && g.gpus_size() > 0) {
       devices.assign(g.gpus().begin(), g.gpus().end());
     }
     for (int device : devices) {

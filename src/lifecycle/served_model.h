@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "adlik/runtime.h"
 #include "config/model_config.h"
 #include "repository/repository_source.h"
 #include "runtime_host/runtime_registry.h"
@@ -27,8 +26,6 @@ namespace adlik {
 
 struct LoadOptions {
   RuntimeRegistry* registry = nullptr;  // not owned; required
-  // Cores the server may use; thread defaults divide them among instances.
-  int cores = 0;
 };
 
 // A model's statistics outlive a reload of the same version: the new
@@ -54,7 +51,7 @@ class ServedModel {
   static StatusOr<std::shared_ptr<ServedModel>> Create(
       int64_t version, std::string runtime_name, inference::ModelConfig config,
       std::map<std::string, std::vector<std::string>> labels,
-      std::unique_ptr<Model> model, const std::string& source,
+      std::unique_ptr<host::Model> model, const std::string& source,
       SharedStatistics stats = nullptr);
 
   ~ServedModel();
@@ -72,7 +69,7 @@ class ServedModel {
   Scheduler& scheduler() { return *scheduler_; }
   // The runtime's model, for tools that measure the bare runtime beside the
   // served path (adlik_bench): they may create their own instances on it.
-  Model& runtime_model() { return *model_; }
+  host::Model& runtime_model() { return *model_; }
   ModelStatistics& stats() { return *stats_; }
   const ModelStatistics& stats() const { return *stats_; }
   const SharedStatistics& shared_stats() const { return stats_; }
@@ -89,7 +86,7 @@ class ServedModel {
   SharedStatistics stats_;
   // Destroyed in reverse order: scheduler (drains, joins, frees instances)
   // before the model.
-  std::unique_ptr<Model> model_;
+  std::unique_ptr<host::Model> model_;
   std::unique_ptr<Scheduler> scheduler_;
 };
 

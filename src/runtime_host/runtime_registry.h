@@ -1,15 +1,21 @@
-// Finds, loads and version-checks runtime plugins.
+// Finds runtime plugins in --runtime_dir and loads each once.
 //
-// A runtime named NAME is the shared library
-// `RUNTIME_DIR/libadlik_runtime_NAME.so` exporting AdlikRuntimeAbiVersion and
-// AdlikRuntimeCreate (adlik/runtime.h). It is loaded on first use and kept for
-// the life of the registry. A plugin that is missing, fails to load, lacks the
-// entry points or was built for another ABI version gives an error naming the
+// A runtime named NAME is `RUNTIME_DIR/libadlik_runtime_NAME.so` (see
+// adlik/runtime_api.h). A model's config finds its runtime by `backend`
+// (the name), by `platform` (one the plugin declares), or, with neither, by
+// the model file in its version folder (the plugin's default model file).
+// Nothing about particular runtimes is known here: plugins describe
+// themselves. Looking for a platform or a model file, the registry has each
+// plugin not loaded yet described by `adlik_runtime_describe` (next to the
+// running binary) in a process of its own, and loads only the one it
+// chooses, so that finding the runtime of an ONNX model does not load
+// LibTorch; without that helper (tests) it loads the plugins to ask them. A
+// plugin that is missing, fails to load or is refused gives an error naming the
 // file and the cause; the failure is remembered, so every model that asks for
 // it gets the same reason.
 //
-// Thread-safety: Get may be called from any thread.
-// Ownership: the registry owns the Runtimes; it must outlive every Model they
+// Thread-safety: all methods may be called from any thread.
+// Ownership: the registry owns the plugins; it must outlive every Model they
 // made. Libraries are never unloaded (engines commonly keep global state that
 // does not survive dlclose).
 #ifndef ADLIK_RUNTIME_HOST_RUNTIME_REGISTRY_H_
@@ -18,23 +24,37 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "adlik/runtime.h"
 #include "adlik/status.h"
+#include "runtime_host/runtime_plugin.h"
 
 namespace adlik {
 
 class RuntimeRegistry {
  public:
-  explicit RuntimeRegistry(std::string runtime_dir);
+  // `thread_budget`: the threads all runtimes' compute should share (the
+  // server's --cores).
+  explicit RuntimeRegistry(std::string runtime_dir, int thread_budget = 1);
   ~RuntimeRegistry();
   RuntimeRegistry(const RuntimeRegistry&) = delete;
   RuntimeRegistry& operator=(const RuntimeRegistry&) = delete;
 
-  // Returns the runtime `name`, loading its plugin on first use. The pointer
-  // stays valid for the life of the registry.
-  StatusOr<Runtime*> Get(const std::string& name);
+  // The runtime `name`, loaded on first use. The pointer stays valid for the
+  // life of the registry.
+  StatusOr<RuntimePlugin*> Get(const std::string& name);
+
+  // The runtime that serves config `platform`.
+  StatusOr<RuntimePlugin*> ForPlatform(const std::string& platform);
+
+  // The runtime whose default model file is among `version_files`, or, when
+  // `named_file` (the config's default_model_filename) is set, whose default
+  // file has the same extension as it and that file is present.
+  StatusOr<RuntimePlugin*> ForModelFile(
+      const std::vector<std::string>& version_files,
+      const std::string& named_file);
 
   // The file a runtime is loaded from.
   std::string PluginPath(const std::string& name) const;
@@ -42,13 +62,27 @@ class RuntimeRegistry {
  private:
   struct Entry {
     Status error;
-    std::unique_ptr<Runtime> runtime;
+    std::unique_ptr<RuntimePlugin> plugin;
   };
   Entry Load(const std::string& name) const;
+  // What `name` says of itself, through the helper process; nullopt when it
+  // cannot be described or is refused by Get (its error shows there).
+  std::optional<RuntimeInfo> Describe(const std::string& name);
+  // Loads every plugin of the folder not loaded yet; returns what
+  // `matches` accepts first (plugins in name order), or a list of what
+  // there is.
+  template <typename Pred>
+  StatusOr<RuntimePlugin*> FindLoaded(const Pred& matches,
+                                      const std::string& wanted);
 
   const std::string runtime_dir_;
+  const int thread_budget_;
+  std::string describer_;  // the helper's path, or empty
   std::mutex mu_;
   std::map<std::string, Entry> entries_;  // guarded by mu_
+  std::mutex describe_mu_;
+  std::map<std::string, std::optional<RuntimeInfo>>
+      described_;  // guarded by describe_mu_
 };
 
 }  // namespace adlik

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -61,14 +62,14 @@ TEST(RuntimeRegistryTest, PluginPathFollowsTheNamingConvention) {
 
 TEST(RuntimeRegistryTest, LoadsAGoodPluginAndUsesItAcrossTheBoundary) {
   RuntimeRegistry registry(kPluginDir);
-  StatusOr<Runtime*> runtime = registry.Get("testing_good");
+  StatusOr<RuntimePlugin*> runtime = registry.Get("testing_good");
   ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
   ASSERT_NE(*runtime, nullptr);
 
   TempDir dir;
   const fs::path model_file = dir.path() / "model.bin";
   std::ofstream(model_file) << "anything";
-  ModelSpec spec;
+  host::ModelSpec spec;
   spec.name = "double";
   spec.version = 1;
   spec.model_path = model_file.string();
@@ -81,7 +82,7 @@ TEST(RuntimeRegistryTest, LoadsAGoodPluginAndUsesItAcrossTheBoundary) {
   EXPECT_EQ(sig.inputs[0].type, DataType::kFp32);
   EXPECT_EQ(sig.inputs[0].shape, (std::vector<int64_t>{-1, 4}));
 
-  InstanceSpec cpu;
+  host::InstanceSpec cpu;
   cpu.name = "double_0";
   auto instance = (*model)->CreateInstance(cpu);
   ASSERT_TRUE(instance.ok()) << instance.status().ToString();
@@ -91,7 +92,7 @@ TEST(RuntimeRegistryTest, LoadsAGoodPluginAndUsesItAcrossTheBoundary) {
                 sizeof(x)};
   const std::string names[1] = {"y"};
   std::vector<Tensor> out;
-  Status run = (*instance)->Execute({&in, 1}, names, &out);
+  Status run = host::ExecuteOne(**instance, {&in, 1}, names, &out);
   ASSERT_TRUE(run.ok()) << run.ToString();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].shape, (std::vector<int64_t>{2, 4}));
@@ -100,8 +101,8 @@ TEST(RuntimeRegistryTest, LoadsAGoodPluginAndUsesItAcrossTheBoundary) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(y[i], 2 * x[i]) << i;
 
   // Errors come back as values across the boundary.
-  InstanceSpec gpu = cpu;
-  gpu.kind = DeviceKind::kGpu;
+  host::InstanceSpec gpu = cpu;
+  gpu.kind = host::DeviceKind::kGpu;
   auto refused = (*model)->CreateInstance(gpu);
   EXPECT_EQ(refused.status().code(), StatusCode::kUnimplemented);
   spec.model_path = (dir.path() / "absent.bin").string();
@@ -121,7 +122,7 @@ TEST(RuntimeRegistryTest, LoadsEachPluginOnceAndKeepsIt) {
 TEST(RuntimeRegistryTest, ConcurrentFirstUsesShareOneRuntime) {
   RuntimeRegistry registry(kPluginDir);
   constexpr int kThreads = 8;
-  std::vector<Runtime*> seen(kThreads, nullptr);
+  std::vector<RuntimePlugin*> seen(kThreads, nullptr);
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
@@ -131,7 +132,7 @@ TEST(RuntimeRegistryTest, ConcurrentFirstUsesShareOneRuntime) {
   }
   for (auto& t : threads) t.join();
   ASSERT_NE(seen[0], nullptr);
-  for (Runtime* r : seen) EXPECT_EQ(r, seen[0]);
+  for (RuntimePlugin* r : seen) EXPECT_EQ(r, seen[0]);
 }
 
 TEST(RuntimeRegistryTest, MissingPluginIsUnavailableAndNamesTheFile) {
@@ -169,31 +170,165 @@ TEST(RuntimeRegistryTest, PluginWithoutEntryPointsIsRefused) {
   EXPECT_THAT(r.status().message(),
               AllOf(HasSubstr("libadlik_runtime_testing_no_entry.so"),
                     HasSubstr("is not an Adlik runtime plugin"),
-                    HasSubstr("AdlikRuntimeAbiVersion")));
+                    HasSubstr("AdlikRuntimeApiVersion")));
 }
 
-TEST(RuntimeRegistryTest, PluginForAnotherAbiIsRefusedBeforeCreate) {
-  // The plugin's AdlikRuntimeCreate aborts: reaching it kills this test.
+TEST(RuntimeRegistryTest, PluginOfAnotherMajorIsRefusedNamingBothVersions) {
+  // Every entry point of the plugin but the version aborts: reaching one
+  // kills this test.
   RuntimeRegistry registry(kPluginDir);
-  auto r = registry.Get("testing_wrong_abi");
+  auto r = registry.Get("testing_wrong_major");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  const std::string server = std::to_string(ADLIK_RUNTIME_API_VERSION_MAJOR) +
+                             "." +
+                             std::to_string(ADLIK_RUNTIME_API_VERSION_MINOR);
   EXPECT_THAT(
       r.status().message(),
-      AllOf(HasSubstr("libadlik_runtime_testing_wrong_abi.so"),
-            HasSubstr("built for runtime ABI " +
-                      std::to_string(kRuntimeAbiVersion + 1)),
-            HasSubstr("speaks ABI " + std::to_string(kRuntimeAbiVersion))));
+      AllOf(
+          HasSubstr("libadlik_runtime_testing_wrong_major.so"),
+          HasSubstr("built for runtime API " +
+                    std::to_string(ADLIK_RUNTIME_API_VERSION_MAJOR + 1) + ".0"),
+          HasSubstr("this server speaks " + server),
+          HasSubstr("another major")));
 }
 
-TEST(RuntimeRegistryTest, PluginWhoseRuntimeThrowsOnCreationIsRefused) {
+TEST(RuntimeRegistryTest, PluginOfAnOlderMinorLoadsAndRuns) {
+  static_assert(ADLIK_RUNTIME_API_VERSION_MINOR > 0,
+                "the older-minor plugin needs a server minor above 0");
   RuntimeRegistry registry(kPluginDir);
-  auto r = registry.Get("testing_create_fails");
+  auto r = registry.Get("testing_older_minor");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->info().api_major, uint32_t{ADLIK_RUNTIME_API_VERSION_MAJOR});
+  EXPECT_EQ((*r)->info().api_minor, 0u);
+  TempDir dir;
+  std::ofstream(dir.path() / "model.bin") << "anything";
+  host::ModelSpec spec;
+  spec.name = "double";
+  spec.model_path = (dir.path() / "model.bin").string();
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto instance = (*model)->CreateInstance({"double_0"});
+  ASSERT_TRUE(instance.ok()) << instance.status().ToString();
+  const float x[4] = {1, 2, 3, 4};
+  const int64_t shape[2] = {1, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  std::vector<Tensor> out;
+  ASSERT_TRUE(host::ExecuteOne(**instance, {&in, 1}, names, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(reinterpret_cast<const float*>(out[0].data)[3], 8.0f);
+}
+
+TEST(RuntimeRegistryTest, PluginMissingEntryPointsIsRefusedNamingThem) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_missing_entry");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(r.status().message(),
-              AllOf(HasSubstr("libadlik_runtime_testing_create_fails.so"),
-                    HasSubstr("failed to initialize")));
+              AllOf(HasSubstr("libadlik_runtime_testing_missing_entry.so"),
+                    HasSubstr("does not export AdlikRuntimeInit"),
+                    HasSubstr("AdlikInstanceExecute")));
+}
+
+TEST(RuntimeRegistryTest, RuntimeWhoseConstructorThrowsFailsEveryLoad) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_create_fails");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();  // found and described
+  host::ModelSpec spec;
+  spec.name = "m";
+  for (int i = 0; i < 2; ++i) {
+    auto model = (*r)->LoadModel(spec);
+    ASSERT_FALSE(model.ok());
+    EXPECT_EQ(model.status().code(), StatusCode::kInternal);
+    EXPECT_THAT(model.status().message(),
+                AllOf(HasSubstr("libadlik_runtime_testing_create_fails.so"),
+                      HasSubstr("AdlikRuntimeInit"),
+                      HasSubstr("Runtime::Init: no device")));
+  }
+}
+
+TEST(RuntimeRegistryTest, AnExceptionFromExecuteIsAnErrorNamingTheCall) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_throwing_execute");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  host::ModelSpec spec;
+  spec.name = "m";
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  auto instance = (*model)->CreateInstance({"m_0"});
+  ASSERT_TRUE(instance.ok());
+  const float x[4] = {};
+  const int64_t shape[2] = {1, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  for (int i = 0; i < 2; ++i) {  // and the instance goes on working
+    std::vector<Tensor> out;
+    Status s = host::ExecuteOne(**instance, {&in, 1}, names, &out);
+    EXPECT_EQ(s.code(), StatusCode::kInternal);
+    EXPECT_THAT(s.message(),
+                AllOf(HasSubstr("runtime 'testing_throwing_execute'"),
+                      HasSubstr("Instance::Execute: the engine threw")));
+  }
+}
+
+TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_good");
+  ASSERT_TRUE(r.ok());
+  TempDir dir;
+  std::ofstream(dir.path() / "model.bin") << "anything";
+  host::ModelSpec spec;
+  spec.name = "double";
+  spec.model_path = (dir.path() / "model.bin").string();
+  spec.max_batch_size = 4;
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok());
+  auto instance = (*model)->CreateInstance({"double_0"});
+  ASSERT_TRUE(instance.ok());
+  // Three requests of 1, 2 and 1 rows; the second holds a NaN.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float x[16] = {1, 1, 1, 1, 2, 2, 2, 2, 3, nan, 3, 3, 4, 4, 4, 4};
+  const int64_t shape[2] = {4, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  const int64_t rows[3] = {1, 2, 1};
+  host::BatchResult result;
+  Status s = (*instance)->Execute({{&in, 1}, names, rows}, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(result.request_errors.size(), 3u);
+  EXPECT_TRUE(result.request_errors[0].ok());
+  EXPECT_THAT(result.request_errors[1].message(),
+              HasSubstr("request 1: x holds NaN"));
+  EXPECT_TRUE(result.request_errors[2].ok());
+  ASSERT_EQ(result.outputs.size(), 1u);
+  EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[15], 8.0f);
+}
+
+TEST(RuntimeRegistryTest, FindsRuntimesByTheirDescribedPlatformAndModelFile) {
+  TempDir dir;
+  InstallPlugin("testing_good", dir.path(), "testing_good");
+  InstallPlugin("testing_wrong_major", dir.path(), "testing_wrong_major");
+  RuntimeRegistry registry(dir.path().string());
+  auto by_platform = registry.ForPlatform("testing_good_platform");
+  ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
+  EXPECT_EQ((*by_platform)->info().name, "testing_good");
+  EXPECT_EQ((*by_platform)->info().default_model_filename, "model.bin");
+  auto by_file = registry.ForModelFile({"notes.txt", "model.bin"}, "");
+  ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
+  EXPECT_EQ(*by_file, *by_platform);
+  auto named = registry.ForModelFile({"weights.bin"}, "weights.bin");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  auto none = registry.ForPlatform("no_such_platform");
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              AllOf(HasSubstr("no runtime serves 'no_such_platform'"),
+                    HasSubstr("testing_good (model.bin, "
+                              "testing_good_platform)")));
+  EXPECT_FALSE(registry.ForModelFile({"model.onnx"}, "").ok());
 }
 
 TEST(RuntimeRegistryTest, PluginWithAnUnresolvedSymbolGivesTheLoadersReason) {
@@ -223,7 +358,7 @@ TEST(RuntimeRegistryTest, FileThatIsNotASharedLibraryIsRefused) {
 TEST(RuntimeRegistryTest, ABrokenPluginDoesNotAffectAGoodOne) {
   RuntimeRegistry registry(kPluginDir);
   EXPECT_FALSE(registry.Get("testing_no_entry").ok());
-  EXPECT_FALSE(registry.Get("testing_wrong_abi").ok());
+  EXPECT_FALSE(registry.Get("testing_wrong_major").ok());
   EXPECT_TRUE(registry.Get("testing_good").ok());
 }
 

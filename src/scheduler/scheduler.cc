@@ -82,16 +82,12 @@ StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row,
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options,
-                     std::vector<std::unique_ptr<Instance>> instances)
+                     std::vector<std::unique_ptr<host::Instance>> instances)
     : options_(std::move(options)),
       instances_(std::move(instances)),
       queue_(options_.policy),
       busy_(instances_.size(), 0),
       claimed_(instances_.size(), 0) {
-  threads_.reserve(instances_.size());
-  for (size_t i = 0; i < instances_.size(); ++i) {
-    threads_.emplace_back([this, i] { Run(i); });
-  }
   auto can_time_out = [](const QueuePolicy& q) {
     return q.default_timeout_us > 0 || q.allow_timeout_override;
   };
@@ -152,6 +148,14 @@ void Scheduler::Wake() {
   deadline_cv_.notify_all();
 }
 
+void Scheduler::StartThreads() {
+  if (!threads_.empty()) return;
+  threads_.reserve(instances_.size());
+  for (size_t i = 0; i < instances_.size(); ++i) {
+    threads_.emplace_back([this, i] { Run(i); });
+  }
+}
+
 void Scheduler::NotifyWorkers() {
   if (claimed_count_ > 0) {
     cv_.notify_all();
@@ -189,6 +193,7 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
     }
   }
   if (idle == instances_.size()) {
+    StartThreads();
     NotifyWorkers();
     lock.unlock();
     if (deadline_thread_.joinable()) deadline_cv_.notify_one();
@@ -210,7 +215,7 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
 }
 
 void Scheduler::Run(size_t index) {
-  Instance* instance = instances_[index].get();
+  host::Instance* instance = instances_[index].get();
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     if (stopping_ && queue_.empty() && !claimed_[index]) return;
@@ -242,7 +247,7 @@ void Scheduler::Run(size_t index) {
   }
 }
 
-void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
+void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
   const Clock& clock = *options_.clock;
   const uint64_t start_ns = clock.NowNs();
   int64_t total = 0;
@@ -265,16 +270,25 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
     }
   }
 
+  std::vector<int64_t> rows;
+  rows.reserve(batch.size());
+  for (const Pending& p : batch) rows.push_back(p.request->batch_size);
+
   const uint64_t infer_start_ns = clock.NowNs();
-  std::vector<Tensor> produced;
-  Status status = instance->Execute(views, names, &produced);
+  host::BatchResult result;
+  Status status = instance->Execute({views, names, rows}, &result);
   const uint64_t infer_end_ns = clock.NowNs();
+  const std::vector<Tensor>& produced = result.outputs;
+  // A request the runtime failed alone is answered with its error.
+  std::vector<Status> failed = std::move(result.request_errors);
+  failed.resize(batch.size());
 
   std::vector<InferResponse> responses(batch.size());
   int64_t row = 0;
   for (size_t k = 0; status.ok() && k < batch.size(); ++k) {
     const InferRequest& req = *batch[k].request;
     for (const auto& out : req.outputs) {
+      if (!failed[k].ok()) break;
       auto it =
           std::find_if(produced.begin(), produced.end(),
                        [&](const Tensor& t) { return t.name == out.name; });
@@ -300,9 +314,9 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
   if (!status.ok()) {
     LOG(WARNING) << "model '" << options_.model_name
                  << "': execution failed: " << status.ToString();
-    for (Pending& p : batch) {
-      options_.stats->RecordFailure(end_ns - p.arrival_ns);
-      Complete(p, status);
+    for (size_t k = 0; k < batch.size(); ++k) {
+      options_.stats->RecordFailure(end_ns - batch[k].arrival_ns);
+      Complete(batch[k], failed[k].ok() ? status : failed[k]);
     }
     return;
   }
@@ -316,6 +330,11 @@ void Scheduler::Execute(Instance* instance, std::vector<Pending> batch) {
       std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
     Pending& p = batch[k];
+    if (!failed[k].ok()) {
+      options_.stats->RecordFailure(end_ns - p.arrival_ns);
+      Complete(p, failed[k]);
+      continue;
+    }
     options_.stats->RecordCompute(start_ns - p.arrival_ns, input_ns, infer_ns,
                                   output_ns);
     Complete(p, std::move(responses[k]));

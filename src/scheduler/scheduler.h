@@ -13,7 +13,9 @@
 // thread stands aside meanwhile. Only while the model's executions are
 // measured short (a moving average within `inline_max_ns`): a request to a
 // model not yet measured, or a slow one, never holds the caller's (an I/O)
-// thread.
+// thread. The instance threads start when the first request has to wait in
+// the queue, so a model that is never queued on (most of a large
+// repository) costs no thread.
 //
 // The batching rules are BatchQueue's. Requests are validated by the server
 // core before they are enqueued; the scheduler relies on their shapes and
@@ -36,9 +38,9 @@
 #include <thread>
 #include <vector>
 
-#include "adlik/runtime.h"
 #include "base/clock.h"
 #include "base/infer_request.h"
+#include "runtime_host/engine.h"
 #include "scheduler/batch_queue.h"
 #include "scheduler/batching_policy.h"
 #include "scheduler/model_statistics.h"
@@ -60,7 +62,7 @@ struct SchedulerOptions {
 class Scheduler {
  public:
   Scheduler(SchedulerOptions options,
-            std::vector<std::unique_ptr<Instance>> instances);
+            std::vector<std::unique_ptr<host::Instance>> instances);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -86,14 +88,16 @@ class Scheduler {
   // Wakes instance threads for queued work (all of them when some instance is
   // claimed by a caller, since a claimed one cannot take it).
   void NotifyWorkers();
+  // Starts the instance threads unless they run already. Called under mu_.
+  void StartThreads();
   // Answers requests whose timeout passes while every instance is busy.
   void WatchDeadlines();
-  void Execute(Instance* instance, std::vector<Pending> batch);
+  void Execute(host::Instance* instance, std::vector<Pending> batch);
   // Answers one request, in arrival order when the policy asks for it.
   void Complete(Pending& p, StatusOr<InferResponse> result);
 
   const SchedulerOptions options_;
-  std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<std::unique_ptr<host::Instance>> instances_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -115,8 +119,10 @@ class Scheduler {
   std::map<uint64_t, std::pair<InferCallback, StatusOr<InferResponse>>>
       held_;  // guarded by order_mu_
 
-  std::vector<std::thread> threads_;  // last: started after everything else
-  std::thread deadline_thread_;       // only when requests can time out
+  // Started by the first request that waits in the queue; guarded by mu_
+  // until the destructor joins them.
+  std::vector<std::thread> threads_;
+  std::thread deadline_thread_;  // only when requests can time out
 };
 
 }  // namespace adlik

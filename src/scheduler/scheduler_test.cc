@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <mutex>
 
@@ -35,12 +36,12 @@ struct Record {
 };
 
 // OUT = x + 1, element-wise, INT32.
-class FakeInstance : public Instance {
+class FakeInstance : public host::Instance {
  public:
   explicit FakeInstance(Record* record) : record_(record) {}
-  Status Execute(std::span<const TensorView> inputs,
-                 std::span<const std::string>,
-                 std::vector<Tensor>* outputs) override {
+  Status Execute(const host::Batch& batch, host::BatchResult* result) override {
+    std::span<const TensorView> inputs = batch.inputs;
+    std::vector<Tensor>* outputs = &result->outputs;
     {
       std::unique_lock<std::mutex> lock(record_->mu);
       record_->batch_sizes.push_back(inputs[0].shape[0]);
@@ -55,6 +56,16 @@ class FakeInstance : public Instance {
     const auto* in = reinterpret_cast<const int32_t*>(x.data);
     auto* o = reinterpret_cast<int32_t*>(out.data());
     for (size_t i = 0; i < x.byte_size / 4; ++i) o[i] = in[i] + 1;
+    // A request whose first value is negative fails alone.
+    int64_t row = 0;
+    for (size_t k = 0; k < batch.request_rows.size(); ++k) {
+      if (in[row * 4] < 0) {
+        result->request_errors.resize(batch.request_rows.size());
+        result->request_errors[k] =
+            InvalidArgument("request " + std::to_string(k) + " is negative");
+      }
+      row += batch.request_rows[k];
+    }
     outputs->push_back(Tensor::FromBytes("OUT", DataType::kInt32,
                                          {x.shape.begin(), x.shape.end()},
                                          std::move(out)));
@@ -76,7 +87,7 @@ class SchedulerTest : public ::testing::Test {
   // thread, so that a closed gate holds it there.
   void Start(BatchingPolicy policy, int instances = 1,
              bool run_inline = false) {
-    std::vector<std::unique_ptr<Instance>> list;
+    std::vector<std::unique_ptr<host::Instance>> list;
     for (int i = 0; i < instances; ++i)
       list.push_back(std::make_unique<FakeInstance>(&record_));
     SchedulerOptions options;
@@ -175,6 +186,29 @@ TEST_F(SchedulerTest, WithoutBatchingEachRequestRunsAlone) {
   EXPECT_EQ(s.execution_count, 2u);
 }
 
+// Threads of this process, from /proc/self/status.
+int ProcessThreads() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+TEST_F(SchedulerTest, InstanceThreadsStartOnlyWhenARequestHasToWait) {
+  BatchingPolicy p;
+  p.max_batch_size = 8;
+  const int before = ProcessThreads();
+  ASSERT_GT(before, 0);
+  Start(p, 1, /*run_inline=*/true);
+  EXPECT_EQ(ProcessThreads(), before);  // a model never queued on: no thread
+  // Not measured yet, so not run inline: it waits for the instance, whose
+  // thread starts now.
+  ExpectRows(Send(2, 10), 2, 10);
+  EXPECT_EQ(ProcessThreads(), before + 1);
+  EXPECT_NE(AnsweredOn(), std::this_thread::get_id());
+}
+
 TEST_F(SchedulerTest, AnIdleInstanceRunsTheRequestOnTheCallersThread) {
   BatchingPolicy p;
   p.max_batch_size = 8;
@@ -248,6 +282,24 @@ TEST_F(SchedulerTest, MergesRequestsOfSeveralRows) {
   ExpectRows(b, 5, 50);
   ExpectRows(first, 1, 0);
   EXPECT_EQ(record_.batch_sizes.back(), 8);
+}
+
+TEST_F(SchedulerTest, ARequestTheRuntimeFailsAloneGetsItsErrorTheOthersAnswer) {
+  Start(Dynamic({1}, 3'600'000'000));
+  record_.gate_open = false;
+  auto first = Send(1, 0);
+  record_.WaitRunning(1);
+  auto a = Send(3, 10), b = Send(2, -50), c = Send(3, 70);  // one batch of 8
+  record_.Open();
+  ExpectRows(first, 1, 0);
+  ExpectRows(a, 3, 10);
+  ExpectRows(c, 3, 70);
+  auto failed = b->future.get();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "request 1 is negative");
+  EXPECT_EQ(record_.batch_sizes.back(), 8);
+  auto s = stats_.Snapshot();
+  EXPECT_EQ(s.execution_count, 2u);
 }
 
 TEST_F(SchedulerTest, ThePartialBatchRunsWhenTheDelayExpires) {

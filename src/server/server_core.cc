@@ -23,14 +23,14 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   }
   std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
   ServerCore* c = core.get();
-  c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir);
+  c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir,
+                                                   c->options_.cores);
   c->source_ = std::make_unique<repository::FileSystemSource>(
       c->options_.model_base_path);
   ModelManagerOptions mo;
   mo.source = c->source_.get();
   LoadOptions load;
   load.registry = c->registry_.get();
-  load.cores = c->options_.cores;
   mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,
                      inference::ModelConfig config, SharedStatistics stats) {
     return ServedModel::Load(snapshot, version, std::move(config), load,

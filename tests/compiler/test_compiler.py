@@ -133,7 +133,7 @@ def test_compiled_fp32_model_serves_what_the_source_computes(source_model, tmp_p
     assert "Numeric check" in result.stdout and ": ok" in result.stdout
     assert (export / "classifier" / "1" / "model.onnx").is_file()
     config = (export / "classifier" / "config.pbtxt").read_text()
-    assert 'platform: "onnxruntime_onnx"' in config
+    assert 'backend: "onnxruntime"' in config
     assert "max_batch_size: 8" in config
     with zipfile.ZipFile(export / "classifier_1.zip") as z:
         assert sorted(z.namelist()) == ["1/model.onnx", "config.pbtxt"]

@@ -20,13 +20,17 @@ import support  # noqa: E402  (tests/integration/support.py)
 RUNTIMES_SRC = os.path.join(support.ROOT, "runtimes")
 
 
-def abi_version():
-    """kRuntimeAbiVersion, as include/adlik/runtime.h declares it."""
-    with open(os.path.join(support.ROOT, "include", "adlik", "runtime.h")) as f:
+def api_version():
+    """(ADLIK_RUNTIME_API_VERSION_MAJOR, _MINOR), as include/adlik/runtime_api.h defines them."""
+    found = {}
+    with open(os.path.join(support.ROOT, "include", "adlik", "runtime_api.h")) as f:
         for line in f:
-            if "constexpr int kRuntimeAbiVersion =" in line:
-                return int(line.split("=")[1].strip(" ;\n"))
-    raise AssertionError("no kRuntimeAbiVersion in include/adlik/runtime.h")
+            for part in ("MAJOR", "MINOR"):
+                if line.startswith(f"#define ADLIK_RUNTIME_API_VERSION_{part} "):
+                    found[part] = int(line.split()[2])
+    if len(found) != 2:
+        raise AssertionError("no ADLIK_RUNTIME_API_VERSION_MAJOR/MINOR in include/adlik/runtime_api.h")
+    return found["MAJOR"], found["MINOR"]
 
 
 def build_dir():

@@ -65,6 +65,13 @@ def models(tmp_path_factory, example_repo):
     broken("torch_no_signature", {"model.pt": simple_pt})
     broken("torch_wrong_arity", {"model.pt": simple_pt,
                                  "signature.txt": b"input INPUT0 INT32 16\noutput OUTPUT0 INT32 16\n"})
+    # No signature file: the config's inputs and outputs say what forward() takes.
+    broken("torch_simple_from_config", {"model.pt": simple_pt},
+           'platform: "pytorch_libtorch"\n'
+           'input [ { name: "INPUT0" data_type: TYPE_INT32 dims: [ 16 ] },'
+           ' { name: "INPUT1" data_type: TYPE_INT32 dims: [ 16 ] } ]\n'
+           'output [ { name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ] },'
+           ' { name: "OUTPUT1" data_type: TYPE_INT32 dims: [ 16 ] } ]\n')
     broken("torch_on_gpu", {"model.pt": simple_pt,
                             "signature.txt": (repo / "torch_simple" / "1" / "signature.txt").read_bytes()},
            'platform: "libtorch"\ninstance_group [ { kind: KIND_GPU } ]\n')
@@ -116,6 +123,16 @@ def test_scripted_model_with_signature_beside_it_and_no_config(server):
         client.close()
     assert config["platform"] == "pytorch_libtorch" and config["backend"] == "libtorch", config
     assert [t["name"] for t in config["input"]] == ["INPUT0", "INPUT1"]
+
+
+def test_scripted_model_typed_by_its_config_alone(server):
+    for protocol in support.PROTOCOLS:
+        url = server.grpc_url if protocol == "grpc" else server.http_url
+        a, b = support.simple_inputs(1, seed=9)
+        out = support.infer(protocol, url, "torch_simple_from_config", {"INPUT0": a[0], "INPUT1": b[0]},
+                            ["OUTPUT0", "OUTPUT1"])
+        np.testing.assert_array_equal(out["OUTPUT0"], a[0] + b[0])
+        np.testing.assert_array_equal(out["OUTPUT1"], a[0] - b[0])
 
 
 def test_concurrent_batches_on_two_instances(server, models):

@@ -4,7 +4,8 @@ Followed literally from docs/adding-a-runtime.md: install the SDK from the build
 prefix, build runtimes/example as a separate CMake project against it (find_package(AdlikSDK)),
 put the .so into a runtime folder of its own, and start build/bin/adlik_serving with
 --runtime_dir pointing there. The same plugin is also built without CMake, with g++ and
-pkg-config, as the guide shows.
+pkg-config, as the guide shows, and with clang and libc++ (another C++ standard library than
+the GCC-built server's libstdc++): only C crosses the plugin boundary, so it loads and serves.
 """
 
 import concurrent.futures
@@ -55,24 +56,21 @@ def example_plugin(sdk_prefix, tmp_path_factory):
 
 
 def test_sdk_install_holds_headers_and_package_files(sdk_prefix):
-    for header in ("runtime.h", "status.h", "tensor.h", "data_type.h", "bytes_tensor.h"):
+    for header in ("runtime_api.h", "runtime.h", "status.h", "tensor.h", "data_type.h", "bytes_tensor.h"):
         assert (sdk_prefix / "include" / "adlik" / header).is_file(), header
     config_dir = sdk_prefix / "share" / "cmake" / "AdlikSDK"
     assert (config_dir / "AdlikSDKConfig.cmake").is_file()
+    assert (config_dir / "adlik_runtime.map").is_file()
     version = (config_dir / "AdlikSDKConfigVersion.cmake").read_text()
-    abi = next(
-        line.split("=")[1].strip(" ;\n")
-        for line in (sdk_prefix / "include" / "adlik" / "runtime.h").read_text().splitlines()
-        if "kRuntimeAbiVersion =" in line
-    )
-    assert f'set(PACKAGE_VERSION "{abi}")' in version, "the package version is the runtime ABI version"
+    major, minor = ps.api_version()
+    assert f'set(PACKAGE_VERSION "{major}.{minor}")' in version, "the package version is the runtime API version"
     # Only the SDK: no server, no plugin, no platform header.
     installed = sorted(str(p.relative_to(sdk_prefix)) for p in sdk_prefix.rglob("*") if p.is_file())
     assert all(p.startswith(("include/adlik/", "share/cmake/AdlikSDK/", "share/pkgconfig/")) for p in installed), installed
 
 
-def test_find_package_refuses_another_abi_version(sdk_prefix, tmp_path):
-    """find_package(AdlikSDK <other ABI>) fails: a plugin for another ABI would be refused at load."""
+def test_find_package_refuses_another_major(sdk_prefix, tmp_path):
+    """find_package(AdlikSDK <other major>) fails: a plugin of another major would be refused at load."""
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "CMakeLists.txt").write_text(
         "cmake_minimum_required(VERSION 3.21)\nproject(probe CXX)\nfind_package(AdlikSDK 999 REQUIRED CONFIG)\n"
@@ -85,10 +83,64 @@ def test_find_package_refuses_another_abi_version(sdk_prefix, tmp_path):
     assert "AdlikSDK" in result.stderr and "999" in result.stderr, result.stderr
 
 
+ENTRY_POINTS = sorted([
+    "AdlikRuntimeApiVersion", "AdlikRuntimeDescribe", "AdlikRuntimeInit", "AdlikRuntimeFini",
+    "AdlikModelInit", "AdlikModelFini", "AdlikInstanceInit", "AdlikInstanceFini",
+    "AdlikInstanceExecute",
+])
+
+
+def exported(path):
+    symbols = run(["nm", "-D", "--defined-only", str(path)]).stdout.splitlines()
+    return sorted(line.split()[-1] for line in symbols if line.strip())
+
+
 def test_example_plugin_exports_only_the_entry_points(example_plugin):
-    symbols = run(["nm", "-D", "--defined-only", str(example_plugin)]).stdout.split("\n")
-    text_symbols = sorted(line.split()[-1] for line in symbols if " T " in line)
-    assert text_symbols == ["AdlikRuntimeAbiVersion", "AdlikRuntimeCreate"]
+    assert [s for s in exported(example_plugin) if not s.startswith("_")] == ENTRY_POINTS
+    assert not [s for s in exported(example_plugin) if s.startswith("_Z")]
+
+
+@pytest.fixture(scope="module")
+def libcxx_plugin(sdk_prefix, tmp_path_factory):
+    """runtimes/example built out of tree with clang++ and libc++, not the server's GCC and libstdc++."""
+    if shutil.which("clang++") is None:
+        pytest.fail("clang++ is missing (scripts/setup.sh installs clang, libc++-dev, libc++abi-dev)")
+    build = tmp_path_factory.mktemp("example_libcxx")
+    generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+    run(
+        ["cmake", "-S", os.path.join(ps.RUNTIMES_SRC, "example"), "-B", str(build),
+         f"-DCMAKE_PREFIX_PATH={sdk_prefix}", "-DCMAKE_BUILD_TYPE=Release", "-DCMAKE_CXX_COMPILER=clang++",
+         "-DCMAKE_CXX_FLAGS=-stdlib=libc++", "-DCMAKE_MODULE_LINKER_FLAGS=-stdlib=libc++", *generator]
+    )
+    run(["cmake", "--build", str(build)])
+    path = build / "libadlik_runtime_example.so"
+    assert path.exists(), f"the build made no {path}"
+    return path
+
+
+def test_libcxx_plugin_links_libcxx_and_exports_only_c(libcxx_plugin):
+    needed = run(["readelf", "-d", str(libcxx_plugin)]).stdout
+    assert "libc++.so" in needed, needed
+    assert "libstdc++" not in needed, needed
+    assert [s for s in exported(libcxx_plugin) if not s.startswith("_")] == ENTRY_POINTS
+
+
+def test_libcxx_plugin_serves_in_the_gcc_built_server(libcxx_plugin, tmp_path, log_dir):
+    runtime_dir = tmp_path / "runtimes"
+    runtime_dir.mkdir()
+    ps.link_runtime(runtime_dir, str(libcxx_plugin))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    ps.copy_example_simple(repo)
+    srv = support.Server(repo, log_dir, name="libcxx", extra_args=[f"--runtime_dir={runtime_dir}"]).start()
+    try:
+        for protocol in support.PROTOCOLS:
+            url = srv.grpc_url if protocol == "grpc" else srv.http_url
+            for batch in (1, 4):
+                support.check_simple(url, protocol, batch=batch, seed=batch)
+        assert "runtime 'example' loaded from" in srv.log_text()
+    finally:
+        assert srv.stop() == 0, srv.log_tail()
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +223,14 @@ def test_plugin_builds_without_cmake_through_pkg_config(sdk_prefix, tmp_path, ex
     if shutil.which("pkg-config") is None:
         pytest.fail("pkg-config is missing (scripts/setup.sh installs it)")
     env = dict(os.environ, PKG_CONFIG_PATH=str(sdk_prefix / "share" / "pkgconfig"))
-    cflags = run(["pkg-config", "--cflags", "adlik-sdk"], env=env).stdout.split()
+    cflags = run(["pkg-config", "--cflags", "--libs", "adlik-sdk"], env=env).stdout.split()
     assert f"-I{sdk_prefix}/share/pkgconfig/../../include" in cflags, cflags
     runtime_dir = tmp_path / "runtimes"
     runtime_dir.mkdir()
     plugin = runtime_dir / "libadlik_runtime_example.so"
     run(["g++", "-O2", "-shared", "-fPIC", *cflags,
          os.path.join(ps.RUNTIMES_SRC, "example", "example_runtime.cc"), "-o", str(plugin)])
+    assert [s for s in exported(plugin) if not s.startswith("_")] == ENTRY_POINTS
     repo = tmp_path / "repo"
     repo.mkdir()
     ps.copy_example_simple(repo)

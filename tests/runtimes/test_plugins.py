@@ -19,15 +19,17 @@ from tritonclient.utils import InferenceServerException
 import plugin_support as ps
 import support
 
-# The test plugin reports the server's ABI + 1.
-WRONG_ABI = f"was built for runtime ABI {ps.abi_version() + 1}, this server speaks ABI {ps.abi_version()}"
+# The test plugin reports the server's major + 1.
+MAJOR, MINOR = ps.api_version()
+WRONG_MAJOR = f"was built for runtime API {MAJOR + 1}.0, this server speaks {MAJOR}.{MINOR} (another major)"
 # model name -> (runtime its config asks for, what the reason must say about the plugin)
 BROKEN = {
     "needs_vendor_x": ("vendor_x", "is not installed: no {dir}/libadlik_runtime_vendor_x.so"),
-    "needs_no_entry": ("testing_no_entry", "is not an Adlik runtime plugin (it does not export AdlikRuntimeAbiVersion"),
-    "needs_wrong_abi": ("testing_wrong_abi", WRONG_ABI),
-    "needs_wrong_abi_too": ("testing_wrong_abi", WRONG_ABI),
-    "needs_create_fails": ("testing_create_fails", "failed to initialize"),
+    "needs_no_entry": ("testing_no_entry", "is not an Adlik runtime plugin: it does not export AdlikRuntimeApiVersion"),
+    "needs_missing_entry": ("testing_missing_entry", "does not export AdlikRuntimeInit, AdlikRuntimeFini"),
+    "needs_wrong_major": ("testing_wrong_major", WRONG_MAJOR),
+    "needs_wrong_major_too": ("testing_wrong_major", WRONG_MAJOR),
+    "needs_create_fails": ("testing_create_fails", "AdlikRuntimeInit: Runtime::Init: no device"),
     "needs_missing_dep": ("testing_missing_dep", "undefined symbol: adlik_testing_symbol_no_library_defines"),
     "needs_garbage": ("garbage", "cannot load {dir}/libadlik_runtime_garbage.so"),
 }
@@ -48,7 +50,8 @@ def runtime_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("runtime_dir")
     ps.link_built_runtime(path, "example")
     ps.link_built_runtime(path, "onnxruntime")
-    for name in ("good", "no_entry", "wrong_abi", "create_fails", "missing_dep"):
+    for name in ("good", "older_minor", "no_entry", "missing_entry", "wrong_major", "create_fails",
+                 "throwing_execute", "missing_dep"):
         ps.link_runtime(path, os.path.join(ps.testing_plugin_dir(), f"libadlik_runtime_testing_{name}.so"))
     (path / "libadlik_runtime_garbage.so").write_bytes(b"this is not an ELF file\n" * 8)
     return path
@@ -67,6 +70,12 @@ def repo(tmp_path_factory, example_repo):
     (path / "doubler" / "1" / "model.bin").write_text("any bytes")
     write_config(path / "doubler", 'backend: "testing_good"\nmax_batch_size: 4\ndefault_model_filename: "model.bin"\n')
 
+    # A plugin built against an older minor of the API serves; one whose Execute throws loads.
+    for model, runtime in (("older_doubler", "testing_older_minor"), ("thrower", "testing_throwing_execute")):
+        (path / model / "1").mkdir(parents=True)
+        (path / model / "1" / "model.bin").write_text("any bytes")
+        write_config(path / model, f'backend: "{runtime}"\nmax_batch_size: 4\n')
+
     # The example runtime with no config at all: found by its model.txt, config completed.
     (path / "example_no_config" / "1").mkdir(parents=True)
     shutil.copy(os.path.join(ps.RUNTIMES_SRC, "example", "models", "simple", "1", "model.txt"),
@@ -77,7 +86,7 @@ def repo(tmp_path_factory, example_repo):
         (path / model / "1" / "model.bin").write_text("any bytes")
         write_config(path / model, f'backend: "{runtime}"\ndefault_model_filename: "model.bin"\n')
 
-    # A TopsInference model: the platform knows the name, no plugin is installed.
+    # A TopsInference model: no plugin in the runtime folder serves its platform.
     (path / "resnet_enflame" / "1").mkdir(parents=True)
     (path / "resnet_enflame" / "1" / "model.exec").write_bytes(b"\0" * 64)
     write_config(path / "resnet_enflame", 'platform: "topsinference"\nmax_batch_size: 8\n')
@@ -131,17 +140,19 @@ def test_good_test_plugin_serves_with_a_config_completed_from_it(server):
 
 def test_index_names_the_plugin_and_the_cause(server, runtime_dir):
     index = ps.repository_index(server.http_url)
-    for model in ("simple", "simple_onnx", "doubler", "example_no_config"):
+    for model in ("simple", "simple_onnx", "doubler", "example_no_config", "older_doubler", "thrower"):
         assert index[model]["state"] == "READY", index[model]
     for model in BROKEN:
         entry = index[model]
         assert entry["state"] == "UNAVAILABLE", entry
         for part in expected_reason(model, runtime_dir):
             assert part in entry["reason"], f"{model}: {part!r} not in {entry['reason']!r}"
-    assert index["needs_wrong_abi"]["reason"].split(": ", 1)[1] == index["needs_wrong_abi_too"]["reason"].split(": ", 1)[1]
+    assert index["needs_wrong_major"]["reason"].split(": ", 1)[1] == index["needs_wrong_major_too"]["reason"].split(": ", 1)[1]
     enflame = index["resnet_enflame"]
     assert enflame["state"] == "UNAVAILABLE"
-    assert f"runtime 'topsinference' is not installed: no {runtime_dir}/libadlik_runtime_topsinference.so" in enflame["reason"]
+    assert "platform: no runtime serves 'topsinference'" in enflame["reason"], enflame
+    assert f"the runtimes in {runtime_dir}: " in enflame["reason"]
+    assert "onnxruntime (model.onnx, onnxruntime_onnx" in enflame["reason"]
     for model, reason in REFUSED_BY_EXAMPLE.items():
         assert index[model]["state"] == "UNAVAILABLE", index[model]
         assert reason in index[model]["reason"], index[model]
@@ -189,3 +200,21 @@ def test_log_names_each_refused_plugin(server, runtime_dir):
         assert expected_reason(model, runtime_dir)[1] in line, line
     assert "runtime 'example' loaded from" in log
     assert "runtime 'testing_good' loaded from" in log
+
+
+def test_a_plugin_of_an_older_minor_serves(server):
+    x = np.arange(4, dtype=np.float32).reshape(1, 4)
+    out = support.infer("grpc", server.grpc_url, "older_doubler", {"x": x}, ["y"])
+    np.testing.assert_array_equal(out["y"], 2 * x)
+    assert f"built for runtime API {MAJOR}.0" not in server.log_text()
+
+
+@pytest.mark.parametrize("protocol", support.PROTOCOLS)
+def test_an_exception_in_execute_fails_the_request_and_the_server_goes_on(server, protocol):
+    url = server.grpc_url if protocol == "grpc" else server.http_url
+    x = np.zeros((1, 4), dtype=np.float32)
+    for _ in range(2):
+        with pytest.raises(InferenceServerException) as failure:
+            support.infer(protocol, url, "thrower", {"x": x}, ["y"])
+        assert "Instance::Execute: the engine threw" in str(failure.value), str(failure.value)
+    support.check_simple(url, protocol, batch=1)

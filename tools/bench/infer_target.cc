@@ -20,15 +20,15 @@ int InstanceCount(const inference::ModelConfig& config) {
 
 namespace {
 
-DeviceKind Kind(const inference::ModelConfig& config) {
-  if (config.instance_group().empty()) return DeviceKind::kCpu;
+host::DeviceKind Kind(const inference::ModelConfig& config) {
+  if (config.instance_group().empty()) return host::DeviceKind::kCpu;
   switch (config.instance_group(0).kind()) {
     case inference::ModelInstanceGroup::KIND_GPU:
-      return DeviceKind::kGpu;
+      return host::DeviceKind::kGpu;
     case inference::ModelInstanceGroup::KIND_MODEL:
-      return DeviceKind::kVendor;
+      return host::DeviceKind::kVendor;
     default:
-      return DeviceKind::kCpu;
+      return host::DeviceKind::kCpu;
   }
 }
 
@@ -75,7 +75,7 @@ Status BareTarget::Prepare(int workers) {
   const inference::ModelConfig& config = model_->config();
   const int n = std::min(std::max(1, workers), InstanceCount(config));
   for (int i = 0; i < n; ++i) {
-    InstanceSpec spec;
+    host::InstanceSpec spec;
     spec.name = model_->name() + "_bench_" + std::to_string(i);
     spec.kind = Kind(config);
     ASSIGN_OR_RETURN(auto instance,
@@ -86,15 +86,15 @@ Status BareTarget::Prepare(int workers) {
   return Status::Ok();
 }
 
-Instance* BareTarget::Acquire() {
+host::Instance* BareTarget::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return !free_.empty(); });
-  Instance* instance = free_.back();
+  host::Instance* instance = free_.back();
   free_.pop_back();
   return instance;
 }
 
-void BareTarget::Release(Instance* instance) {
+void BareTarget::Release(host::Instance* instance) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(instance);
@@ -110,8 +110,8 @@ Status BareTarget::Infer(int worker, const InputSet& set,
                 set.data[k].data(), set.data[k].size()};
   }
   std::vector<Tensor> results;
-  Instance* instance = Acquire();
-  const Status s = instance->Execute(views, outputs_, &results);
+  host::Instance* instance = Acquire();
+  const Status s = host::ExecuteOne(*instance, views, outputs_, &results);
   Release(instance);
   RETURN_IF_ERROR(s);
   for (const std::string& name : outputs_) {

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "adlik/client/inference_client.h"
-#include "adlik/runtime.h"
 #include "input_sets.h"
 #include "lifecycle/served_model.h"
+#include "runtime_host/engine.h"
 
 namespace adlik::bench {
 
@@ -69,18 +69,18 @@ class BareTarget : public InferTarget {
                std::vector<OwnedTensor>* outputs) override;
 
  private:
-  Instance* Acquire();
-  void Release(Instance* instance);
+  host::Instance* Acquire();
+  void Release(host::Instance* instance);
 
   const std::string name_ = "bare";
   std::shared_ptr<ServedModel> model_;
   const std::vector<InputSpec> inputs_;
   const std::vector<std::string> outputs_;
-  std::vector<std::unique_ptr<Instance>> instances_;
+  std::vector<std::unique_ptr<host::Instance>> instances_;
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<Instance*> free_;  // guarded by mu_
+  std::vector<host::Instance*> free_;  // guarded by mu_
 };
 
 using ClientFactory =

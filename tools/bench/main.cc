@@ -164,7 +164,6 @@ StatusOr<std::shared_ptr<ServedModel>> LoadBare(RuntimeRegistry* registry,
   }
   LoadOptions options;
   options.registry = registry;
-  options.cores = cores;
   return ServedModel::Load(snapshot, version, snapshot.config, options);
 }
 
@@ -335,7 +334,7 @@ class Bench {
   }
 
   Status MakeBare(std::vector<std::unique_ptr<InferTarget>>* targets) {
-    registry_ = std::make_unique<RuntimeRegistry>(runtime_dir_);
+    registry_ = std::make_unique<RuntimeRegistry>(runtime_dir_, cores_);
     ASSIGN_OR_RETURN(auto model, LoadBare(registry_.get(), cores_));
     report_.version = model->version_string();
     RETURN_IF_ERROR(PrepareInputs(model->config()));

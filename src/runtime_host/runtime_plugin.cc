@@ -1,0 +1,566 @@
+#include "runtime_host/runtime_plugin.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "adlik/data_type.h"
+#include "base/logging.h"
+
+// The handles of adlik/runtime_api.h, as the server defines them.
+struct AdlikError {
+  adlik::Status status;
+};
+struct AdlikRuntime {
+  std::string name;
+  uint32_t thread_budget = 1;
+};
+struct AdlikModel {
+  const adlik::host::ModelSpec* spec = nullptr;
+  adlik::Signature signature;  // what the engine declared (model_add_tensor)
+};
+struct AdlikInstance {
+  adlik::host::InstanceSpec spec;
+};
+struct AdlikBatch {
+  const adlik::host::Batch* batch = nullptr;
+  adlik::host::BatchResult* result = nullptr;
+};
+
+namespace adlik {
+namespace {
+
+using host::Batch;
+using host::BatchResult;
+
+// Takes a plugin's error; OK for NULL.
+Status Take(AdlikError* error) {
+  if (error == nullptr) return Status::Ok();
+  Status s = std::move(error->status);
+  delete error;
+  if (s.ok()) s = Internal("the runtime returned an error with no code");
+  return s;
+}
+
+AdlikError* MakeError(const Status& s) {
+  return s.ok() ? nullptr : new AdlikError{s};
+}
+
+// --- Errors ----------------------------------------------------------------
+AdlikError* ErrorNew(AdlikErrorCode code, const char* message) {
+  const int c = static_cast<int>(code);
+  const StatusCode sc =
+      c >= static_cast<int>(StatusCode::kCancelled) &&
+              c <= static_cast<int>(StatusCode::kResourceExhausted)
+          ? static_cast<StatusCode>(c)
+          : StatusCode::kUnknown;
+  return new AdlikError{Status(sc, message != nullptr ? message : "")};
+}
+AdlikErrorCode ErrorCode(const AdlikError* e) {
+  return static_cast<AdlikErrorCode>(e->status.code());
+}
+const char* ErrorMessage(const AdlikError* e) {
+  return e->status.message().c_str();
+}
+void ErrorDelete(AdlikError* e) { delete e; }
+
+void Log(AdlikLogLevel level, const char* file, int line, const char* message) {
+  std::string text;
+  if (file != nullptr && *file != '\0')
+    text = std::string(file) + ":" + std::to_string(line) + ": ";
+  text += message != nullptr ? message : "";
+  switch (level) {
+    case ADLIK_LOG_ERROR:
+      LOG(ERROR) << text;
+      break;
+    case ADLIK_LOG_WARNING:
+      LOG(WARNING) << text;
+      break;
+    default:
+      LOG(INFO) << text;
+  }
+}
+
+void* HostAlloc(size_t size) {
+  constexpr size_t kAlign = 64;
+  if (size > SIZE_MAX - kAlign) return nullptr;
+  return std::aligned_alloc(
+      kAlign, (std::max<size_t>(size, 1) + kAlign - 1) / kAlign * kAlign);
+}
+void HostFree(void* p) { std::free(p); }
+
+uint32_t ThreadBudget(const AdlikRuntime* r) { return r->thread_budget; }
+
+// --- Model -----------------------------------------------------------------
+const char* ModelName(const AdlikModel* m) { return m->spec->name.c_str(); }
+int64_t ModelVersion(const AdlikModel* m) { return m->spec->version; }
+const char* ModelVersionPath(const AdlikModel* m) {
+  return m->spec->version_path.c_str();
+}
+const char* ModelFilePath(const AdlikModel* m) {
+  return m->spec->model_path.c_str();
+}
+int32_t ModelMaxBatchSize(const AdlikModel* m) {
+  return m->spec->max_batch_size;
+}
+const char* ModelParameter(const AdlikModel* m, uint32_t i,
+                           const char** value) {
+  const auto& params = m->spec->parameters;
+  if (i >= params.size()) return nullptr;
+  if (value != nullptr) *value = params[i].second.c_str();
+  return params[i].first.c_str();
+}
+const char* DescribeSpec(const std::vector<TensorSpec>& specs, uint32_t i,
+                         AdlikDataType* type, const int64_t** shape,
+                         uint32_t* rank) {
+  if (i >= specs.size()) return nullptr;
+  const TensorSpec& t = specs[i];
+  if (type != nullptr) *type = static_cast<AdlikDataType>(t.type);
+  if (shape != nullptr) *shape = t.shape.data();
+  if (rank != nullptr) *rank = static_cast<uint32_t>(t.shape.size());
+  return t.name.c_str();
+}
+const char* ModelDeclaredTensor(const AdlikModel* m, int is_output, uint32_t i,
+                                AdlikDataType* type, const int64_t** shape,
+                                uint32_t* rank) {
+  const Signature& d = m->spec->declared;
+  return DescribeSpec(is_output ? d.outputs : d.inputs, i, type, shape, rank);
+}
+
+bool ValidType(AdlikDataType t) {
+  return DataTypeSize(static_cast<DataType>(t)) > 0 || t == ADLIK_TYPE_BYTES;
+}
+
+AdlikError* ModelAddTensor(AdlikModel* m, int is_output, const char* name,
+                           AdlikDataType type, const int64_t* shape,
+                           uint32_t rank) {
+  const char* kind = is_output ? "output" : "input";
+  if (name == nullptr || *name == '\0') {
+    return MakeError(InvalidArgument(std::string("model_add_tensor: an ") +
+                                     kind + " has no name"));
+  }
+  const std::string where = std::string(kind) + " '" + name + "': ";
+  if (!ValidType(type)) {
+    return MakeError(InvalidArgument(where + "datatype " +
+                                     std::to_string(static_cast<int>(type)) +
+                                     " is not an AdlikDataType"));
+  }
+  if (rank > 0 && shape == nullptr) {
+    return MakeError(InvalidArgument(where + "rank " + std::to_string(rank) +
+                                     " but no shape"));
+  }
+  TensorSpec spec{name, static_cast<DataType>(type), {shape, shape + rank}};
+  for (int64_t d : spec.shape) {
+    if (d < -1) {
+      return MakeError(
+          InvalidArgument(where + "dimension " + std::to_string(d) +
+                          " (a dimension is >= 0, or -1 for any size)"));
+    }
+  }
+  auto& list = is_output ? m->signature.outputs : m->signature.inputs;
+  for (const TensorSpec& t : list) {
+    if (t.name == spec.name) {
+      return MakeError(InvalidArgument(where + "declared twice"));
+    }
+  }
+  list.push_back(std::move(spec));
+  return nullptr;
+}
+
+// --- Instance --------------------------------------------------------------
+const char* InstanceName(const AdlikInstance* i) {
+  return i->spec.name.c_str();
+}
+AdlikDeviceKind InstanceDevice(const AdlikInstance* i, int32_t* device_id) {
+  if (device_id != nullptr) *device_id = i->spec.device_id;
+  switch (i->spec.kind) {
+    case host::DeviceKind::kGpu:
+      return ADLIK_DEVICE_GPU;
+    case host::DeviceKind::kVendor:
+      return ADLIK_DEVICE_VENDOR;
+    default:
+      return ADLIK_DEVICE_CPU;
+  }
+}
+
+// --- Batch -----------------------------------------------------------------
+uint32_t BatchRequestCount(const AdlikBatch* b) {
+  return static_cast<uint32_t>(b->batch->request_rows.size());
+}
+int64_t BatchRequestRows(const AdlikBatch* b, uint32_t i) {
+  return i < b->batch->request_rows.size() ? b->batch->request_rows[i] : 0;
+}
+const char* BatchInput(const AdlikBatch* b, uint32_t i, AdlikDataType* type,
+                       const int64_t** shape, uint32_t* rank, const void** data,
+                       size_t* byte_size, AdlikMemoryType* memory_type,
+                       int32_t* device_id) {
+  if (i >= b->batch->inputs.size()) return nullptr;
+  const TensorView& v = b->batch->inputs[i];
+  if (type != nullptr) *type = static_cast<AdlikDataType>(v.type);
+  if (shape != nullptr) *shape = v.shape.data();
+  if (rank != nullptr) *rank = static_cast<uint32_t>(v.shape.size());
+  if (data != nullptr) *data = v.data;
+  if (byte_size != nullptr) *byte_size = v.byte_size;
+  if (memory_type != nullptr) *memory_type = ADLIK_MEMORY_CPU;
+  if (device_id != nullptr) *device_id = 0;
+  // The view's name is a string_view into a std::string the scheduler owns,
+  // so it is NUL-terminated.
+  return v.name.data();
+}
+const char* BatchRequestedOutput(const AdlikBatch* b, uint32_t i) {
+  if (i >= b->batch->output_names.size()) return nullptr;
+  return b->batch->output_names[i].c_str();
+}
+
+// Checks an output's description; returns its element count.
+StatusOr<int64_t> CheckOutput(const BatchResult& result, const char* name,
+                              AdlikDataType type, const int64_t* shape,
+                              uint32_t rank) {
+  if (name == nullptr || *name == '\0') {
+    return InvalidArgument("an output has no name");
+  }
+  const std::string where = std::string("output '") + name + "': ";
+  if (!ValidType(type)) {
+    return InvalidArgument(where + "datatype " +
+                           std::to_string(static_cast<int>(type)) +
+                           " is not an AdlikDataType");
+  }
+  if (rank > 0 && shape == nullptr) {
+    return InvalidArgument(where + "rank " + std::to_string(rank) +
+                           " but no shape");
+  }
+  auto count = CheckedElementCount(std::span<const int64_t>(shape, rank));
+  if (!count) {
+    return InvalidArgument(where +
+                           "a dimension is negative or the shape "
+                           "is too large");
+  }
+  for (const Tensor& t : result.outputs) {
+    if (t.name == name) return InvalidArgument(where + "produced twice");
+  }
+  return *count;
+}
+
+AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
+                           const int64_t* shape, uint32_t rank,
+                           AdlikMemoryType /*memory_type*/,
+                           int32_t /*device_id*/, void** buffer,
+                           AdlikMemoryType* placed) {
+  auto count = CheckOutput(*b->result, name, type, shape, rank);
+  if (!count.ok())
+    return MakeError(count.status().WithPrefix("output_allocate"));
+  if (type == ADLIK_TYPE_BYTES) {
+    return MakeError(InvalidArgument(
+        std::string("output_allocate: output '") + name +
+        "': a BYTES output has no size known in advance; use output_adopt"));
+  }
+  if (buffer == nullptr) {
+    return MakeError(InvalidArgument("output_allocate: `buffer` is NULL"));
+  }
+  const size_t bytes =
+      static_cast<size_t>(*count) * DataTypeSize(static_cast<DataType>(type));
+  // Uninitialised: the runtime writes every byte.
+  std::shared_ptr<char[]> storage(new char[std::max<size_t>(bytes, 1)]);
+  Tensor t;
+  t.name = name;
+  t.type = static_cast<DataType>(type);
+  t.shape.assign(shape, shape + rank);
+  t.data = storage.get();
+  t.byte_size = bytes;
+  t.holder = std::move(storage);
+  *buffer = const_cast<char*>(t.data);
+  if (placed != nullptr) *placed = ADLIK_MEMORY_CPU;
+  b->result->outputs.push_back(std::move(t));
+  return nullptr;
+}
+
+AdlikError* OutputAdopt(AdlikBatch* b, const char* name, AdlikDataType type,
+                        const int64_t* shape, uint32_t rank, const void* data,
+                        size_t byte_size, AdlikReleaseFn release,
+                        void* context) {
+  // Whatever happens, `release` is called exactly once.
+  std::shared_ptr<void> holder(context, [release](void* c) {
+    if (release != nullptr) release(c);
+  });
+  auto count = CheckOutput(*b->result, name, type, shape, rank);
+  if (!count.ok()) return MakeError(count.status().WithPrefix("output_adopt"));
+  const size_t element = DataTypeSize(static_cast<DataType>(type));
+  if (type != ADLIK_TYPE_BYTES &&
+      byte_size != static_cast<size_t>(*count) * element) {
+    return MakeError(InvalidArgument(
+        std::string("output_adopt: output '") + name +
+        "': " + std::to_string(byte_size) + " bytes for a shape of " +
+        std::to_string(*count) + " elements of " + std::to_string(element)));
+  }
+  if (data == nullptr && byte_size > 0) {
+    return MakeError(InvalidArgument(std::string("output_adopt: output '") +
+                                     name + "': no data"));
+  }
+  Tensor t;
+  t.name = name;
+  t.type = static_cast<DataType>(type);
+  t.shape.assign(shape, shape + rank);
+  t.data = static_cast<const char*>(data);
+  t.byte_size = byte_size;
+  t.holder = std::move(holder);
+  b->result->outputs.push_back(std::move(t));
+  return nullptr;
+}
+
+void BatchFailRequest(AdlikBatch* b, uint32_t request, AdlikError* error) {
+  Status s = Take(error);
+  if (s.ok()) return;
+  const size_t n = b->batch->request_rows.size();
+  if (request >= n) {
+    LOG(WARNING) << "batch_fail_request: request " << request
+                 << " is not in a batch of " << n << ": " << s.ToString();
+    return;
+  }
+  b->result->request_errors.resize(n);
+  b->result->request_errors[request] = std::move(s);
+}
+
+// Decoupled responses need the streaming front end; until it serves them a
+// runtime is told so rather than having its responses dropped.
+AdlikError* ResponseBegin(AdlikBatch*, uint32_t, AdlikResponder** responder) {
+  if (responder != nullptr) *responder = nullptr;
+  return MakeError(Unimplemented(
+      "response_begin: this server does not serve decoupled models yet"));
+}
+AdlikError* ResponseOutputAllocate(AdlikResponder*, const char*, AdlikDataType,
+                                   const int64_t*, uint32_t, void**) {
+  return MakeError(Unimplemented(
+      "response_output_allocate: this server does not serve decoupled "
+      "models yet"));
+}
+AdlikError* ResponseSend(AdlikResponder*, uint32_t, AdlikError* error) {
+  Take(error).IgnoreError();
+  return MakeError(Unimplemented(
+      "response_send: this server does not serve decoupled models yet"));
+}
+
+constexpr AdlikServerApi kApi = {
+    sizeof(AdlikServerApi),
+    ADLIK_RUNTIME_API_VERSION_MAJOR,
+    ADLIK_RUNTIME_API_VERSION_MINOR,
+    ErrorNew,
+    ErrorCode,
+    ErrorMessage,
+    ErrorDelete,
+    Log,
+    HostAlloc,
+    HostFree,
+    ThreadBudget,
+    ModelName,
+    ModelVersion,
+    ModelVersionPath,
+    ModelFilePath,
+    ModelMaxBatchSize,
+    ModelParameter,
+    ModelDeclaredTensor,
+    ModelAddTensor,
+    InstanceName,
+    InstanceDevice,
+    BatchRequestCount,
+    BatchRequestRows,
+    BatchInput,
+    BatchRequestedOutput,
+    OutputAllocate,
+    OutputAdopt,
+    BatchFailRequest,
+    ResponseBegin,
+    ResponseOutputAllocate,
+    ResponseSend,
+};
+
+// --- The adapters ----------------------------------------------------------
+
+class PluginInstance : public host::Instance {
+ public:
+  PluginInstance(const RuntimePlugin::Functions& fns, std::string where,
+                 std::unique_ptr<AdlikInstance> handle, void* state)
+      : fns_(fns),
+        where_(std::move(where)),
+        handle_(std::move(handle)),
+        state_(state) {}
+  ~PluginInstance() override { fns_.instance_fini(state_); }
+
+  Status Execute(const Batch& batch, BatchResult* result) override {
+    AdlikBatch b{&batch, result};
+    return Take(fns_.execute(state_, &b)).WithPrefix(where_);
+  }
+
+ private:
+  const RuntimePlugin::Functions fns_;
+  const std::string where_;
+  const std::unique_ptr<AdlikInstance> handle_;
+  void* const state_;
+};
+
+class PluginModel : public host::Model {
+ public:
+  PluginModel(const RuntimePlugin::Functions& fns, std::string runtime,
+              std::unique_ptr<host::ModelSpec> spec,
+              std::unique_ptr<AdlikModel> handle, void* state)
+      : fns_(fns),
+        runtime_(std::move(runtime)),
+        spec_(std::move(spec)),
+        handle_(std::move(handle)),
+        state_(state) {}
+  ~PluginModel() override { fns_.model_fini(state_); }
+
+  Signature signature() const override { return handle_->signature; }
+
+  StatusOr<std::unique_ptr<host::Instance>> CreateInstance(
+      const host::InstanceSpec& spec) override {
+    auto handle = std::make_unique<AdlikInstance>();
+    handle->spec = spec;
+    void* state = nullptr;
+    RETURN_IF_ERROR(Take(fns_.instance_init(state_, handle.get(), &state))
+                        .WithPrefix("runtime '" + runtime_ + "': instance '" +
+                                    spec.name + "'"));
+    return std::unique_ptr<host::Instance>(new PluginInstance(
+        fns_, "runtime '" + runtime_ + "'", std::move(handle), state));
+  }
+
+ private:
+  const RuntimePlugin::Functions fns_;
+  const std::string runtime_;
+  const std::unique_ptr<host::ModelSpec> spec_;  // the handle points into it
+  const std::unique_ptr<AdlikModel> handle_;
+  void* const state_;
+};
+
+template <typename Fn>
+bool Lookup(void* lib, const char* name, Fn* fn, std::string* missing) {
+  *fn = reinterpret_cast<Fn>(dlsym(lib, name));
+  if (*fn == nullptr)
+    *missing += (missing->empty() ? "" : ", ") + std::string(name);
+  return *fn != nullptr;
+}
+
+std::string Version(uint32_t major, uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+}  // namespace
+
+const AdlikServerApi& RuntimePlugin::ServerApi() { return kApi; }
+
+StatusOr<std::unique_ptr<RuntimePlugin>> RuntimePlugin::Open(
+    const std::string& path, uint32_t thread_budget) {
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (lib == nullptr) {
+    const char* e = dlerror();
+    return Unavailable("cannot load " + path + ": " + (e ? e : "?"));
+  }
+  std::unique_ptr<RuntimePlugin> p(new RuntimePlugin());
+  p->path_ = path;
+  decltype(&AdlikRuntimeApiVersion) version = nullptr;
+  decltype(&AdlikRuntimeDescribe) describe = nullptr;
+  std::string missing;
+  Lookup(lib, "AdlikRuntimeApiVersion", &version, &missing);
+  if (version == nullptr) {
+    return Unavailable(path +
+                       " is not an Adlik runtime plugin: it does not export "
+                       "AdlikRuntimeApiVersion (adlik/runtime_api.h)");
+  }
+  uint32_t major = 0, minor = 0;
+  version(&major, &minor);
+  if (major != ADLIK_RUNTIME_API_VERSION_MAJOR ||
+      minor > ADLIK_RUNTIME_API_VERSION_MINOR) {
+    return Unavailable(
+        path + " was built for runtime API " + Version(major, minor) +
+        ", this server speaks " +
+        Version(ADLIK_RUNTIME_API_VERSION_MAJOR,
+                ADLIK_RUNTIME_API_VERSION_MINOR) +
+        (major != ADLIK_RUNTIME_API_VERSION_MAJOR
+             ? " (another major): rebuild the plugin against this SDK"
+             : " (a plugin of a newer minor needs a newer server)"));
+  }
+  Functions& f = p->fns_;
+  Lookup(lib, "AdlikRuntimeDescribe", &describe, &missing);
+  Lookup(lib, "AdlikRuntimeInit", &f.runtime_init, &missing);
+  Lookup(lib, "AdlikRuntimeFini", &f.runtime_fini, &missing);
+  Lookup(lib, "AdlikModelInit", &f.model_init, &missing);
+  Lookup(lib, "AdlikModelFini", &f.model_fini, &missing);
+  Lookup(lib, "AdlikInstanceInit", &f.instance_init, &missing);
+  Lookup(lib, "AdlikInstanceFini", &f.instance_fini, &missing);
+  Lookup(lib, "AdlikInstanceExecute", &f.execute, &missing);
+  if (!missing.empty()) {
+    return Unavailable(path + " (runtime API " + Version(major, minor) +
+                       ") does not export " + missing);
+  }
+  AdlikRuntimeInfo info{};
+  info.size = sizeof(info);
+  describe(&info);
+  RuntimeInfo& i = p->info_;
+  i.api_major = major;
+  i.api_minor = minor;
+  if (info.name != nullptr) i.name = info.name;
+  if (info.default_model_filename != nullptr)
+    i.default_model_filename = info.default_model_filename;
+  for (const char* const* pl = info.platforms; pl != nullptr && *pl != nullptr;
+       ++pl) {
+    i.platforms.emplace_back(*pl);
+  }
+  // The file's NAME is the runtime's name (a runtime dir may hold a plugin
+  // under another name); a plugin that calls itself otherwise is told.
+  std::string stem = path.substr(path.rfind('/') + 1);
+  if (stem.starts_with("libadlik_runtime_") && stem.ends_with(".so")) {
+    stem = stem.substr(17, stem.size() - 20);
+    if (i.name != stem) {
+      LOG(WARNING) << path << " describes itself as runtime '" << i.name
+                   << "'; it is served as '" << stem << "', its file's name";
+      i.name = stem;
+    }
+  }
+  if (i.name.empty()) {
+    return Unavailable(path + ": AdlikRuntimeDescribe gives no name");
+  }
+  if (i.default_model_filename.empty() ||
+      i.default_model_filename.find('/') != std::string::npos) {
+    return Unavailable(path +
+                       ": AdlikRuntimeDescribe gives no plain "
+                       "default_model_filename");
+  }
+  p->handle_ = std::make_unique<AdlikRuntime>();
+  p->handle_->name = i.name;
+  p->handle_->thread_budget = std::max<uint32_t>(1, thread_budget);
+  return p;
+}
+
+RuntimePlugin::~RuntimePlugin() {
+  if (init_done_) fns_.runtime_fini(state_);
+}
+
+Status RuntimePlugin::Init() {
+  std::call_once(init_once_, [this] {
+    init_status_ = Take(fns_.runtime_init(&kApi, handle_.get(), &state_))
+                       .WithPrefix("runtime '" + info_.name + "': " + path_ +
+                                   ": AdlikRuntimeInit");
+    init_done_ = init_status_.ok();
+    if (init_done_) {
+      LOG(INFO) << "runtime '" << info_.name << "' initialized (API "
+                << Version(info_.api_major, info_.api_minor) << ")";
+    }
+  });
+  return init_status_;
+}
+
+StatusOr<std::unique_ptr<host::Model>> RuntimePlugin::LoadModel(
+    const host::ModelSpec& spec) {
+  RETURN_IF_ERROR(Init());
+  auto owned_spec = std::make_unique<host::ModelSpec>(spec);
+  auto handle = std::make_unique<AdlikModel>();
+  handle->spec = owned_spec.get();
+  void* state = nullptr;
+  RETURN_IF_ERROR(Take(fns_.model_init(state_, handle.get(), &state))
+                      .WithPrefix("runtime '" + info_.name + "'"));
+  return std::unique_ptr<host::Model>(new PluginModel(
+      fns_, info_.name, std::move(owned_spec), std::move(handle), state));
+}
+
+}  // namespace adlik
