@@ -12,7 +12,7 @@ ort_npm=com.github.asus4.onnxruntime@0.4.9
 apt_packages=(
   cmake ninja-build pkg-config g++ clang-format
   libgrpc++-dev libabsl-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  rapidjson-dev libboost-dev libgtest-dev libgmock-dev libssl-dev
+  rapidjson-dev libboost-dev libgtest-dev libgmock-dev
   prometheus-cpp-dev libzip-dev libonnx-dev libonnx-testdata
   clang libclang-rt-14-dev libc++-dev libc++abi-dev libssl-dev openssl curl
 )
