@@ -138,10 +138,10 @@ def test_priority_levels(start_server, trips_for):
     time.sleep(0.5)
     short = trips_for(0.1)
     xs = [slow_inputs(1, seed=20 + k) for k in range(4)]
-    low = [
-        Background(http_slow, srv.http_url, "slow", xs[0], short, {"priority": 2}),
-        Background(grpc_int64_priority, srv.grpc_url, "slow", xs[1], short, None),  # the default: 2
-    ]
+    # Sent one after the other, so that their arrival order is known.
+    low = [Background(http_slow, srv.http_url, "slow", xs[0], short, {"priority": 2})]
+    wait_pending(srv.http_url, "slow", 1)
+    low.append(Background(grpc_int64_priority, srv.grpc_url, "slow", xs[1], short, None))  # the default: 2
     wait_pending(srv.http_url, "slow", 2)
     high = [
         Background(http_slow, srv.http_url, "slow", xs[2], short, {"priority": 1}),
