@@ -1,33 +1,15 @@
 #include "config/model_config.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-
 #include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
 
 #include "adlik/tensor.h"
+#include "base/text_proto.h"
 
 namespace adlik::config {
 namespace {
-
-// Collects the text-format parser's complaints as "file:line:col: message".
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit ErrorCollector(std::string_view source) : source_(source) {}
-  void AddError(int line, int column, const std::string& message) override {
-    if (!errors_.empty()) errors_ += "; ";
-    errors_ += source_ + ":" + std::to_string(line + 1) + ":" +
-               std::to_string(column + 1) + ": " + message;
-  }
-  const std::string& errors() const { return errors_; }
-
- private:
-  std::string source_;
-  std::string errors_;
-};
 
 std::string DimsString(const std::vector<int64_t>& dims) {
   std::string s = "[";
@@ -284,14 +266,7 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
 StatusOr<inference::ModelConfig> ParseModelConfig(std::string_view text,
                                                   std::string_view source) {
   inference::ModelConfig config;
-  ErrorCollector errors(source);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &config)) {
-    return InvalidArgument(errors.errors().empty()
-                               ? std::string(source) + ": cannot parse"
-                               : errors.errors());
-  }
+  RETURN_IF_ERROR(ParseTextProto(text, source, &config));
   return config;
 }
 

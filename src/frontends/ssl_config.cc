@@ -1,7 +1,5 @@
 #include "frontends/ssl_config.h"
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -12,25 +10,11 @@
 #include <memory>
 #include <sstream>
 
+#include "base/text_proto.h"
 #include "frontends/ssl_config.pb.h"
 
 namespace adlik {
 namespace {
-
-class ErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit ErrorCollector(std::string_view source) : source_(source) {}
-  void AddError(int line, int column, const std::string& message) override {
-    if (!errors_.empty()) errors_ += "; ";
-    errors_ += source_ + ":" + std::to_string(line + 1) + ":" +
-               std::to_string(column + 1) + ": " + message;
-  }
-  const std::string& errors() const { return errors_; }
-
- private:
-  std::string source_;
-  std::string errors_;
-};
 
 // The last OpenSSL error, as text (empties the queue).
 std::string OpenSslError() {
@@ -93,15 +77,7 @@ std::unique_ptr<X509, X509Free> ParseCertificates(const std::string& pem,
 StatusOr<TlsOptions> ParseSslConfig(std::string_view text,
                                     std::string_view source) {
   serving::SSLConfig config;
-  ErrorCollector errors(source);
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(std::string(text), &config)) {
-    return InvalidArgument(errors.errors().empty()
-                               ? std::string(source) +
-                                     ": cannot parse as SSLConfig text"
-                               : errors.errors());
-  }
+  RETURN_IF_ERROR(ParseTextProto(text, source, &config));
   const std::string where(source);
   if (config.server_key().empty())
     return InvalidArgument(where + ": server_key is missing or empty");

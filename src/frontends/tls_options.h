@@ -10,10 +10,10 @@
 namespace adlik {
 
 struct TlsOptions {
-  std::string server_key;   // PEM private key of the server
-  std::string server_cert;  // PEM certificate chain of the server
-  std::string custom_ca;    // PEM CA certificates that client certificates
-                            // must chain to (used when client_verify)
+  std::string server_key;      // PEM private key of the server
+  std::string server_cert;     // PEM certificate chain of the server
+  std::string custom_ca;       // PEM CA certificates that client certificates
+                               // must chain to (used when client_verify)
   bool client_verify = false;  // mutual TLS: require a client certificate
 };
 
