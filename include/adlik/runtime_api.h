@@ -45,6 +45,9 @@
  *   2.0  this contract.
  *   2.1  decoupled responses: api->response_* (send 0..n responses per
  *        request, then a final flag, from any thread).
+ *   2.2  memory a runtime manages (a device's): the optional entry points
+ *        AdlikRuntimeMemory*, api->instance_set_input_memory, and
+ *        output_allocate honouring a memory type other than CPU.
  */
 #ifndef ADLIK_RUNTIME_API_H_
 #define ADLIK_RUNTIME_API_H_
@@ -53,7 +56,7 @@
 #include <stdint.h>
 
 #define ADLIK_RUNTIME_API_VERSION_MAJOR 2
-#define ADLIK_RUNTIME_API_VERSION_MINOR 1
+#define ADLIK_RUNTIME_API_VERSION_MINOR 2
 
 #if defined(__GNUC__) || defined(__clang__)
 #define ADLIK_EXPORT __attribute__((visibility("default")))
@@ -212,11 +215,14 @@ typedef struct AdlikServerApi {
    * runtime must produce each of them (it may produce more). */
   const char* (*batch_requested_output)(const AdlikBatch* batch,
                                         uint32_t index);
-  /* A buffer for an output of the whole batch, placed where the response
-   * goes. `memory_type`/`device_id` say where the runtime would like it;
-   * `*placed` says where it is (today always CPU: a runtime that computes
-   * on a device copies its result there once). BYTES outputs cannot be
-   * allocated (their size is unknown): adopt them. */
+  /* A buffer for an output of the whole batch. `memory_type`/`device_id` say
+   * where the runtime would like it; `*placed` says where it is. CPU: placed
+   * where the response goes, the runtime writes the result there. Another
+   * type, from a plugin with the AdlikRuntimeMemory* entry points (2.2): the
+   * buffer comes from AdlikRuntimeMemoryAllocate and the server copies the
+   * result out once, after Execute returns (the buffer is the server's again
+   * then: do not keep it). Without them the buffer is in host memory (CPU).
+   * BYTES outputs cannot be allocated (their size is unknown): adopt them. */
   AdlikError* (*output_allocate)(AdlikBatch* batch, const char* name,
                                  AdlikDataType datatype, const int64_t* shape,
                                  uint32_t rank, AdlikMemoryType memory_type,
@@ -252,6 +258,18 @@ typedef struct AdlikServerApi {
    * outputs) with `flags`. */
   AdlikError* (*response_send)(AdlikResponder* responder, uint32_t flags,
                                AdlikError* error);
+
+  /* --- 2.2: inputs in the runtime's memory ------------------------------ */
+  /* Called during AdlikInstanceInit: where this instance wants its inputs.
+   * Anything but ADLIK_MEMORY_CPU needs the AdlikRuntimeMemory* entry
+   * points: the server then keeps a buffer per input in that memory
+   * (allocated through them, reused from batch to batch) and copies each
+   * input into it once before Execute: the bytes a request arrived with, or
+   * the batch it merged from several requests. batch_input reports them
+   * with this memory type and device. BYTES inputs stay in host memory. */
+  AdlikError* (*instance_set_input_memory)(AdlikInstance* instance,
+                                           AdlikMemoryType memory_type,
+                                           int32_t device_id);
 } AdlikServerApi;
 
 /* What a runtime is, without loading a model. Strings are static. */
@@ -292,6 +310,23 @@ ADLIK_EXPORT void AdlikInstanceFini(void* instance_state);
  * batch_fail_request has not failed already. */
 ADLIK_EXPORT AdlikError* AdlikInstanceExecute(void* instance_state,
                                               AdlikBatch* batch);
+
+/* Optional (2.2; all three or none): memory the runtime manages, for a
+ * device the server has no driver for (a vendor's accelerator, a GPU through
+ * the vendor's API, pinned host memory). The server calls them from any
+ * thread, never with ADLIK_MEMORY_CPU as the memory to allocate or free. */
+ADLIK_EXPORT AdlikError* AdlikRuntimeMemoryAllocate(
+    void* runtime_state, AdlikMemoryType memory_type, int32_t device_id,
+    size_t byte_size, void** buffer);
+ADLIK_EXPORT void AdlikRuntimeMemoryFree(void* runtime_state,
+                                         AdlikMemoryType memory_type,
+                                         int32_t device_id, void* buffer);
+/* Copies `byte_size` bytes between host memory (ADLIK_MEMORY_CPU) and the
+ * runtime's memory, either way; the bytes are at `dst` when it returns. */
+ADLIK_EXPORT AdlikError* AdlikRuntimeMemoryCopy(
+    void* runtime_state, void* dst, AdlikMemoryType dst_type,
+    int32_t dst_device, const void* src, AdlikMemoryType src_type,
+    int32_t src_device, size_t byte_size);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -23,10 +23,84 @@ struct AdlikModel {
 };
 struct AdlikInstance {
   adlik::host::InstanceSpec spec;
+  bool runtime_memory = false;  // the plugin exports AdlikRuntimeMemory*
+  AdlikMemoryType input_memory = ADLIK_MEMORY_CPU;
+  int32_t input_device = 0;
 };
+
+namespace adlik::plugin_internal {
+
+// A buffer in a runtime's own memory.
+struct DeviceBuffer {
+  void* data = nullptr;
+  size_t capacity = 0;
+  AdlikMemoryType type = ADLIK_MEMORY_CPU;
+  int32_t device = 0;
+};
+
+// An instance's buffers in its runtime's memory (API 2.2), one per input and
+// one per output slot, kept from batch to batch and grown when a batch needs
+// more. Thread-safety: used by one Execute at a time (the instance's).
+class DeviceMemory {
+ public:
+  DeviceMemory(const RuntimePlugin::Functions& fns, void* runtime_state)
+      : fns_(fns), runtime_state_(runtime_state) {}
+  ~DeviceMemory() {
+    for (auto* pool : {&inputs, &outputs}) {
+      for (DeviceBuffer& b : *pool) Release(b);
+    }
+  }
+  DeviceMemory(const DeviceMemory&) = delete;
+  DeviceMemory& operator=(const DeviceMemory&) = delete;
+
+  // The buffer of `slot` in `pool`, at least `bytes` long, in `type` memory
+  // of `device`.
+  StatusOr<void*> Get(std::vector<DeviceBuffer>& pool, size_t slot,
+                      AdlikMemoryType type, int32_t device, size_t bytes);
+  Status Copy(void* dst, AdlikMemoryType dst_type, int32_t dst_device,
+              const void* src, AdlikMemoryType src_type, int32_t src_device,
+              size_t bytes);
+
+  std::vector<DeviceBuffer> inputs;
+  std::vector<DeviceBuffer> outputs;
+
+ private:
+  void Release(DeviceBuffer& b) {
+    if (b.data != nullptr)
+      fns_.memory_free(runtime_state_, b.type, b.device, b.data);
+    b = DeviceBuffer();
+  }
+
+  const RuntimePlugin::Functions fns_;
+  void* const runtime_state_;
+};
+
+// Where an input of the batch is, when not where the request left it.
+struct PlacedInput {
+  const void* data = nullptr;
+  AdlikMemoryType type = ADLIK_MEMORY_CPU;
+  int32_t device = 0;
+};
+
+// An output the runtime writes in its memory, copied out after Execute.
+struct DeviceOutput {
+  const void* data = nullptr;
+  AdlikMemoryType type = ADLIK_MEMORY_CPU;
+  int32_t device = 0;
+  char* host = nullptr;  // the response's buffer
+  size_t byte_size = 0;
+};
+
+}  // namespace adlik::plugin_internal
+
 struct AdlikBatch {
   const adlik::host::Batch* batch = nullptr;
   adlik::host::BatchResult* result = nullptr;
+  // Set when the plugin manages memory (2.2).
+  adlik::plugin_internal::DeviceMemory* memory = nullptr;
+  // One per input when the instance wants its inputs in its memory.
+  std::vector<adlik::plugin_internal::PlacedInput> placed_inputs;
+  std::vector<adlik::plugin_internal::DeviceOutput> device_outputs;
 };
 
 namespace adlik {
@@ -34,6 +108,8 @@ namespace {
 
 using host::Batch;
 using host::BatchResult;
+using plugin_internal::DeviceBuffer;
+using plugin_internal::DeviceMemory;
 
 // Takes a plugin's error; OK for NULL.
 Status Take(AdlikError* error) {
@@ -47,6 +123,49 @@ Status Take(AdlikError* error) {
 AdlikError* MakeError(const Status& s) {
   return s.ok() ? nullptr : new AdlikError{s};
 }
+
+bool ValidMemory(AdlikMemoryType t) {
+  return t == ADLIK_MEMORY_CPU || t == ADLIK_MEMORY_CPU_PINNED ||
+         t == ADLIK_MEMORY_GPU || t == ADLIK_MEMORY_VENDOR;
+}
+
+}  // namespace
+
+StatusOr<void*> DeviceMemory::Get(std::vector<DeviceBuffer>& pool, size_t slot,
+                                  AdlikMemoryType type, int32_t device,
+                                  size_t bytes) {
+  if (pool.size() <= slot) pool.resize(slot + 1);
+  DeviceBuffer& b = pool[slot];
+  if (b.data != nullptr && b.type == type && b.device == device &&
+      b.capacity >= bytes) {
+    return b.data;
+  }
+  Release(b);
+  void* data = nullptr;
+  const size_t size = std::max<size_t>(bytes, 1);
+  RETURN_IF_ERROR(
+      Take(fns_.memory_allocate(runtime_state_, type, device, size, &data))
+          .WithPrefix("AdlikRuntimeMemoryAllocate(" + std::to_string(size) +
+                      " bytes, memory type " + std::to_string(type) +
+                      ", device " + std::to_string(device) + ")"));
+  if (data == nullptr) {
+    return Internal("AdlikRuntimeMemoryAllocate returned no buffer");
+  }
+  b = {data, size, type, device};
+  return data;
+}
+
+Status DeviceMemory::Copy(void* dst, AdlikMemoryType dst_type,
+                          int32_t dst_device, const void* src,
+                          AdlikMemoryType src_type, int32_t src_device,
+                          size_t bytes) {
+  if (bytes == 0) return Status::Ok();
+  return Take(fns_.memory_copy(runtime_state_, dst, dst_type, dst_device, src,
+                               src_type, src_device, bytes))
+      .WithPrefix("AdlikRuntimeMemoryCopy");
+}
+
+namespace {
 
 // --- Errors ----------------------------------------------------------------
 AdlikError* ErrorNew(AdlikErrorCode code, const char* message) {
@@ -201,10 +320,12 @@ const char* BatchInput(const AdlikBatch* b, uint32_t i, AdlikDataType* type,
   if (type != nullptr) *type = static_cast<AdlikDataType>(v.type);
   if (shape != nullptr) *shape = v.shape.data();
   if (rank != nullptr) *rank = static_cast<uint32_t>(v.shape.size());
-  if (data != nullptr) *data = v.data;
+  plugin_internal::PlacedInput where{v.data, ADLIK_MEMORY_CPU, 0};
+  if (!b->placed_inputs.empty()) where = b->placed_inputs[i];
+  if (data != nullptr) *data = where.data;
   if (byte_size != nullptr) *byte_size = v.byte_size;
-  if (memory_type != nullptr) *memory_type = ADLIK_MEMORY_CPU;
-  if (device_id != nullptr) *device_id = 0;
+  if (memory_type != nullptr) *memory_type = where.type;
+  if (device_id != nullptr) *device_id = where.device;
   // The view's name is a string_view into a std::string the scheduler owns,
   // so it is NUL-terminated.
   return v.name.data();
@@ -245,9 +366,8 @@ StatusOr<int64_t> CheckOutput(const BatchResult& result, const char* name,
 
 AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
                            const int64_t* shape, uint32_t rank,
-                           AdlikMemoryType /*memory_type*/,
-                           int32_t /*device_id*/, void** buffer,
-                           AdlikMemoryType* placed) {
+                           AdlikMemoryType memory_type, int32_t device_id,
+                           void** buffer, AdlikMemoryType* placed) {
   auto count = CheckOutput(*b->result, name, type, shape, rank);
   if (!count.ok())
     return MakeError(count.status().WithPrefix("output_allocate"));
@@ -258,6 +378,12 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
   }
   if (buffer == nullptr) {
     return MakeError(InvalidArgument("output_allocate: `buffer` is NULL"));
+  }
+  if (!ValidMemory(memory_type)) {
+    return MakeError(InvalidArgument(
+        std::string("output_allocate: output '") + name + "': memory type " +
+        std::to_string(static_cast<int>(memory_type)) +
+        " is not an AdlikMemoryType"));
   }
   const size_t bytes =
       static_cast<size_t>(*count) * DataTypeSize(static_cast<DataType>(type));
@@ -270,8 +396,23 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
   t.data = storage.get();
   t.byte_size = bytes;
   t.holder = std::move(storage);
-  *buffer = const_cast<char*>(t.data);
-  if (placed != nullptr) *placed = ADLIK_MEMORY_CPU;
+  char* host = const_cast<char*>(t.data);
+  AdlikMemoryType where = ADLIK_MEMORY_CPU;
+  if (memory_type != ADLIK_MEMORY_CPU && b->memory != nullptr) {
+    // In the runtime's memory; copied into `host` after Execute.
+    auto device = b->memory->Get(b->memory->outputs, b->device_outputs.size(),
+                                 memory_type, device_id, bytes);
+    if (!device.ok()) {
+      return MakeError(device.status().WithPrefix(
+          std::string("output_allocate: output '") + name + "'"));
+    }
+    b->device_outputs.push_back({*device, memory_type, device_id, host, bytes});
+    *buffer = *device;
+    where = memory_type;
+  } else {
+    *buffer = host;
+  }
+  if (placed != nullptr) *placed = where;
   b->result->outputs.push_back(std::move(t));
   return nullptr;
 }
@@ -341,6 +482,26 @@ AdlikError* ResponseSend(AdlikResponder*, uint32_t, AdlikError* error) {
       "response_send: this server does not serve decoupled models yet"));
 }
 
+AdlikError* InstanceSetInputMemory(AdlikInstance* i, AdlikMemoryType type,
+                                   int32_t device_id) {
+  if (!ValidMemory(type)) {
+    return MakeError(InvalidArgument("instance_set_input_memory: memory type " +
+                                     std::to_string(static_cast<int>(type)) +
+                                     " is not an AdlikMemoryType"));
+  }
+  if (type != ADLIK_MEMORY_CPU && !i->runtime_memory) {
+    return MakeError(InvalidArgument(
+        "instance_set_input_memory: memory type " +
+        std::to_string(static_cast<int>(type)) +
+        " is the runtime's own memory, and this runtime does not export "
+        "AdlikRuntimeMemoryAllocate, AdlikRuntimeMemoryFree and "
+        "AdlikRuntimeMemoryCopy (runtime API 2.2)"));
+  }
+  i->input_memory = type;
+  i->input_device = device_id;
+  return nullptr;
+}
+
 constexpr AdlikServerApi kApi = {
     sizeof(AdlikServerApi),
     ADLIK_RUNTIME_API_VERSION_MAJOR,
@@ -373,38 +534,84 @@ constexpr AdlikServerApi kApi = {
     ResponseBegin,
     ResponseOutputAllocate,
     ResponseSend,
+    InstanceSetInputMemory,
 };
 
 // --- The adapters ----------------------------------------------------------
 
 class PluginInstance : public host::Instance {
  public:
-  PluginInstance(const RuntimePlugin::Functions& fns, std::string where,
-                 std::unique_ptr<AdlikInstance> handle, void* state)
+  PluginInstance(const RuntimePlugin::Functions& fns, void* runtime_state,
+                 std::string where, std::unique_ptr<AdlikInstance> handle,
+                 void* state)
       : fns_(fns),
         where_(std::move(where)),
         handle_(std::move(handle)),
-        state_(state) {}
+        state_(state) {
+    if (handle_->runtime_memory) {
+      memory_ = std::make_unique<DeviceMemory>(fns, runtime_state);
+    }
+  }
   ~PluginInstance() override { fns_.instance_fini(state_); }
 
   Status Execute(const Batch& batch, BatchResult* result) override {
-    AdlikBatch b{&batch, result};
-    return Take(fns_.execute(state_, &b)).WithPrefix(where_);
+    AdlikBatch b;
+    b.batch = &batch;
+    b.result = result;
+    b.memory = memory_.get();
+    if (handle_->input_memory != ADLIK_MEMORY_CPU) {
+      RETURN_IF_ERROR(PlaceInputs(batch, &b).WithPrefix(where_));
+    }
+    RETURN_IF_ERROR(Take(fns_.execute(state_, &b)).WithPrefix(where_));
+    for (const plugin_internal::DeviceOutput& o : b.device_outputs) {
+      RETURN_IF_ERROR(memory_
+                          ->Copy(o.host, ADLIK_MEMORY_CPU, 0, o.data, o.type,
+                                 o.device, o.byte_size)
+                          .WithPrefix(where_ + ": an output"));
+    }
+    return Status::Ok();
   }
 
  private:
+  // Copies each input (but BYTES) into this instance's buffer for it in the
+  // runtime's memory.
+  Status PlaceInputs(const Batch& batch, AdlikBatch* b) {
+    b->placed_inputs.resize(batch.inputs.size());
+    for (size_t i = 0; i < batch.inputs.size(); ++i) {
+      const TensorView& v = batch.inputs[i];
+      plugin_internal::PlacedInput& p = b->placed_inputs[i];
+      p = {v.data, ADLIK_MEMORY_CPU, 0};
+      if (v.type == DataType::kBytes) continue;
+      const std::string what = "input '" + std::string(v.name) + "'";
+      StatusOr<void*> buffer =
+          memory_->Get(memory_->inputs, i, handle_->input_memory,
+                       handle_->input_device, v.byte_size);
+      if (!buffer.ok()) return buffer.status().WithPrefix(what);
+      void* data = *buffer;
+      RETURN_IF_ERROR(memory_
+                          ->Copy(data, handle_->input_memory,
+                                 handle_->input_device, v.data,
+                                 ADLIK_MEMORY_CPU, 0, v.byte_size)
+                          .WithPrefix(what));
+      p = {data, handle_->input_memory, handle_->input_device};
+    }
+    return Status::Ok();
+  }
+
   const RuntimePlugin::Functions fns_;
   const std::string where_;
   const std::unique_ptr<AdlikInstance> handle_;
   void* const state_;
+  std::unique_ptr<DeviceMemory> memory_;  // null: host memory only
 };
 
 class PluginModel : public host::Model {
  public:
-  PluginModel(const RuntimePlugin::Functions& fns, std::string runtime,
-              std::unique_ptr<host::ModelSpec> spec,
+  PluginModel(const RuntimePlugin::Functions& fns, void* runtime_state,
+              std::string runtime, std::unique_ptr<host::ModelSpec> spec,
               std::unique_ptr<AdlikModel> handle, void* state)
       : fns_(fns),
+        runtime_state_(runtime_state),
         runtime_(std::move(runtime)),
         spec_(std::move(spec)),
         handle_(std::move(handle)),
@@ -417,16 +624,20 @@ class PluginModel : public host::Model {
       const host::InstanceSpec& spec) override {
     auto handle = std::make_unique<AdlikInstance>();
     handle->spec = spec;
+    handle->input_device = spec.device_id;
+    handle->runtime_memory = fns_.memory_copy != nullptr;
     void* state = nullptr;
     RETURN_IF_ERROR(Take(fns_.instance_init(state_, handle.get(), &state))
                         .WithPrefix("runtime '" + runtime_ + "': instance '" +
                                     spec.name + "'"));
-    return std::unique_ptr<host::Instance>(new PluginInstance(
-        fns_, "runtime '" + runtime_ + "'", std::move(handle), state));
+    return std::unique_ptr<host::Instance>(
+        new PluginInstance(fns_, runtime_state_, "runtime '" + runtime_ + "'",
+                           std::move(handle), state));
   }
 
  private:
   const RuntimePlugin::Functions fns_;
+  void* const runtime_state_;
   const std::string runtime_;
   const std::unique_ptr<host::ModelSpec> spec_;  // the handle points into it
   const std::unique_ptr<AdlikModel> handle_;
@@ -492,6 +703,19 @@ StatusOr<std::unique_ptr<RuntimePlugin>> RuntimePlugin::Open(
   if (!missing.empty()) {
     return Unavailable(path + " (runtime API " + Version(major, minor) +
                        ") does not export " + missing);
+  }
+  if (minor >= 2) {  // optional: memory the runtime manages
+    std::string lacks;
+    const int found =
+        Lookup(lib, "AdlikRuntimeMemoryAllocate", &f.memory_allocate, &lacks) +
+        Lookup(lib, "AdlikRuntimeMemoryFree", &f.memory_free, &lacks) +
+        Lookup(lib, "AdlikRuntimeMemoryCopy", &f.memory_copy, &lacks);
+    if (found != 0 && found != 3) {
+      return Unavailable(path +
+                         " exports some of the AdlikRuntimeMemory* entry "
+                         "points, which go together, but not " +
+                         lacks);
+    }
   }
   AdlikRuntimeInfo info{};
   info.size = sizeof(info);
@@ -559,8 +783,9 @@ StatusOr<std::unique_ptr<host::Model>> RuntimePlugin::LoadModel(
   void* state = nullptr;
   RETURN_IF_ERROR(Take(fns_.model_init(state_, handle.get(), &state))
                       .WithPrefix("runtime '" + info_.name + "'"));
-  return std::unique_ptr<host::Model>(new PluginModel(
-      fns_, info_.name, std::move(owned_spec), std::move(handle), state));
+  return std::unique_ptr<host::Model>(
+      new PluginModel(fns_, state_, info_.name, std::move(owned_spec),
+                      std::move(handle), state));
 }
 
 }  // namespace adlik

@@ -11,6 +11,13 @@
 // Ownership: models and instances made here call the plugin's Fini functions
 // when destroyed; the RuntimePlugin must outlive them. The library is never
 // unloaded.
+//
+// Device memory (API 2.2): a plugin that exports AdlikRuntimeMemory* may ask
+// for its inputs in its own memory (api->instance_set_input_memory) and for
+// output buffers there (output_allocate). Each instance then keeps one buffer
+// per input and output in that memory, grown when a batch needs more and
+// freed with the instance; inputs are copied in once before Execute, outputs
+// copied out once after it, into host buffers that become the response.
 #ifndef ADLIK_RUNTIME_HOST_RUNTIME_PLUGIN_H_
 #define ADLIK_RUNTIME_HOST_RUNTIME_PLUGIN_H_
 
@@ -44,6 +51,10 @@ class RuntimePlugin : public host::Runtime {
     decltype(&AdlikInstanceInit) instance_init = nullptr;
     decltype(&AdlikInstanceFini) instance_fini = nullptr;
     decltype(&AdlikInstanceExecute) execute = nullptr;
+    // Optional (2.2): memory the runtime manages. All three or none.
+    decltype(&AdlikRuntimeMemoryAllocate) memory_allocate = nullptr;
+    decltype(&AdlikRuntimeMemoryFree) memory_free = nullptr;
+    decltype(&AdlikRuntimeMemoryCopy) memory_copy = nullptr;
   };
 
   // Loads `path` (which should be RUNTIME_DIR/libadlik_runtime_<name>.so).

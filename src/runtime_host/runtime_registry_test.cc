@@ -2,6 +2,7 @@
 // plugin can be wrong (runtimes/testing/, built into ADLIK_TESTING_PLUGIN_DIR).
 #include "runtime_host/runtime_registry.h"
 
+#include <dlfcn.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -306,6 +307,83 @@ TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
   EXPECT_TRUE(result.request_errors[2].ok());
   ASSERT_EQ(result.outputs.size(), 1u);
   EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[15], 8.0f);
+}
+
+// What the simulated device of libadlik_runtime_testing_device.so has seen.
+struct DeviceCounters {
+  uint64_t to_device = 0, to_host = 0, buffers = 0;
+};
+DeviceCounters ReadDeviceCounters(const RuntimeRegistry& registry) {
+  const std::string path = registry.PluginPath("testing_device");
+  void* lib = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_NE(lib, nullptr) << path << " is not loaded";
+  DeviceCounters c;
+  if (lib == nullptr) return c;
+  using Fn = void (*)(uint64_t*, uint64_t*, uint64_t*);
+  auto fn = reinterpret_cast<Fn>(dlsym(lib, "AdlikTestingDeviceCounters"));
+  EXPECT_NE(fn, nullptr);
+  if (fn != nullptr) fn(&c.to_device, &c.to_host, &c.buffers);
+  dlclose(lib);
+  return c;
+}
+
+TEST(RuntimeRegistryTest, ADeviceRuntimeGetsItsTensorsInItsMemoryMovedOnce) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_device");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ((*r)->info().api_minor, 2u);
+  TempDir dir;
+  std::ofstream(dir.path() / "model.bin") << "anything";
+  host::ModelSpec spec;
+  spec.name = "plus_one";
+  spec.model_path = (dir.path() / "model.bin").string();
+  spec.max_batch_size = 8;
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const DeviceCounters before = ReadDeviceCounters(registry);
+  {
+    host::InstanceSpec device;
+    device.name = "plus_one_0";
+    device.kind = host::DeviceKind::kVendor;
+    device.device_id = 1;
+    auto instance = (*model)->CreateInstance(device);
+    ASSERT_TRUE(instance.ok()) << instance.status().ToString();
+    const std::string names[1] = {"y"};
+    // Two batches, the second larger: the device buffers grow.
+    for (int64_t rows : {2, 8}) {
+      std::vector<float> x(rows * 4);
+      for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) / 2;
+      const int64_t shape[2] = {rows, 4};
+      TensorView in{"x", DataType::kFp32, shape,
+                    reinterpret_cast<const char*>(x.data()),
+                    x.size() * sizeof(float)};
+      std::vector<Tensor> out;
+      Status s = host::ExecuteOne(**instance, {&in, 1}, names, &out);
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_EQ(out.size(), 1u);
+      EXPECT_EQ(out[0].shape, (std::vector<int64_t>{rows, 4}));
+      ASSERT_EQ(out[0].byte_size, x.size() * sizeof(float));
+      const float* y = reinterpret_cast<const float*>(out[0].data);
+      for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(y[i], x[i] + 1) << i;
+    }
+    const DeviceCounters during = ReadDeviceCounters(registry);
+    // Each batch: its input moved to the device once, its output back once.
+    EXPECT_EQ(during.to_device - before.to_device, 2u);
+    EXPECT_EQ(during.to_host - before.to_host, 2u);
+    // One buffer for the input and one for the output, kept between batches.
+    EXPECT_EQ(during.buffers - before.buffers, 2u);
+  }
+  // Freed with the instance.
+  EXPECT_EQ(ReadDeviceCounters(registry).buffers, before.buffers);
+}
+
+TEST(RuntimeRegistryTest, APluginWithSomeMemoryEntryPointsIsRefused) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_device_partial");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("libadlik_runtime_testing_device_partial.so"),
+                    HasSubstr("AdlikRuntimeMemoryCopy")));
 }
 
 TEST(RuntimeRegistryTest, FindsRuntimesByTheirDescribedPlatformAndModelFile) {

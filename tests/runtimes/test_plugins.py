@@ -7,6 +7,7 @@ build/runtimes/testing/), linked into a runtime folder under the runtime names t
 for, plus a file that is not a shared library at all.
 """
 
+import concurrent.futures
 import os
 import shutil
 
@@ -51,7 +52,7 @@ def runtime_dir(tmp_path_factory):
     ps.link_built_runtime(path, "example")
     ps.link_built_runtime(path, "onnxruntime")
     for name in ("good", "older_minor", "no_entry", "missing_entry", "wrong_major", "create_fails",
-                 "throwing_execute", "missing_dep"):
+                 "throwing_execute", "missing_dep", "device"):
         ps.link_runtime(path, os.path.join(ps.testing_plugin_dir(), f"libadlik_runtime_testing_{name}.so"))
     (path / "libadlik_runtime_garbage.so").write_bytes(b"this is not an ELF file\n" * 8)
     return path
@@ -69,6 +70,14 @@ def repo(tmp_path_factory, example_repo):
     (path / "doubler" / "1").mkdir(parents=True)
     (path / "doubler" / "1" / "model.bin").write_text("any bytes")
     write_config(path / "doubler", 'backend: "testing_good"\nmax_batch_size: 4\ndefault_model_filename: "model.bin"\n')
+
+    # A runtime that computes on a device of its own (simulated), two instances on devices 0
+    # and 1, with dynamic batching: its tensors are placed in its memory by the server.
+    (path / "plus_one" / "1").mkdir(parents=True)
+    (path / "plus_one" / "1" / "model.bin").write_text("any bytes")
+    write_config(path / "plus_one", 'backend: "testing_device"\nmax_batch_size: 8\n'
+                 'dynamic_batching { max_queue_delay_microseconds: 20000 }\n'
+                 'instance_group [ { kind: KIND_MODEL count: 2 } ]\n')
 
     # A plugin built against an older minor of the API serves; one whose Execute throws loads.
     for model, runtime in (("older_doubler", "testing_older_minor"), ("thrower", "testing_throwing_execute")):
@@ -136,6 +145,35 @@ def test_good_test_plugin_serves_with_a_config_completed_from_it(server):
     # dims are int64: JSON renders them as numbers or, as protobuf's JSON mapping does, strings.
     assert [(t["name"], t["data_type"], [int(d) for d in t["dims"]]) for t in config["input"]] == [
         ("x", "TYPE_FP32", [4])]
+
+
+def test_a_device_runtime_serves_single_and_merged_batches_from_its_memory(server):
+    # The plugin fails any batch whose input or output is not in its device memory, so
+    # right answers mean the server placed them there: alone, and merged by the batcher.
+    single = np.arange(8, dtype=np.float32).reshape(2, 4) - 2.5
+    out = support.infer("http_binary", server.http_url, "plus_one", {"x": single}, ["y"])
+    np.testing.assert_array_equal(out["y"], single + 1)
+
+    xs = [np.arange(4 * n, dtype=np.float32).reshape(n, 4) * (i + 1) for i, n in enumerate((1, 2, 3, 1, 1))]
+    client = grpcclient.InferenceServerClient(server.grpc_url)
+
+    def infer(x):
+        inp = grpcclient.InferInput("x", list(x.shape), "FP32")
+        inp.set_data_from_numpy(x)
+        return client.infer("plus_one", [inp]).as_numpy("y")
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(len(xs)) as pool:
+            results = list(pool.map(infer, xs))
+        stats = client.get_inference_statistics("plus_one", as_json=True)["model_stats"][0]
+    finally:
+        client.close()
+    for x, y in zip(xs, results):
+        np.testing.assert_array_equal(y, x + 1)
+    # Requests that waited together in the 20 ms window ran as one batch.
+    requests = int(stats["inference_stats"]["success"]["count"])
+    assert requests == 1 + len(xs), stats
+    assert int(stats["execution_count"]) < requests, stats
 
 
 def test_index_names_the_plugin_and_the_cause(server, runtime_dir):
