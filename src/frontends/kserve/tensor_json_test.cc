@@ -99,8 +99,8 @@ TEST(TensorJsonTest, RefusesACountThatDoesNotMatchTheShape) {
   ASSERT_FALSE(few.ok());
   EXPECT_EQ(few.status().message(),
             "shape [2,2] has 4 elements but 'data' has 3");
-  auto huge = Decode("[1]", DataType::kInt32,
-                     {int64_t{1} << 40, int64_t{1} << 40});
+  auto huge =
+      Decode("[1]", DataType::kInt32, {int64_t{1} << 40, int64_t{1} << 40});
   EXPECT_NE(huge.status().message().find("has too many elements"),
             std::string::npos);
 }
