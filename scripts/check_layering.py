@@ -5,6 +5,8 @@ Above the server core (the front ends, the metrics, the adlik_serving binary) a 
 reach, directly or through the headers it includes, only the core's API, the KServe
 layer, base/ and the SDK's value types: never the lifecycle, the scheduler, the runtime
 host, the repository, the runtime SDK (adlik/runtime.h) or the core's own internals.
+The C++ client library (clients/) shares the KServe layer's codecs with the server and
+nothing else of it: not the core either, nor the front ends' transports.
 
 Usage: check_layering.py [REPO_ROOT]; exits 1 and lists each violation with the chain of
 includes that leads to it.
@@ -30,6 +32,10 @@ FORBIDDEN = (
     "server/classification.h",
 )
 
+# The client library, and what it may not reach besides FORBIDDEN.
+CLIENTS = ("clients/",)
+CLIENT_FORBIDDEN = FORBIDDEN + ("server/", "frontends/http/", "frontends/auth/", "metrics/")
+
 
 def resolve(root, name):
     for base in ("src", "include", "tools", "."):
@@ -44,7 +50,7 @@ def includes(path):
         return INCLUDE.findall(f.read())
 
 
-def violations(root, start):
+def violations(root, start, forbidden=FORBIDDEN):
     """(include chain, forbidden header) for every forbidden header `start` reaches."""
     found = []
     seen = set()
@@ -52,7 +58,7 @@ def violations(root, start):
     while stack:
         path, chain = stack.pop()
         for name in includes(path):
-            if name.startswith(FORBIDDEN):
+            if name.startswith(forbidden):
                 found.append((chain, name))
                 continue
             target = resolve(root, name)
@@ -67,20 +73,21 @@ def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
     checked = 0
     failures = []
-    for top in ABOVE_CORE:
-        for dirpath, _, files in os.walk(os.path.join(root, top)):
-            for f in sorted(files):
-                if not f.endswith((".h", ".cc")):
-                    continue
-                checked += 1
-                for chain, name in violations(root, os.path.join(dirpath, f)):
-                    failures.append(" -> ".join(chain + [name]))
+    for tops, forbidden in ((ABOVE_CORE, FORBIDDEN), (CLIENTS, CLIENT_FORBIDDEN)):
+        for top in tops:
+            for dirpath, _, files in os.walk(os.path.join(root, top)):
+                for f in sorted(files):
+                    if not f.endswith((".h", ".cc")):
+                        continue
+                    checked += 1
+                    for chain, name in violations(root, os.path.join(dirpath, f), forbidden):
+                        failures.append(" -> ".join(chain + [name]))
     if checked == 0:
         print("no files checked: wrong root?", root)
         return 1
     for f in failures:
         print("layering violation:", f)
-    print(f"{checked} files above the core checked, {len(failures)} violations")
+    print(f"{checked} files above the core and in the client checked, {len(failures)} violations")
     return 1 if failures else 0
 
 

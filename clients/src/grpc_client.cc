@@ -8,6 +8,7 @@
 #include "adlik/bytes_tensor.h"
 #include "adlik/tensor.h"
 #include "frontends/grpc/grpc_service.grpc.pb.h"
+#include "frontends/grpc/tensor_contents.h"
 
 namespace adlik::client {
 namespace {
@@ -60,39 +61,20 @@ std::string Pack(const Field& values) {
 
 StatusOr<std::string> FromContents(const inference::InferTensorContents& c,
                                    DataType type, const std::string& where) {
-  switch (type) {
-    case DataType::kBool:
-      return Pack<uint8_t>(c.bool_contents());
-    case DataType::kUint8:
-      return Pack<uint8_t>(c.uint_contents());
-    case DataType::kUint16:
-      return Pack<uint16_t>(c.uint_contents());
-    case DataType::kUint32:
-      return Pack<uint32_t>(c.uint_contents());
-    case DataType::kUint64:
-      return Pack<uint64_t>(c.uint64_contents());
-    case DataType::kInt8:
-      return Pack<int8_t>(c.int_contents());
-    case DataType::kInt16:
-      return Pack<int16_t>(c.int_contents());
-    case DataType::kInt32:
-      return Pack<int32_t>(c.int_contents());
-    case DataType::kInt64:
-      return Pack<int64_t>(c.int64_contents());
-    case DataType::kFp32:
-      return Pack<float>(c.fp32_contents());
-    case DataType::kFp64:
-      return Pack<double>(c.fp64_contents());
-    case DataType::kBytes: {
+  return VisitDataType(type, [&](auto tag) -> StatusOr<std::string> {
+    using T = typename decltype(tag)::Element;
+    if constexpr (std::is_same_v<T, std::string_view>) {
       std::string out;
       for (const std::string& e : c.bytes_contents())
         AppendBytesElement(e, &out);
       return out;
-    }
-    default:
-      return InvalidArgument(where + ": " + std::string(DataTypeName(type)) +
+    } else if constexpr (grpc_frontend::kHasContentsField<T>) {
+      return Pack<T>(grpc_frontend::ContentsField<T>(c));
+    } else {
+      return InvalidArgument(where + ": " + std::string(decltype(tag)::kName) +
                              " has no typed contents");
-  }
+    }
+  });
 }
 
 std::vector<TensorMetadata> Tensors(

@@ -2,16 +2,15 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cstring>
-#include <limits>
 #include <vector>
 
 #include "adlik/bytes_tensor.h"
 #include "adlik/tensor.h"
+#include "frontends/kserve/json_parse.h"
+#include "frontends/kserve/tensor_json.h"
 
 namespace adlik::client::http_codec {
 namespace {
@@ -73,119 +72,9 @@ StatusOr<std::vector<int64_t>> Shape(const Value& v, const std::string& where) {
   return dims;
 }
 
-// Flattens a (possibly nested) JSON array into its scalar elements.
-void Flatten(const Value& v, std::vector<const Value*>* out) {
-  if (v.IsArray()) {
-    for (const Value& e : v.GetArray()) Flatten(e, out);
-  } else {
-    out->push_back(&v);
-  }
-}
-
-template <typename T>
-bool PutNumber(const Value& v, char* dst) {
-  T x;
-  if constexpr (std::is_floating_point_v<T>) {
-    if (!v.IsNumber()) return false;
-    x = static_cast<T>(v.GetDouble());
-  } else if constexpr (std::is_signed_v<T>) {
-    if (!v.IsInt64()) return false;
-    const int64_t n = v.GetInt64();
-    if (n < std::numeric_limits<T>::min() || n > std::numeric_limits<T>::max())
-      return false;
-    x = static_cast<T>(n);
-  } else {
-    if (!v.IsUint64()) return false;
-    const uint64_t n = v.GetUint64();
-    if (n > std::numeric_limits<T>::max()) return false;
-    x = static_cast<T>(n);
-  }
-  std::memcpy(dst, &x, sizeof(T));
-  return true;
-}
-
-// JSON `data` to the tensor's binary form.
-StatusOr<std::string> DecodeJsonData(const Value& data, DataType type,
-                                     int64_t count, const std::string& where) {
-  std::vector<const Value*> elements;
-  Flatten(data, &elements);
-  if (static_cast<int64_t>(elements.size()) != count) {
-    return InvalidArgument(where + ": shape has " + std::to_string(count) +
-                           " elements, data has " +
-                           std::to_string(elements.size()));
-  }
-  std::string out;
-  if (type == DataType::kBytes) {
-    for (const Value* e : elements) {
-      if (!e->IsString())
-        return InvalidArgument(where + ": BYTES element is not a string");
-      AppendBytesElement({e->GetString(), e->GetStringLength()}, &out);
-    }
-    return out;
-  }
-  const size_t size = DataTypeSize(type);
-  out.resize(elements.size() * size);
-  for (size_t i = 0; i < elements.size(); ++i) {
-    const Value& e = *elements[i];
-    char* dst = out.data() + i * size;
-    bool ok = false;
-    switch (type) {
-      case DataType::kBool:
-        ok = e.IsBool();
-        if (ok) *dst = e.GetBool() ? 1 : 0;
-        break;
-      case DataType::kUint8:
-        ok = PutNumber<uint8_t>(e, dst);
-        break;
-      case DataType::kUint16:
-        ok = PutNumber<uint16_t>(e, dst);
-        break;
-      case DataType::kUint32:
-        ok = PutNumber<uint32_t>(e, dst);
-        break;
-      case DataType::kUint64:
-        ok = PutNumber<uint64_t>(e, dst);
-        break;
-      case DataType::kInt8:
-        ok = PutNumber<int8_t>(e, dst);
-        break;
-      case DataType::kInt16:
-        ok = PutNumber<int16_t>(e, dst);
-        break;
-      case DataType::kInt32:
-        ok = PutNumber<int32_t>(e, dst);
-        break;
-      case DataType::kInt64:
-        ok = PutNumber<int64_t>(e, dst);
-        break;
-      case DataType::kFp32:
-        ok = PutNumber<float>(e, dst);
-        break;
-      case DataType::kFp64:
-        ok = PutNumber<double>(e, dst);
-        break;
-      default:
-        return Unimplemented(where + ": " + std::string(DataTypeName(type)) +
-                             " has no JSON form");
-    }
-    if (!ok) {
-      return InvalidArgument(where + ": element " + std::to_string(i) +
-                             " is not a valid " +
-                             std::string(DataTypeName(type)));
-    }
-  }
-  return out;
-}
-
 StatusOr<rapidjson::Document> Parse(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError()) {
-    return InvalidArgument(std::string("response is not JSON: ") +
-                           rapidjson::GetParseError_En(doc.GetParseError()) +
-                           " at offset " +
-                           std::to_string(doc.GetErrorOffset()));
-  }
+  RETURN_IF_ERROR(kserve::ParseJson(json, "response", &doc));
   return doc;
 }
 
@@ -341,8 +230,10 @@ Status DecodeInferResponse(std::shared_ptr<const std::string> body,
       const Value* data = Member(o, "data");
       if (!data)
         return InvalidArgument(where + ": neither data nor binary_data_size");
-      ASSIGN_OR_RETURN(std::string bytes,
-                       DecodeJsonData(*data, out.type, count, where));
+      std::string bytes;
+      RETURN_IF_ERROR(
+          kserve::DecodeTensorData(*data, out.type, out.shape, &bytes)
+              .WithPrefix(where));
       auto owned = std::make_shared<const std::string>(std::move(bytes));
       out.data = *owned;
       result->storage.push_back(std::move(owned));
@@ -363,8 +254,7 @@ Status DecodeInferResponse(std::shared_ptr<const std::string> body,
 Status ErrorFromResponse(int http_status, std::string_view body) {
   std::string message(body);
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (kserve::ParseJson(body, "error", &doc).ok() && doc.IsObject()) {
     std::string error = StringMember(doc, "error");
     if (!error.empty()) message = std::move(error);
   }

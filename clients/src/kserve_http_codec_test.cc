@@ -92,6 +92,33 @@ TEST(DecodeInferResponse, ReadsJsonData) {
   EXPECT_EQ(result.Find("s")->data, std::string("\x02\x00\x00\x00hi", 6));
 }
 
+TEST(DecodeInferResponse, ReadsSixteenBitFloatsAsJsonNumbers) {
+  const std::string json =
+      R"({"outputs":[{"name":"h","datatype":"FP16","shape":[2],"data":[1.5,-2]},)"
+      R"({"name":"b","datatype":"BF16","shape":[1],"data":[0.25]}]})";
+  InferResult result;
+  const Status s = DecodeInferResponse(std::make_shared<std::string>(json),
+                                       std::nullopt, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  uint16_t h[2];
+  ASSERT_EQ(result.Find("h")->data.size(), sizeof(h));
+  std::memcpy(h, result.Find("h")->data.data(), sizeof(h));
+  EXPECT_EQ(h[0], 0x3e00);  // 1.5 in IEEE half
+  EXPECT_EQ(h[1], 0xc000);  // -2
+  EXPECT_EQ(result.Find("b")->data, std::string("\x80\x3e", 2));  // 0.25
+}
+
+TEST(DecodeInferResponse, NamesTheOutputWhoseDataIsWrong) {
+  const std::string json =
+      R"({"outputs":[{"name":"a","datatype":"INT8","shape":[2],"data":[1,200]}]})";
+  InferResult result;
+  const Status s = DecodeInferResponse(std::make_shared<std::string>(json),
+                                       std::nullopt, &result);
+  EXPECT_EQ(s.message(),
+            "output 'a': element 1 is not a INT8 value (or is out of its "
+            "range)");
+}
+
 TEST(DecodeInferResponse, RefusesBinarySizesPastTheBody) {
   const std::string json =
       R"({"outputs":[{"name":"a","datatype":"INT32","shape":[2],)"

@@ -294,23 +294,19 @@ class ExampleInstance : public Instance {
       const TensorView& b = *by_index[operation->rhs];
       ADLIK_ASSIGN_OR_RETURN(char* out,
                              batch.AllocateOutput(name, a.type, a.shape));
-      switch (a.type) {
-        case DataType::kInt32:
-          Compute<int32_t>(*operation, a, b, out);
-          break;
-        case DataType::kInt64:
-          Compute<int64_t>(*operation, a, b, out);
-          break;
-        case DataType::kFp32:
-          Compute<float>(*operation, a, b, out);
-          break;
-        case DataType::kFp64:
-          Compute<double>(*operation, a, b, out);
-          break;
-        default:  // ParseModelFile admits no other type
+      ADLIK_RETURN_IF_ERROR(VisitDataType(a.type, [&](auto tag) -> Status {
+        using T = typename decltype(tag)::Element;
+        // ParseModelFile admits these types alone.
+        if constexpr (std::is_same_v<T, int32_t> ||
+                      std::is_same_v<T, int64_t> ||
+                      std::is_floating_point_v<T>) {
+          Compute<T>(*operation, a, b, out);
+          return Status::Ok();
+        } else {
           return Internal("unexpected type " +
-                          std::string(DataTypeName(a.type)));
-      }
+                          std::string(decltype(tag)::kName));
+        }
+      }));
     }
     return Status::Ok();
   }

@@ -1,5 +1,7 @@
 // IEEE half (FP16) and bfloat16 to and from float, for the few places that
-// must read or write those types element by element (JSON, classification).
+// must read or write those types element by element (JSON, classification):
+// on their bits, and on the element types of adlik/data_type.h (Fp16, Bf16)
+// for code written once over every DataType.
 //
 // Thread-safety: pure functions.
 #ifndef ADLIK_BASE_HALF_H_
@@ -9,6 +11,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+
+#include "adlik/data_type.h"
 
 namespace adlik {
 
@@ -55,6 +60,24 @@ inline uint16_t FloatToBf16(float f) {
   if ((x & 0x7fffffff) > 0x7f800000)
     return static_cast<uint16_t>((x >> 16) | 0x40);
   return static_cast<uint16_t>((x + 0x7fff + ((x >> 16) & 1)) >> 16);
+}
+
+// Whether T is one of the 16-bit float element types.
+template <typename T>
+inline constexpr bool kIsHalfType =
+    std::is_same_v<T, Fp16> || std::is_same_v<T, Bf16>;
+
+inline float ToFloat(Fp16 h) { return HalfToFloat(h.bits); }
+inline float ToFloat(Bf16 b) { return Bf16ToFloat(b.bits); }
+
+// FromFloat<Fp16>(f), FromFloat<Bf16>(f): rounded as above.
+template <typename T>
+requires kIsHalfType<T> T FromFloat(float f) {
+  if constexpr (std::is_same_v<T, Fp16>) {
+    return Fp16{FloatToHalf(f)};
+  } else {
+    return Bf16{FloatToBf16(f)};
+  }
 }
 
 }  // namespace adlik

@@ -100,6 +100,50 @@ TEST(BytesTensorTest, RefusesTruncatedAndMiscountedBuffers) {
   EXPECT_TRUE(SplitBytesElements("", 0).ok());
 }
 
+// The tag VisitDataType passes for each type: its C++ element type, size and
+// name agree with the tables above.
+TEST(DataTypeTest, VisitorPassesEachTypesTag) {
+  struct Seen {
+    DataType type;
+    size_t size;
+    std::string_view name;
+    bool arithmetic;
+    size_t element_size;  // sizeof(Element); 0 for void and BYTES
+  };
+  auto visit = [](DataType t) {
+    return VisitDataType(t, [](auto tag) {
+      using Tag = decltype(tag);
+      using T = typename Tag::Element;
+      size_t element_size = 0;
+      if constexpr (!std::is_void_v<T> && Tag::kType != DataType::kBytes) {
+        element_size = sizeof(T);
+      }
+      return Seen{Tag::kType, Tag::kSize, Tag::kName, std::is_arithmetic_v<T>,
+                  element_size};
+    });
+  };
+  for (DataType t :
+       {DataType::kBool, DataType::kUint8, DataType::kUint16, DataType::kUint32,
+        DataType::kUint64, DataType::kInt8, DataType::kInt16, DataType::kInt32,
+        DataType::kInt64, DataType::kFp16, DataType::kFp32, DataType::kFp64,
+        DataType::kBytes, DataType::kBf16}) {
+    const Seen seen = visit(t);
+    EXPECT_EQ(seen.type, t);
+    EXPECT_EQ(seen.size, DataTypeSize(t));
+    EXPECT_EQ(seen.name, DataTypeName(t));
+    EXPECT_EQ(seen.element_size, DataTypeSize(t)) << DataTypeName(t);
+  }
+  EXPECT_TRUE(visit(DataType::kBool).arithmetic);
+  EXPECT_TRUE(visit(DataType::kFp32).arithmetic);
+  // The 16-bit floats are not integers, and BYTES is not a number.
+  EXPECT_FALSE(visit(DataType::kFp16).arithmetic);
+  EXPECT_FALSE(visit(DataType::kBf16).arithmetic);
+  EXPECT_FALSE(visit(DataType::kBytes).arithmetic);
+  // A value outside the enum gets kInvalid's tag.
+  EXPECT_EQ(visit(static_cast<DataType>(99)).type, DataType::kInvalid);
+  EXPECT_EQ(visit(DataType::kInvalid).name, "INVALID");
+}
+
 TEST(HalfTest, ConvertsExactValuesBothWays) {
   for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 0.000061035156f}) {
     EXPECT_EQ(HalfToFloat(FloatToHalf(f)), f) << f;
@@ -107,6 +151,8 @@ TEST(HalfTest, ConvertsExactValuesBothWays) {
   EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
   EXPECT_TRUE(std::isinf(HalfToFloat(FloatToHalf(1e6f))));
   EXPECT_EQ(Bf16ToFloat(FloatToBf16(3.0f)), 3.0f);
+  EXPECT_EQ(FromFloat<Fp16>(1.0f).bits, 0x3c00);
+  EXPECT_EQ(ToFloat(FromFloat<Bf16>(-3.0f)), -3.0f);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "server/classification.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <numeric>
 
@@ -11,50 +10,28 @@
 namespace adlik {
 namespace {
 
-template <typename T>
-double Load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return static_cast<double>(v);
-}
-
-StatusOr<double> Element(DataType type, const char* p) {
-  switch (type) {
-    case DataType::kBool:
-      return static_cast<double>(*p != 0);
-    case DataType::kUint8:
-      return Load<uint8_t>(p);
-    case DataType::kUint16:
-      return Load<uint16_t>(p);
-    case DataType::kUint32:
-      return Load<uint32_t>(p);
-    case DataType::kUint64:
-      return Load<uint64_t>(p);
-    case DataType::kInt8:
-      return Load<int8_t>(p);
-    case DataType::kInt16:
-      return Load<int16_t>(p);
-    case DataType::kInt32:
-      return Load<int32_t>(p);
-    case DataType::kInt64:
-      return Load<int64_t>(p);
-    case DataType::kFp32:
-      return Load<float>(p);
-    case DataType::kFp64:
-      return Load<double>(p);
-    case DataType::kFp16: {
-      uint16_t h;
-      std::memcpy(&h, p, 2);
-      return static_cast<double>(HalfToFloat(h));
-    }
-    case DataType::kBf16: {
-      uint16_t h;
-      std::memcpy(&h, p, 2);
-      return static_cast<double>(Bf16ToFloat(h));
-    }
-    default:
+// The elements of `data` as doubles; `n` of them, of type `type`.
+Status LoadValues(DataType type, const char* data, size_t n,
+                  std::vector<double>* values) {
+  return VisitDataType(type, [&](auto tag) -> Status {
+    using T = typename decltype(tag)::Element;
+    if constexpr (std::is_same_v<T, bool>) {
+      for (size_t i = 0; i < n; ++i) (*values)[i] = data[i] != 0;
+    } else if constexpr (std::is_arithmetic_v<T> || kIsHalfType<T>) {
+      for (size_t i = 0; i < n; ++i) {
+        T v;
+        std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+        if constexpr (kIsHalfType<T>) {
+          (*values)[i] = ToFloat(v);
+        } else {
+          (*values)[i] = static_cast<double>(v);
+        }
+      }
+    } else {
       return InvalidArgument("classification needs a numeric output");
-  }
+    }
+    return Status::Ok();
+  });
 }
 
 }  // namespace
@@ -74,11 +51,8 @@ StatusOr<Tensor> Classify(const Tensor& output, uint32_t k, bool batched,
   std::vector<double> values(per_row);
   std::vector<int64_t> order(per_row);
   for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t i = 0; i < per_row; ++i) {
-      ASSIGN_OR_RETURN(
-          values[i],
-          Element(output.type, output.data + (r * per_row + i) * size));
-    }
+    RETURN_IF_ERROR(LoadValues(output.type, output.data + r * per_row * size,
+                               static_cast<size_t>(per_row), &values));
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + top, order.end(),
                       [&](int64_t a, int64_t b) {

@@ -161,3 +161,108 @@ def test_good_answers_are_right(http_url):
     assert code == 200
     assert np.frombuffer(outputs["OUTPUT0"][2], np.int32).tolist() == (A + B).ravel().tolist()
     assert json.dumps(sorted(outputs)) == json.dumps(["OUTPUT0", "OUTPUT1"])
+
+
+# The answers besides inference: the KServe layer renders each once, so the two front
+# ends carry the same content. (HTTP path and body, gRPC method and request.)
+QUERIES = [
+    ("server_metadata", "GET", "/v2", None, "ServerMetadata", service_pb2.ServerMetadataRequest()),
+    ("model_metadata", "GET", "/v2/models/simple", None,
+     "ModelMetadata", service_pb2.ModelMetadataRequest(name="simple")),
+    ("model_metadata_version", "GET", "/v2/models/simple/versions/1", None,
+     "ModelMetadata", service_pb2.ModelMetadataRequest(name="simple", version="1")),
+    ("model_config", "GET", "/v2/models/simple/config", None,
+     "ModelConfig", service_pb2.ModelConfigRequest(name="simple")),
+    ("statistics", "GET", "/v2/models/simple/stats", None,
+     "ModelStatistics", service_pb2.ModelStatisticsRequest(name="simple")),
+    ("statistics_all", "GET", "/v2/models/stats", None,
+     "ModelStatistics", service_pb2.ModelStatisticsRequest()),
+    ("index", "POST", "/v2/repository/index", b"{}",
+     "RepositoryIndex", service_pb2.RepositoryIndexRequest()),
+    ("index_ready", "POST", "/v2/repository/index", b'{"ready": true}',
+     "RepositoryIndex", service_pb2.RepositoryIndexRequest(ready=True)),
+]
+
+
+def as_plain(message):
+    """A gRPC answer as the JSON the HTTP front end writes: field names of the .proto,
+    defaults included, 64-bit integers as numbers (protobuf's Python JSON writes them as
+    strings; the field types say which)."""
+    from google.protobuf.descriptor import FieldDescriptor
+
+    def value(field, v):
+        if field.type == FieldDescriptor.TYPE_MESSAGE:
+            return plain(v)
+        if field.type == FieldDescriptor.TYPE_ENUM:
+            return field.enum_type.values_by_number[v].name
+        return v
+
+    def plain(m):
+        out = {}
+        for field in m.DESCRIPTOR.fields:
+            v = getattr(m, field.name)
+            if field.message_type is not None and field.message_type.GetOptions().map_entry:
+                value_field = field.message_type.fields_by_name["value"]
+                out[field.name] = {str(k): value(value_field, x) for k, x in v.items()}
+            elif field.is_repeated:
+                out[field.name] = [value(field, x) for x in v]
+            elif field.type == FieldDescriptor.TYPE_MESSAGE and not m.HasField(field.name):
+                continue
+            elif field.containing_oneof is not None and not m.HasField(field.name):
+                continue
+            else:
+                out[field.name] = value(field, v)
+        return out
+
+    return plain(message)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q[0] for q in QUERIES])
+def test_http_and_grpc_render_the_same_content(http_url, grpc_url, query):
+    _, method, path, body, rpc, request = query
+    # One inference first, so that the statistics have something to show.
+    assert send_http(http_url, "simple", pair(), {}, [])[0] == 200
+    r = support.http_request(http_url, method, path, body=body)
+    assert r.status == 200, r.error()
+    with grpc.insecure_channel(grpc_url) as channel:
+        stub = service_pb2_grpc.GRPCInferenceServiceStub(channel)
+        response = getattr(stub, rpc)(request, timeout=30)
+    http_answer = r.json()
+    if rpc == "RepositoryIndex":
+        http_answer = {"models": http_answer}
+    if rpc == "ModelConfig":
+        response = response.config
+    grpc_answer = as_plain(response)
+    if rpc == "ModelStatistics":
+        # Only the answers' shapes and names can be compared: the gRPC request is a
+        # later one, and inferences may have come in between.
+        def skeleton(doc):
+            return [(m["name"], m["version"], sorted(m["inference_stats"]), len(m["batch_stats"]) > 0)
+                    for m in doc["model_stats"]]
+        assert skeleton(http_answer) == skeleton(grpc_answer)
+        return
+    assert http_answer == known_fields(grpc_answer, http_answer)
+
+
+def known_fields(grpc_answer, http_answer):
+    """`grpc_answer` without the fields that tritonclient's copy of the .proto has and
+    this server's does not (a newer ModelConfig): those must hold their defaults."""
+    if isinstance(grpc_answer, dict) and isinstance(http_answer, dict):
+        out = {}
+        for k, v in grpc_answer.items():
+            if k in http_answer:
+                out[k] = known_fields(v, http_answer[k])
+            else:
+                assert not any_content(v), f"{k}: {v} is missing from the HTTP answer"
+        return out
+    if isinstance(grpc_answer, list) and isinstance(http_answer, list) and len(grpc_answer) == len(http_answer):
+        return [known_fields(g, h) for g, h in zip(grpc_answer, http_answer)]
+    return grpc_answer
+
+
+def any_content(v):
+    if isinstance(v, dict):
+        return any(any_content(x) for x in v.values())
+    if isinstance(v, list):
+        return bool(v)
+    return v not in (0, "", False) and not (isinstance(v, str) and v.endswith("_UNSPECIFIED"))

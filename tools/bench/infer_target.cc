@@ -199,16 +199,14 @@ Status CompareOutputs(const std::vector<OwnedTensor>& got,
       return Internal(where + ": sizes differ");
     bool ok = true;
     double d = 0;
-    switch (a.type) {
-      case DataType::kFp32:
-        d = MaxDiff<float>(a.data, b.data, kAtol, kRtol, &ok);
-        break;
-      case DataType::kFp64:
-        d = MaxDiff<double>(a.data, b.data, kAtol, kRtol, &ok);
-        break;
-      default:
+    VisitDataType(a.type, [&](auto tag) {
+      using T = typename decltype(tag)::Element;
+      if constexpr (std::is_floating_point_v<T>) {
+        d = MaxDiff<T>(a.data, b.data, kAtol, kRtol, &ok);
+      } else {
         ok = a.data == b.data;  // integers, bytes, and 16-bit floats
-    }
+      }
+    });
     *max_abs_diff = std::max(*max_abs_diff, d);
     if (!ok)
       return Internal(where + ": values differ (max |diff| " +

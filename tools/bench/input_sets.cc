@@ -34,76 +34,33 @@ class Random {
   uint64_t state_;
 };
 
-template <typename T>
-void Fill(std::string* out, int64_t n, Random& r, const InputSpec& spec) {
-  out->resize(static_cast<size_t>(n) * sizeof(T));
-  T* p = reinterpret_cast<T*>(out->data());
-  for (int64_t i = 0; i < n; ++i) {
-    if constexpr (std::is_floating_point_v<T>) {
-      p[i] = static_cast<T>(r.Unit());
-    } else {
-      p[i] = static_cast<T>(r.Int(spec.lo, spec.hi));
-    }
-  }
-}
-
 std::string MakeTensor(const InputSpec& spec, Random& r) {
   const int64_t n = ElementCount(spec.shape);
   std::string out;
-  switch (spec.type) {
-    case DataType::kBool: {
-      out.resize(static_cast<size_t>(n));
-      for (auto& c : out) c = static_cast<char>(r.Next() & 1);
-      break;
-    }
-    case DataType::kUint8:
-      Fill<uint8_t>(&out, n, r, spec);
-      break;
-    case DataType::kUint16:
-      Fill<uint16_t>(&out, n, r, spec);
-      break;
-    case DataType::kUint32:
-      Fill<uint32_t>(&out, n, r, spec);
-      break;
-    case DataType::kUint64:
-      Fill<uint64_t>(&out, n, r, spec);
-      break;
-    case DataType::kInt8:
-      Fill<int8_t>(&out, n, r, spec);
-      break;
-    case DataType::kInt16:
-      Fill<int16_t>(&out, n, r, spec);
-      break;
-    case DataType::kInt32:
-      Fill<int32_t>(&out, n, r, spec);
-      break;
-    case DataType::kInt64:
-      Fill<int64_t>(&out, n, r, spec);
-      break;
-    case DataType::kFp32:
-      Fill<float>(&out, n, r, spec);
-      break;
-    case DataType::kFp64:
-      Fill<double>(&out, n, r, spec);
-      break;
-    case DataType::kFp16:
-    case DataType::kBf16: {
-      out.resize(static_cast<size_t>(n) * 2);
-      auto* p = reinterpret_cast<uint16_t*>(out.data());
-      for (int64_t i = 0; i < n; ++i) {
-        const auto f = static_cast<float>(r.Unit());
-        p[i] = spec.type == DataType::kFp16 ? FloatToHalf(f) : FloatToBf16(f);
-      }
-      break;
-    }
-    case DataType::kBytes:
+  VisitDataType(spec.type, [&](auto tag) {
+    using T = typename decltype(tag)::Element;
+    if constexpr (std::is_same_v<T, std::string_view>) {
       for (int64_t i = 0; i < n; ++i) {
         AppendBytesElement(std::to_string(r.Int(spec.lo, spec.hi)), &out);
       }
-      break;
-    default:
-      break;
-  }
+    } else if constexpr (!std::is_void_v<T>) {
+      out.resize(static_cast<size_t>(n) * sizeof(T));
+      char* p = out.data();
+      for (int64_t i = 0; i < n; ++i, p += sizeof(T)) {
+        T v;
+        if constexpr (std::is_same_v<T, bool>) {
+          v = (r.Next() & 1) != 0;
+        } else if constexpr (kIsHalfType<T>) {
+          v = FromFloat<T>(static_cast<float>(r.Unit()));
+        } else if constexpr (std::is_floating_point_v<T>) {
+          v = static_cast<T>(r.Unit());
+        } else {
+          v = static_cast<T>(r.Int(spec.lo, spec.hi));
+        }
+        std::memcpy(p, &v, sizeof(T));
+      }
+    }
+  });
   return out;
 }
 

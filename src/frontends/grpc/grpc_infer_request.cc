@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adlik/bytes_tensor.h"
+#include "frontends/grpc/tensor_contents.h"
 #include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::grpc_frontend {
@@ -36,51 +37,26 @@ void Borrow(const Field& values, InferInput* in) {
 // read in place, narrower types converted.
 Status FromContents(const inference::InferTensorContents& c, InferInput* in) {
   const std::string where = "input '" + in->name + "'";
-  switch (in->type) {
-    case DataType::kBool:
-      Borrow(c.bool_contents(), in);
-      return Status::Ok();
-    case DataType::kInt32:
-      Borrow(c.int_contents(), in);
-      return Status::Ok();
-    case DataType::kInt64:
-      Borrow(c.int64_contents(), in);
-      return Status::Ok();
-    case DataType::kUint32:
-      Borrow(c.uint_contents(), in);
-      return Status::Ok();
-    case DataType::kUint64:
-      Borrow(c.uint64_contents(), in);
-      return Status::Ok();
-    case DataType::kFp32:
-      Borrow(c.fp32_contents(), in);
-      return Status::Ok();
-    case DataType::kFp64:
-      Borrow(c.fp64_contents(), in);
-      return Status::Ok();
-    case DataType::kInt8:
-      RETURN_IF_ERROR(Narrow<int8_t>(c.int_contents(), where, &in->owned));
-      break;
-    case DataType::kInt16:
-      RETURN_IF_ERROR(Narrow<int16_t>(c.int_contents(), where, &in->owned));
-      break;
-    case DataType::kUint8:
-      RETURN_IF_ERROR(Narrow<uint8_t>(c.uint_contents(), where, &in->owned));
-      break;
-    case DataType::kUint16:
-      RETURN_IF_ERROR(Narrow<uint16_t>(c.uint_contents(), where, &in->owned));
-      break;
-    case DataType::kBytes:
-      for (const std::string& e : c.bytes_contents())
-        AppendBytesElement(e, &in->owned);
-      break;
-    default:
+  return VisitDataType(in->type, [&](auto tag) -> Status {
+    using T = typename decltype(tag)::Element;
+    if constexpr (!kHasContentsField<T>) {
       return InvalidArgument(
-          where + ": " + std::string(DataTypeName(in->type)) +
+          where + ": " + std::string(decltype(tag)::kName) +
           " has no typed contents field; send it in raw_input_contents");
-  }
-  in->UseOwned();
-  return Status::Ok();
+    } else {
+      const auto& field = ContentsField<T>(c);
+      if constexpr (std::is_same_v<T, std::string_view>) {
+        for (const std::string& e : field) AppendBytesElement(e, &in->owned);
+      } else if constexpr (sizeof(field[0]) == sizeof(T)) {
+        Borrow(field, in);
+        return Status::Ok();
+      } else {
+        RETURN_IF_ERROR(Narrow<T>(field, where, &in->owned));
+      }
+      in->UseOwned();
+      return Status::Ok();
+    }
+  });
 }
 
 kserve::ParameterValue ToParameter(const inference::InferParameter& p) {

@@ -17,6 +17,7 @@
 #include "frontends/grpc/grpc_service.grpc.pb.h"
 #include "frontends/grpc/health.grpc.pb.h"
 #include "frontends/kserve/kserve_protocol.h"
+#include "frontends/kserve/kserve_render.h"
 
 namespace adlik::grpc_frontend {
 namespace {
@@ -70,11 +71,6 @@ void ToProto(const InferResponse& r, inference::ModelInferResponse* m) {
     for (int64_t d : t.shape) out->add_shape(d);
     m->add_raw_output_contents()->assign(t.data, t.byte_size);
   }
-}
-
-void ToProto(const DurationStat& d, inference::StatisticDuration* m) {
-  m->set_count(d.count);
-  m->set_ns(d.ns);
 }
 
 // A unary reactor that marks its request cancelled when the client goes.
@@ -263,9 +259,7 @@ class InferenceService final
       grpc::CallbackServerContext* ctx, const inference::ServerMetadataRequest*,
       inference::ServerMetadataResponse* res) override {
     return Guard(ctx, "ServerMetadata", auth::kMetadata, [&] {
-      res->set_name(core_->name());
-      res->set_version(ServerCore::Version());
-      for (const auto& e : kserve::Extensions()) res->add_extensions(e);
+      kserve::RenderServerMetadata(core_->name(), ServerCore::Version(), res);
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -277,19 +271,7 @@ class InferenceService final
     return Guard(ctx, "ModelMetadata", auth::kMetadata, [&] {
       auto metadata = core_->GetModelMetadata(req->name(), req->version());
       if (!metadata.ok()) return Done(ctx, ToGrpc(metadata.status()));
-      res->set_name(metadata->name);
-      for (const auto& v : metadata->versions) res->add_versions(v);
-      res->set_platform(metadata->platform);
-      auto fill = [](const std::vector<TensorMetadata>& list, auto* out) {
-        for (const auto& t : list) {
-          auto* m = out->Add();
-          m->set_name(t.name);
-          m->set_datatype(std::string(DataTypeName(t.type)));
-          for (int64_t d : t.shape) m->add_shape(d);
-        }
-      };
-      fill(metadata->inputs, res->mutable_inputs());
-      fill(metadata->outputs, res->mutable_outputs());
+      kserve::RenderModelMetadata(*metadata, res);
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -313,30 +295,7 @@ class InferenceService final
     return Guard(ctx, "ModelStatistics", auth::kMetadata, [&] {
       auto entries = core_->Statistics(req->name(), req->version());
       if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
-      for (const auto& e : *entries) {
-        auto* m = res->add_model_stats();
-        m->set_name(e.name);
-        m->set_version(e.version);
-        m->set_last_inference(e.stats.last_inference_ms);
-        m->set_inference_count(e.stats.inference_count);
-        m->set_execution_count(e.stats.execution_count);
-        auto* s = m->mutable_inference_stats();
-        ToProto(e.stats.success, s->mutable_success());
-        ToProto(e.stats.fail, s->mutable_fail());
-        ToProto(e.stats.queue, s->mutable_queue());
-        ToProto(e.stats.compute_input, s->mutable_compute_input());
-        ToProto(e.stats.compute_infer, s->mutable_compute_infer());
-        ToProto(e.stats.compute_output, s->mutable_compute_output());
-        s->mutable_cache_hit();
-        s->mutable_cache_miss();
-        for (const auto& [size, b] : e.stats.batch_stats) {
-          auto* bs = m->add_batch_stats();
-          bs->set_batch_size(size);
-          ToProto(b.compute_input, bs->mutable_compute_input());
-          ToProto(b.compute_infer, bs->mutable_compute_infer());
-          ToProto(b.compute_output, bs->mutable_compute_output());
-        }
-      }
+      kserve::RenderStatistics(*entries, res);
       return Done(ctx, grpc::Status::OK);
     });
   }
@@ -346,14 +305,7 @@ class InferenceService final
       const inference::RepositoryIndexRequest* req,
       inference::RepositoryIndexResponse* res) override {
     return Guard(ctx, "RepositoryIndex", auth::kAdmin, [&] {
-      for (const auto& e : core_->Index()) {
-        if (req->ready() && e.state != ModelState::kReady) continue;
-        auto* m = res->add_models();
-        m->set_name(e.name);
-        m->set_version(e.version);
-        m->set_state(std::string(ModelStateName(e.state)));
-        m->set_reason(e.reason);
-      }
+      kserve::RenderIndex(core_->Index(), req->ready(), res);
       return Done(ctx, grpc::Status::OK);
     });
   }

@@ -1,20 +1,17 @@
 #include "frontends/http/kserve_http_handler.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
-#include <algorithm>
 #include <charconv>
 
 #include "base/clock.h"
-#include "base/utf8.h"
 #include "frontends/http/http_auth.h"
 #include "frontends/http/metrics_http_handler.h"
 #include "frontends/kserve/json_parse.h"
 #include "frontends/kserve/kserve_json.h"
 #include "frontends/kserve/kserve_protocol.h"
+#include "frontends/kserve/kserve_render.h"
+#include "frontends/kserve/proto_json.h"
 
 namespace adlik::http {
 
@@ -24,8 +21,6 @@ using kserve::ParseJson;
 using kserve::RenderedResponse;
 using kserve::RenderInferResponse;
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{status, "application/json", std::move(body), {}};
@@ -37,17 +32,6 @@ HttpResponse Error(const Status& s) {
 
 HttpResponse Bool(bool ok) {
   return HttpResponse{ok ? 200 : 400, "text/plain", "", {}};
-}
-
-// Writes a string; bytes that are not UTF-8 (a model folder's name, say) are
-// escaped, since JSON text must be UTF-8.
-void Str(JsonWriter& w, std::string_view s) {
-  if (IsValidUtf8(s)) {
-    w.String(s.data(), s.size());
-  } else {
-    const std::string escaped = EscapeInvalidUtf8(s);
-    w.String(escaped.data(), escaped.size());
-  }
 }
 
 std::vector<std::string_view> Split(std::string_view path) {
@@ -77,49 +61,6 @@ std::string Decode(std::string_view s) {
     }
   }
   return out;
-}
-
-void WriteDuration(JsonWriter& w, const char* key, const DurationStat& d) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("count");
-  w.Uint64(d.count);
-  w.Key("ns");
-  w.Uint64(d.ns);
-  w.EndObject();
-}
-
-// Protobuf's JSON writes 64-bit integers as strings ("dims": ["16"]); KServe
-// clients expect numbers, as Triton sends them. Turns every string that is a
-// whole integer, under an integer field of ModelConfig, back into a number.
-void NumbersForInt64Fields(rapidjson::Value& v,
-                           rapidjson::Document::AllocatorType& a,
-                           bool int_field) {
-  static constexpr std::string_view kInt64Fields[] = {
-      "dims",
-      "versions",
-      "max_queue_delay_microseconds",
-      "default_timeout_microseconds",
-      "priority_levels",
-      "default_priority_level",
-      "priority_queue_policy"};
-  if (v.IsObject()) {
-    for (auto& m : v.GetObject()) {
-      const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-      const bool is_int =
-          std::find(std::begin(kInt64Fields), std::end(kInt64Fields), key) !=
-          std::end(kInt64Fields);
-      NumbersForInt64Fields(m.value, a, is_int);
-    }
-  } else if (v.IsArray()) {
-    for (auto& e : v.GetArray()) NumbersForInt64Fields(e, a, int_field);
-  } else if (int_field && v.IsString()) {
-    int64_t n;
-    const char* b = v.GetString();
-    const char* e = b + v.GetStringLength();
-    auto [p, ec] = std::from_chars(b, e, n);
-    if (ec == std::errc() && p == e) v.SetInt64(n);
-  }
 }
 
 }  // namespace
@@ -286,57 +227,17 @@ void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
 }
 
 HttpResponse KServeHttpHandler::ServerMetadata() {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("name");
-  Str(w, core_->name());
-  w.Key("version");
-  Str(w, ServerCore::Version());
-  w.Key("extensions");
-  w.StartArray();
-  for (const auto& e : kserve::Extensions()) Str(w, e);
-  w.EndArray();
-  w.EndObject();
-  return Json(200, buffer.GetString());
+  inference::ServerMetadataResponse m;
+  kserve::RenderServerMetadata(core_->name(), ServerCore::Version(), &m);
+  return Json(200, kserve::ProtoJson(m));
 }
 
 HttpResponse KServeHttpHandler::ModelMetadata(const RouteArgs& route) {
   auto metadata = core_->GetModelMetadata(route.model, route.version);
   if (!metadata.ok()) return Error(metadata.status());
-  const adlik::ModelMetadata& m = *metadata;
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("name");
-  Str(w, m.name);
-  w.Key("versions");
-  w.StartArray();
-  for (const auto& v : m.versions) Str(w, v);
-  w.EndArray();
-  w.Key("platform");
-  Str(w, m.platform);
-  auto tensors = [&](const char* key, const std::vector<TensorMetadata>& list) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& t : list) {
-      w.StartObject();
-      w.Key("name");
-      Str(w, t.name);
-      w.Key("datatype");
-      Str(w, DataTypeName(t.type));
-      w.Key("shape");
-      w.StartArray();
-      for (int64_t d : t.shape) w.Int64(d);
-      w.EndArray();
-      w.EndObject();
-    }
-    w.EndArray();
-  };
-  tensors("inputs", m.inputs);
-  tensors("outputs", m.outputs);
-  w.EndObject();
-  return Json(200, buffer.GetString());
+  inference::ModelMetadataResponse m;
+  kserve::RenderModelMetadata(*metadata, &m);
+  return Json(200, kserve::ProtoJson(m));
 }
 
 HttpResponse KServeHttpHandler::ModelReady(const RouteArgs& route) {
@@ -346,71 +247,15 @@ HttpResponse KServeHttpHandler::ModelReady(const RouteArgs& route) {
 HttpResponse KServeHttpHandler::ModelConfig(const RouteArgs& route) {
   auto config = core_->GetModelConfig(route.model, route.version);
   if (!config.ok()) return Error(config.status());
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  auto s = google::protobuf::util::MessageToJsonString(*config, &json, options);
-  if (!s.ok())
-    return Error(Internal("cannot render the config: " + s.ToString()));
-  rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  NumbersForInt64Fields(doc, doc.GetAllocator(), false);
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  doc.Accept(w);
-  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+  return Json(200, kserve::ProtoJson(*config));
 }
 
 HttpResponse KServeHttpHandler::Statistics(const RouteArgs& route) {
   auto entries = core_->Statistics(route.model, route.version);
   if (!entries.ok()) return Error(entries.status());
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  w.Key("model_stats");
-  w.StartArray();
-  for (const auto& e : *entries) {
-    const auto& s = e.stats;
-    w.StartObject();
-    w.Key("name");
-    Str(w, e.name);
-    w.Key("version");
-    Str(w, e.version);
-    w.Key("last_inference");
-    w.Uint64(s.last_inference_ms);
-    w.Key("inference_count");
-    w.Uint64(s.inference_count);
-    w.Key("execution_count");
-    w.Uint64(s.execution_count);
-    w.Key("inference_stats");
-    w.StartObject();
-    WriteDuration(w, "success", s.success);
-    WriteDuration(w, "fail", s.fail);
-    WriteDuration(w, "queue", s.queue);
-    WriteDuration(w, "compute_input", s.compute_input);
-    WriteDuration(w, "compute_infer", s.compute_infer);
-    WriteDuration(w, "compute_output", s.compute_output);
-    WriteDuration(w, "cache_hit", {});
-    WriteDuration(w, "cache_miss", {});
-    w.EndObject();
-    w.Key("batch_stats");
-    w.StartArray();
-    for (const auto& [size, b] : s.batch_stats) {
-      w.StartObject();
-      w.Key("batch_size");
-      w.Uint64(size);
-      WriteDuration(w, "compute_input", b.compute_input);
-      WriteDuration(w, "compute_infer", b.compute_infer);
-      WriteDuration(w, "compute_output", b.compute_output);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return Json(200, buffer.GetString());
+  inference::ModelStatisticsResponse m;
+  kserve::RenderStatistics(*entries, &m);
+  return Json(200, kserve::ProtoJson(m));
 }
 
 void KServeHttpHandler::RepositoryControl(const HttpRequest& request,
@@ -473,26 +318,15 @@ HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {
       ready_only = r->value.GetBool();
     }
   }
+  // A bare array of the gRPC answer's entries.
+  inference::RepositoryIndexResponse index;
+  kserve::RenderIndex(core_->Index(), ready_only, &index);
   rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  kserve::JsonWriter w(buffer);
   w.StartArray();
-  for (const auto& e : core_->Index()) {
-    if (ready_only && e.state != ModelState::kReady) continue;
-    w.StartObject();
-    w.Key("name");
-    Str(w, e.name);
-    if (!e.version.empty()) {
-      w.Key("version");
-      Str(w, e.version);
-    }
-    w.Key("state");
-    Str(w, ModelStateName(e.state));
-    w.Key("reason");
-    Str(w, e.reason);
-    w.EndObject();
-  }
+  for (const auto& m : index.models()) kserve::WriteProtoJson(w, m);
   w.EndArray();
-  return Json(200, buffer.GetString());
+  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 }  // namespace adlik::http

@@ -5,115 +5,17 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cstring>
-#include <limits>
+#include <algorithm>
 
-#include "adlik/bytes_tensor.h"
-#include "base/half.h"
-#include "base/shape_string.h"
 #include "base/utf8.h"
 #include "frontends/kserve/json_parse.h"
 #include "frontends/kserve/kserve_protocol.h"
+#include "frontends/kserve/tensor_json.h"
 
 namespace adlik::kserve {
 namespace {
 
 using rapidjson::Value;
-
-template <typename T>
-void AppendRaw(T v, std::string* out) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-template <typename T>
-bool AppendInt(const Value& v, std::string* out) {
-  if (v.IsInt64()) {
-    const int64_t x = v.GetInt64();
-    if constexpr (std::is_signed_v<T>) {
-      if (x < std::numeric_limits<T>::min() ||
-          x > std::numeric_limits<T>::max())
-        return false;
-    } else {
-      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max())
-        return false;
-    }
-    AppendRaw(static_cast<T>(x), out);
-    return true;
-  }
-  if (v.IsUint64()) {
-    const uint64_t x = v.GetUint64();
-    if (x > static_cast<uint64_t>(std::numeric_limits<T>::max())) return false;
-    AppendRaw(static_cast<T>(x), out);
-    return true;
-  }
-  return false;
-}
-
-// Appends one JSON element as `type`; false if it is not a value of that type.
-bool AppendElement(const Value& v, DataType type, std::string* out) {
-  switch (type) {
-    case DataType::kBool:
-      if (!v.IsBool()) return false;
-      out->push_back(v.GetBool() ? 1 : 0);
-      return true;
-    case DataType::kUint8:
-      return AppendInt<uint8_t>(v, out);
-    case DataType::kUint16:
-      return AppendInt<uint16_t>(v, out);
-    case DataType::kUint32:
-      return AppendInt<uint32_t>(v, out);
-    case DataType::kUint64:
-      return AppendInt<uint64_t>(v, out);
-    case DataType::kInt8:
-      return AppendInt<int8_t>(v, out);
-    case DataType::kInt16:
-      return AppendInt<int16_t>(v, out);
-    case DataType::kInt32:
-      return AppendInt<int32_t>(v, out);
-    case DataType::kInt64:
-      return AppendInt<int64_t>(v, out);
-    case DataType::kFp16:
-      if (!v.IsNumber()) return false;
-      AppendRaw(FloatToHalf(static_cast<float>(v.GetDouble())), out);
-      return true;
-    case DataType::kBf16:
-      if (!v.IsNumber()) return false;
-      AppendRaw(FloatToBf16(static_cast<float>(v.GetDouble())), out);
-      return true;
-    case DataType::kFp32:
-      if (!v.IsNumber()) return false;
-      AppendRaw(static_cast<float>(v.GetDouble()), out);
-      return true;
-    case DataType::kFp64:
-      if (!v.IsNumber()) return false;
-      AppendRaw(v.GetDouble(), out);
-      return true;
-    case DataType::kBytes:
-      if (!v.IsString()) return false;
-      AppendBytesElement({v.GetString(), v.GetStringLength()}, out);
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Flattens `data` (nested arrays, row-major) into `out`.
-Status AppendData(const Value& data, DataType type, int64_t* count,
-                  std::string* out) {
-  if (data.IsArray()) {
-    for (const Value& e : data.GetArray())
-      RETURN_IF_ERROR(AppendData(e, type, count, out));
-    return Status::Ok();
-  }
-  if (!AppendElement(data, type, out)) {
-    return InvalidArgument(
-        "element " + std::to_string(*count) + " is not a " +
-        std::string(DataTypeName(type)) + " value" +
-        (data.IsNumber() ? " (or is out of its range)" : ""));
-  }
-  ++*count;
-  return Status::Ok();
-}
 
 kserve::ParameterValue ToParameter(const Value& v) {
   if (v.IsBool()) return v.GetBool();
@@ -194,98 +96,10 @@ Status ParseInput(const Value& v, size_t index, const char* binary,
   if (data == v.MemberEnd())
     return InvalidArgument(
         where + ": 'data' or parameters.binary_data_size is required");
-  int64_t count = 0;
-  if (Status s = AppendData(data->value, in->type, &count, &in->owned); !s.ok())
-    return s.WithPrefix(where);
-  const std::optional<int64_t> want = CheckedElementCount(in->shape);
-  if (!want || count != *want) {
-    std::string message = where + ": shape " + ShapeString(in->shape);
-    message += want ? " has " + std::to_string(*want) : " has too many";
-    message += " elements but 'data' has " + std::to_string(count);
-    return InvalidArgument(message);
-  }
+  RETURN_IF_ERROR(DecodeTensorData(data->value, in->type, in->shape, &in->owned)
+                      .WithPrefix(where));
   in->UseOwned();
   return Status::Ok();
-}
-
-template <typename Writer, typename T>
-void WriteNumbers(Writer& w, const char* data, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    T v;
-    std::memcpy(&v, data + i * sizeof(T), sizeof(T));
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      w.Double(static_cast<double>(v));
-    } else if constexpr (std::is_same_v<T, uint64_t>) {
-      w.Uint64(v);
-    } else if constexpr (std::is_unsigned_v<T>) {
-      w.Uint(v);
-    } else if constexpr (std::is_same_v<T, int64_t>) {
-      w.Int64(v);
-    } else {
-      w.Int(v);
-    }
-  }
-}
-
-template <typename Writer>
-void WriteData(Writer& w, const Tensor& t) {
-  const size_t size = DataTypeSize(t.type);
-  const size_t n = size ? t.byte_size / size : 0;
-  w.StartArray();
-  switch (t.type) {
-    case DataType::kBool:
-      for (size_t i = 0; i < n; ++i) w.Bool(t.data[i] != 0);
-      break;
-    case DataType::kUint8:
-      WriteNumbers<Writer, uint8_t>(w, t.data, n);
-      break;
-    case DataType::kUint16:
-      WriteNumbers<Writer, uint16_t>(w, t.data, n);
-      break;
-    case DataType::kUint32:
-      WriteNumbers<Writer, uint32_t>(w, t.data, n);
-      break;
-    case DataType::kUint64:
-      WriteNumbers<Writer, uint64_t>(w, t.data, n);
-      break;
-    case DataType::kInt8:
-      WriteNumbers<Writer, int8_t>(w, t.data, n);
-      break;
-    case DataType::kInt16:
-      WriteNumbers<Writer, int16_t>(w, t.data, n);
-      break;
-    case DataType::kInt32:
-      WriteNumbers<Writer, int32_t>(w, t.data, n);
-      break;
-    case DataType::kInt64:
-      WriteNumbers<Writer, int64_t>(w, t.data, n);
-      break;
-    case DataType::kFp32:
-      WriteNumbers<Writer, float>(w, t.data, n);
-      break;
-    case DataType::kFp64:
-      WriteNumbers<Writer, double>(w, t.data, n);
-      break;
-    case DataType::kFp16:
-    case DataType::kBf16:
-      for (size_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, t.data + 2 * i, 2);
-        w.Double(t.type == DataType::kFp16 ? HalfToFloat(h) : Bf16ToFloat(h));
-      }
-      break;
-    case DataType::kBytes: {
-      auto elements =
-          SplitBytesElements({t.data, t.byte_size}, ElementCount(t.shape));
-      if (elements.ok()) {
-        for (std::string_view e : *elements) w.String(e.data(), e.size());
-      }
-      break;
-    }
-    default:
-      break;
-  }
-  w.EndArray();
 }
 
 }  // namespace
@@ -371,7 +185,7 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
 RenderedResponse RenderInferResponse(const InferResponse& response,
                                      const std::vector<bool>& binary) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
   w.Key("model_name");
   w.String(response.model_name.data(), response.model_name.size());
@@ -405,7 +219,7 @@ RenderedResponse RenderInferResponse(const InferResponse& response,
       binary_total += t.byte_size;
     } else {
       w.Key("data");
-      WriteData(w, t);
+      WriteTensorData(w, t.type, ElementCount(t.shape), {t.data, t.byte_size});
     }
     w.EndObject();
   }

@@ -1,5 +1,6 @@
-// The KServe v2 protocol's rules that do not depend on the transport (its JSON
-// codec is beside it, kserve_json.h, json_parse.h): the
+// The KServe v2 protocol's rules that do not depend on the transport (beside
+// it: the JSON codec, kserve_json.h, tensor_json.h, json_parse.h; the
+// rendering of the core's answers, kserve_render.h, proto_json.h): the
 // extensions this server speaks, the error mapping, request and output
 // parameters, datatype names, the repository load's config override. The
 // HTTP and gRPC front ends both decode into the core's InferRequest through
