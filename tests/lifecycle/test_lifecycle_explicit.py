@@ -232,7 +232,8 @@ def test_explicit_mode_does_not_follow_the_repository(repo, example_repo, start_
     stage.add_dir(repo / "added", ls.simple_model_files({1: 5}, ls.simple_config("added")))
     stage.remove_dir(repo / "simple_fp16")
     time.sleep(2.5)  # two poll intervals, if anything polled
-    assert ls.versions_of(ls.index(url), "added") == {}
+    # Listed, as every model of the repository is, but not loaded.
+    assert ls.versions_of(ls.index(url), "added") == {"": ("UNAVAILABLE", "unloaded")}
     assert ls.ready_versions(url, "simple_fp16") == [1]
     _fp16_ok(url)
     r = support.http_request(url, "POST", "/v2/repository/models/added/load", {})
