@@ -27,7 +27,8 @@
 //
 // Modes: kPoll reconciles every model of the repository at start and on
 // every Poll(); kExplicit serves only what Load() asked for (and
-// `startup_models`), never reading the repository on its own.
+// `startup_models`), never loading from the repository on its own (Index()
+// lists the repository's other models as not loaded).
 //
 // The parts: the VersionPlanner decides, per model, what to load, keep,
 // unload or forget (a pure function); the LoadExecutor runs the loads; this
