@@ -3,6 +3,8 @@
 #   1. the C++ unit tests (ctest), with the LibTorch runtime built in;
 #   2. the scheduler's unit tests under ThreadSanitizer, and the unit tests of
 #      the server's own layers under AddressSanitizer + UndefinedBehaviorSanitizer;
+#      the server's libraries and their unit tests built by clang with its
+#      thread-safety analysis of the lock annotations (a violation fails);
 #   3. each libFuzzer target for a bounded time (scripts/fuzz.sh);
 #   4. the hostile-input integration tests against adlik_serving built with
 #      AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -28,6 +30,13 @@ sanitized() {  # sanitized NAME TEST...
 sanitized thread batch_queue_test scheduler_test
 sanitized address status_test model_config_test request_validator_test \
   classification_test kserve_json_test batch_queue_test scheduler_test model_manager_test \
+  runtime_registry_test
+
+echo "== clang's thread-safety analysis of the server's libraries"
+CC=clang CXX=clang++ cmake -S . -B build-tsa -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DADLIK_THREAD_SAFETY_ANALYSIS=ON >/dev/null
+ninja -C build-tsa -j"$(nproc)" adlik_server adlik_metrics model_manager_test \
+  version_planner_test model_event_bus_test scheduler_test batch_queue_test \
   runtime_registry_test
 
 scripts/fuzz.sh 20

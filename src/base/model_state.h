@@ -6,6 +6,8 @@
 #ifndef ADLIK_BASE_MODEL_STATE_H_
 #define ADLIK_BASE_MODEL_STATE_H_
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,6 +38,23 @@ struct ModelIndexEntry {
   std::string version;  // empty when the model has no version to load
   ModelState state = ModelState::kUnknown;
   std::string reason;  // why it is not READY; empty when it is
+};
+
+// One change of a model version's state, or of its reason (old_state ==
+// new_state then), as the lifecycle publishes it (base/model_event_bus.h).
+//   version 0          the model itself: new_state UNAVAILABLE with the
+//                      reason of a model-level failure (no version folder,
+//                      a config that does not parse, unreadable folder), or
+//                      UNKNOWN with no reason once that failure is over
+//   new_state UNKNOWN  the version (or model) is no longer listed: its
+//                      folder is gone and nothing of it serves
+struct ModelStateEvent {
+  std::string name;
+  int64_t version = 0;  // > 0; 0 for the model itself
+  ModelState old_state = ModelState::kUnknown;
+  ModelState new_state = ModelState::kUnknown;
+  std::string reason;
+  std::chrono::system_clock::time_point time;
 };
 
 // How the set of served models is decided: by polling the repository, or

@@ -1,112 +1,103 @@
 #include "lifecycle/model_manager.h"
 
-#include <malloc.h>
-
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
-#include <optional>
 
 #include "base/logging.h"
-#include "lifecycle/version_policy.h"
 #include "repository/repository.h"
 
 namespace adlik {
 namespace {
+
 const std::string kRemoved = "unloaded: removed from the repository";
 const std::string kUnloaded = "unloaded through the repository API";
+const std::string kShutdown = "unloaded: the server is shutting down";
+const std::string kReloaded = "reloaded";
+
+// The one log line of a change.
+void LogEvent(const ModelStateEvent& e) {
+  const std::string what =
+      "model '" + e.name + "'" +
+      (e.version > 0 ? " version " + std::to_string(e.version) : "") + ": ";
+  if (e.version == 0) {
+    if (e.new_state == ModelState::kUnavailable) {
+      LOG(ERROR) << what << "UNAVAILABLE: " << e.reason;
+    } else if (e.old_state == ModelState::kUnavailable) {
+      LOG(INFO) << what << "no longer failing";
+    }
+    return;
+  }
+  if (e.new_state == ModelState::kUnknown) {
+    LOG(INFO) << what << "no longer listed";
+  } else if (e.new_state == ModelState::kUnavailable &&
+             e.old_state != ModelState::kUnloading) {
+    LOG(ERROR) << what << "UNAVAILABLE: " << e.reason;
+  } else if (e.new_state == e.old_state && e.reason != kReloaded) {
+    LOG(WARNING) << what << ModelStateName(e.new_state) << ": " << e.reason;
+  } else {
+    LOG(INFO) << what << ModelStateName(e.new_state)
+              << (e.reason.empty() ? "" : " (" + e.reason + ")");
+  }
+}
+
 }  // namespace
 
 ModelManager::ModelManager(ModelManagerOptions options)
-    : options_(std::move(options)) {
-  reaper_ = std::thread([this] { ReapLoop(); });
+    : options_(std::move(options)),
+      executor_(options_.loader, options_.load_threads, options_.load_timeout) {
+  index_subscription_ =
+      bus_.Subscribe([this](const ModelStateEvent& e) { index_.Apply(e); });
+  log_subscription_ = bus_.Subscribe(LogEvent);
 }
 
-ModelManager::~ModelManager() {
-  UnloadAll();
+ModelManager::~ModelManager() { UnloadAll(); }
+
+ModelEventBus::Subscription ModelManager::Subscribe(
+    ModelStateListener listener) {
+  return bus_.Subscribe(std::move(listener),
+                        [this] { return index_.Replay(); });
+}
+
+void ModelManager::Publish(const std::string& name, int64_t version,
+                           ModelState state, const std::string& reason) {
+  auto old = index_.Find(name, version);
+  bus_.Publish({name, version, old ? old->state : ModelState::kUnknown, state,
+                reason, std::chrono::system_clock::now()});
+}
+
+void ModelManager::SetFailure(const std::string& name,
+                              const std::string& failure) {
   {
-    std::lock_guard<std::mutex> lock(reap_mu_);
-    stop_reaper_ = true;
+    MutexLock lock(&mu_);
+    std::string& current = models_[name].failure;
+    if (current == failure) return;
+    current = failure;
   }
-  reap_cv_.notify_all();
-  reaper_.join();
+  Publish(name, 0,
+          failure.empty() ? ModelState::kUnknown : ModelState::kUnavailable,
+          failure);
 }
 
-void ModelManager::SetState(const std::string& name, int64_t version,
-                            ModelState state, std::string reason) {
+void ModelManager::Forget(const std::string& name) {
+  std::vector<int64_t> listed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    VersionSlot& slot = models_[name].versions[version];
-    slot.state = state;
-    slot.reason = reason;
+    MutexLock lock(&mu_);
+    auto it = models_.find(name);
+    if (it == models_.end()) return;
+    for (const auto& [v, vs] : it->second.versions) listed.push_back(v);
+    if (!it->second.failure.empty()) listed.push_back(0);
+    models_.erase(it);
   }
-  if (state == ModelState::kUnavailable && !reason.empty() &&
-      !reason.starts_with("unloaded")) {
-    LOG(ERROR) << "model '" << name << "' version " << version
-               << ": UNAVAILABLE: " << reason;
-  } else {
-    LOG(INFO) << "model '" << name << "' version " << version << ": "
-              << ModelStateName(state)
-              << (reason.empty() ? "" : " (" + reason + ")");
-  }
+  for (int64_t v : listed) Publish(name, v, ModelState::kUnknown, "");
 }
 
-void ModelManager::Retire(std::shared_ptr<ServedModel> model) {
-  if (!model) return;
-  {
-    std::lock_guard<std::mutex> lock(reap_mu_);
-    retired_.push_back(std::move(model));
-  }
-  reap_cv_.notify_all();
-}
-
-// Requests in flight hold references and drop them on the model's own
-// instance threads, which the model's destructor joins: so the last
-// reference is dropped here, once they have all let go.
-void ModelManager::ReapLoop() {
-  std::unique_lock<std::mutex> lock(reap_mu_);
-  for (;;) {
-    if (stop_reaper_ && retired_.empty()) return;
-    std::vector<std::shared_ptr<ServedModel>> idle;
-    for (auto it = retired_.begin(); it != retired_.end();) {
-      if (it->use_count() == 1) {
-        idle.push_back(std::move(*it));
-        it = retired_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (!idle.empty()) {
-      destroying_ += idle.size();
-      lock.unlock();
-      for (auto& m : idle) {
-        const std::string name = m->name();
-        const int64_t v = m->version();
-        m.reset();  // drains its queue, joins its threads, frees the engine
-        LOG(INFO) << "model '" << name << "' version " << v << ": unloaded";
-      }
-      malloc_trim(0);  // give the freed engine memory back to the system
-      lock.lock();
-      destroying_ -= idle.size();
-      reap_cv_.notify_all();
-      continue;
-    }
-    reap_cv_.wait_for(lock,
-                      std::chrono::milliseconds(retired_.empty() ? 1000 : 2));
-  }
-}
-
-size_t ModelManager::retiring() const {
-  std::lock_guard<std::mutex> lock(reap_mu_);
-  return retired_.size() + destroying_;
-}
+size_t ModelManager::retiring() const { return destroyer_.retiring(); }
 
 std::vector<int64_t> ModelManager::ReadyVersions(
     const std::string& name) const {
   std::vector<int64_t> versions;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = models_.find(name);
   if (it == models_.end()) return versions;
   for (const auto& [v, vs] : it->second.versions)
@@ -114,283 +105,163 @@ std::vector<int64_t> ModelManager::ReadyVersions(
   return versions;
 }
 
-Status ModelManager::Plan(
-    const std::string& name, bool force, std::vector<LoadTask>* tasks,
-    std::vector<std::pair<int64_t, std::string>>* to_unload,
-    std::vector<int64_t>* chosen_out) {
-  auto snapshot = options_.source->Read(name);
-  std::optional<inference::ModelConfig> override_config;
-  std::vector<int64_t> loaded;  // versions with a served copy
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ModelSlot& slot = models_[name];
-    override_config = slot.override_config;
-    for (const auto& [v, vs] : slot.versions)
-      if (vs.model) loaded.push_back(v);
-  }
-  auto unload_all = [&](const std::string& why) {
-    for (int64_t v : loaded) to_unload->emplace_back(v, why);
-  };
-  if (!snapshot.ok()) {
-    unload_all(snapshot.status().message());
-    std::lock_guard<std::mutex> lock(mu_);
-    models_[name].reason = snapshot.status().message();
-    return snapshot.status();
-  }
-  if (!override_config && !snapshot->config_status.ok()) {
-    // A config that does not parse: keep what serves, report the reason.
-    const Status& s = snapshot->config_status;
-    std::lock_guard<std::mutex> lock(mu_);
-    ModelSlot& slot = models_[name];
-    slot.reason = s.message();
-    for (auto& [v, vs] : slot.versions) {
-      if (vs.model)
-        vs.reason =
-            "serving the previous config; the new one failed: " + s.message();
-    }
-    if (loaded.empty()) {
-      LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << s.message();
-    }
-    return s;
-  }
-  const inference::ModelConfig config =
-      override_config ? *override_config : snapshot->config;
-  if (snapshot->versions.empty()) {
-    const std::string why =
-        "no version folder (a positive integer) under " + snapshot->path;
-    unload_all(why);
-    std::lock_guard<std::mutex> lock(mu_);
-    models_[name].reason = why;
-    LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << why;
-    return Unavailable("model '" + name + "': " + why);
-  }
-  const std::vector<int64_t> chosen =
-      SelectVersions(config.version_policy(), snapshot->versions);
-  *chosen_out = chosen;
-  if (chosen.empty()) {
-    const std::string why =
-        "the version_policy selects none of the versions present";
-    unload_all(why);
-    std::lock_guard<std::mutex> lock(mu_);
-    models_[name].reason = why;
-    return InvalidArgument("model '" + name + "': " + why);
-  }
-  const std::string config_fp =
-      override_config ? "override:" + override_config->SerializeAsString() : "";
-  std::vector<int64_t> starting;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ModelSlot& slot = models_[name];
-    slot.reason.clear();
-    for (int64_t v : chosen) {
-      const std::string fp = snapshot->model_fingerprint + "|" +
-                             snapshot->version_fingerprints[v] + "|" +
-                             config_fp;
-      VersionSlot& vs = slot.versions[v];
-      if (vs.model && vs.fingerprint == fp) continue;
-      if (!force && vs.failed_fingerprint == fp)
-        continue;  // failed on these very files
-      tasks->push_back({*snapshot, v, config, fp,
-                        vs.model ? vs.model->shared_stats() : nullptr});
-      if (!vs.model) starting.push_back(v);
-    }
-    // Versions no longer chosen: served ones are unloaded; the others stay
-    // listed while their folder exists.
-    const auto& present = snapshot->versions;
-    for (auto it = slot.versions.begin(); it != slot.versions.end();) {
-      const bool wanted =
-          std::find(chosen.begin(), chosen.end(), it->first) != chosen.end();
-      const bool on_disk =
-          std::find(present.begin(), present.end(), it->first) != present.end();
-      if (wanted || (!it->second.model && on_disk)) {
-        ++it;
-      } else if (it->second.model) {
-        to_unload->emplace_back(
-            it->first,
-            "unloaded (not chosen by the version policy, or "
-            "removed from the repository)");
-        ++it;
-      } else {
-        it = slot.versions.erase(it);
-      }
-    }
-  }
-  for (int64_t v : starting) SetState(name, v, ModelState::kLoading, "");
-  return Status::Ok();
-}
-
-void ModelManager::RunLoads(std::vector<LoadTask>* tasks) {
-  // Each load runs on a thread of its own, at most load_threads at once. A
-  // load still running at its deadline is given up: its version becomes
-  // UNAVAILABLE with the reason, the reconciliation goes on, and whatever
-  // the load returns later is dropped on its own thread. The threads share
-  // `state`, never the caller's stack.
-  struct Shared {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<std::optional<StatusOr<std::shared_ptr<ServedModel>>>> results;
-  };
-  auto state = std::make_shared<Shared>();
-  state->results.resize(tasks->size());
-  using Clock = std::chrono::steady_clock;
-  const auto timeout = options_.load_timeout;
-  const size_t limit = std::max(1, options_.load_threads);
-  std::vector<std::optional<Clock::time_point>> deadline(tasks->size());
-  std::vector<bool> finished(tasks->size(), false);
-  size_t next = 0, running = 0, done = 0;
-  std::unique_lock<std::mutex> lock(state->mu);
-  while (done < tasks->size()) {
-    for (; running < limit && next < tasks->size(); ++next, ++running) {
-      const LoadTask& t = (*tasks)[next];
-      deadline[next] = Clock::now() + timeout;
-      std::thread([state, i = next, loader = options_.loader,
-                   snapshot = t.snapshot, version = t.version,
-                   config = t.config, stats = t.stats]() mutable {
-        auto result = loader(snapshot, version, std::move(config), stats);
-        std::lock_guard<std::mutex> lock(state->mu);
-        state->results[i] = std::move(result);
-        state->cv.notify_all();
-      }).detach();
-    }
-    Clock::time_point earliest = Clock::time_point::max();
-    for (size_t i = 0; i < next; ++i) {
-      if (finished[i]) continue;
-      if (state->results[i]) {
-        (*tasks)[i].result = std::move(*state->results[i]);
-        state->results[i].reset();
-      } else if (timeout.count() > 0 && Clock::now() >= *deadline[i]) {
-        (*tasks)[i].result = Unavailable(
-            "loading did not finish within " +
-            std::to_string(timeout.count() / 1000) +
-            " s (--model_load_timeout_seconds); the load was abandoned");
-        LOG(ERROR) << "model '" << (*tasks)[i].snapshot.name << "' version "
-                   << (*tasks)[i].version << ": "
-                   << (*tasks)[i].result.status().message();
-      } else {
-        if (timeout.count() > 0) earliest = std::min(earliest, *deadline[i]);
-        continue;
-      }
-      finished[i] = true;
-      ++done;
-      --running;
-    }
-    if (done == tasks->size() || (running < limit && next < tasks->size()))
-      continue;
-    if (earliest == Clock::time_point::max()) {
-      state->cv.wait(lock);
-    } else {
-      state->cv.wait_until(lock, earliest);
-    }
-  }
-}
-
 Status ModelManager::Reconcile(const std::vector<std::string>& names,
                                const std::vector<std::string>& removed,
                                const std::string& why,
                                const std::string& report, bool force) {
-  std::vector<LoadTask> tasks;
-  std::vector<std::pair<std::string, std::pair<int64_t, std::string>>> unloads;
+  using Kind = VersionAction::Kind;
+  std::vector<LoadJob> jobs;
+  std::vector<std::string> job_fingerprints;
+  std::vector<PlannedUnload> unloads;
   std::map<std::string, std::vector<int64_t>> chosen;  // of the planned models
   Status reported;
+  // 1. Plan.
   for (const std::string& name : names) {
-    std::vector<std::pair<int64_t, std::string>> to_unload;
-    Status s = Plan(name, force, &tasks, &to_unload, &chosen[name]);
-    if (name == report) reported = s;
-    for (auto& u : to_unload) unloads.emplace_back(name, std::move(u));
+    auto snapshot = options_.source->Read(name);
+    std::optional<inference::ModelConfig> override_config;
+    std::map<int64_t, KnownVersion> known;
+    std::map<int64_t, SharedStatistics> stats;
+    {
+      MutexLock lock(&mu_);
+      ModelSlot& slot = models_[name];
+      slot.withdrawn = false;
+      override_config = slot.override_config;
+      for (const auto& [v, vs] : slot.versions) {
+        known[v] = {vs.model != nullptr, vs.fingerprint, vs.failed_fingerprint};
+        if (vs.model) stats[v] = vs.model->shared_stats();
+      }
+    }
+    VersionPlan plan =
+        PlanVersions(name, snapshot, override_config, known, force);
+    if (name == report) reported = plan.status;
+    SetFailure(name, plan.model_failure);
+    chosen[name] = plan.chosen;
+    for (const VersionAction& a : plan.actions) {
+      switch (a.kind) {
+        case Kind::kLoad:
+          jobs.push_back({*snapshot, a.version, plan.config, stats[a.version]});
+          job_fingerprints.push_back(a.fingerprint);
+          if (!known[a.version].serving) {
+            {
+              MutexLock lock(&mu_);
+              models_[name].versions[a.version];  // listed from now on
+            }
+            Publish(name, a.version, ModelState::kLoading, "");
+          }
+          break;
+        case Kind::kKeep:
+          if (!a.reason.empty()) {
+            auto row = index_.Find(name, a.version);
+            if (!row || row->reason != a.reason)
+              Publish(name, a.version, ModelState::kReady, a.reason);
+          }
+          break;
+        case Kind::kUnload:
+          unloads.push_back({name, a.version, a.reason});
+          break;
+        case Kind::kForget: {
+          {
+            MutexLock lock(&mu_);
+            models_[name].versions.erase(a.version);
+          }
+          Publish(name, a.version, ModelState::kUnknown, "");
+          break;
+        }
+      }
+    }
   }
   for (const std::string& name : removed) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ModelSlot& slot = models_[name];
-    slot.reason = why;
+    slot.withdrawn = true;
     for (const auto& [v, vs] : slot.versions) {
-      if (vs.model) unloads.push_back({name, {v, why}});
+      if (vs.model) unloads.push_back({name, v, why});
     }
   }
 
   // 2. Load beside what serves. 3. Swap in.
-  RunLoads(&tasks);
-  for (LoadTask& t : tasks) {
-    const std::string& name = t.snapshot.name;
-    std::shared_ptr<ServedModel> old;
-    if (t.result.ok()) {
+  auto results = executor_.Run(jobs);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const std::string& name = jobs[i].snapshot.name;
+    const int64_t v = jobs[i].version;
+    if (results[i].ok()) {
+      std::shared_ptr<ServedModel> old;
       {
-        std::lock_guard<std::mutex> lock(mu_);
-        VersionSlot& vs = models_[name].versions[t.version];
-        old = std::move(vs.model);
-        vs.model = std::move(t.result).value();
-        vs.fingerprint = t.fingerprint;
+        MutexLock lock(&mu_);
+        VersionSlot& vs = models_[name].versions[v];
+        old = std::exchange(vs.model,
+                            destroyer_.Adopt(std::move(results[i]).value()));
+        vs.fingerprint = job_fingerprints[i];
         vs.failed_fingerprint.clear();
       }
-      SetState(name, t.version, ModelState::kReady, old ? "reloaded" : "");
-      Retire(std::move(old));
+      Publish(name, v, ModelState::kReady, old ? kReloaded : "");
+      destroyer_.Retire(std::move(old));
       continue;
     }
-    const std::string why = t.result.status().message();
-    if (name == report && reported.ok()) reported = t.result.status();
+    const std::string failure = results[i].status().message();
+    if (name == report && reported.ok()) reported = results[i].status();
     bool serving = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      VersionSlot& vs = models_[name].versions[t.version];
+      MutexLock lock(&mu_);
+      VersionSlot& vs = models_[name].versions[v];
       serving = vs.model != nullptr;
-      vs.failed_fingerprint = t.fingerprint;
-      if (serving)
-        vs.reason = "serving the previous copy; reloading failed: " + why;
+      vs.failed_fingerprint = job_fingerprints[i];
     }
     if (serving) {
-      LOG(ERROR) << "model '" << name << "' version " << t.version
-                 << ": reload failed, "
-                 << "the previous copy keeps serving: " << why;
+      Publish(name, v, ModelState::kReady,
+              "serving the previous copy; reloading failed: " + failure);
     } else {
-      SetState(name, t.version, ModelState::kUnavailable, why);
+      Publish(name, v, ModelState::kUnavailable, failure);
     }
   }
 
   // 4. Only now stop serving what is no longer wanted, unless nothing chosen
   // could replace it.
-  for (auto& [name, u] : unloads) {
-    const auto& [v, why] = u;
+  for (const PlannedUnload& u : unloads) {
     std::shared_ptr<ServedModel> model;
+    bool keep = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto c = chosen.find(name);
+      MutexLock lock(&mu_);
+      ModelSlot& slot = models_[u.name];
+      auto c = chosen.find(u.name);
       if (c != chosen.end() && !c->second.empty()) {
-        bool replaced = false;
-        for (int64_t cv : c->second)
-          replaced |= models_[name].versions[cv].model != nullptr;
-        if (!replaced) {
-          VersionSlot& keep = models_[name].versions[v];
-          keep.reason =
-              "kept serving: the version(s) chosen to replace it failed to "
-              "load";
-          LOG(WARNING) << "model '" << name << "' version " << v << ": "
-                       << keep.reason;
-          continue;
-        }
+        keep = std::none_of(c->second.begin(), c->second.end(),
+                            [&](int64_t v) ADLIK_REQUIRES(mu_) {
+                              return slot.versions[v].model != nullptr;
+                            });
       }
-      VersionSlot& vs = models_[name].versions[v];
-      model = std::move(vs.model);
-      vs.fingerprint.clear();
+      if (!keep) {
+        VersionSlot& vs = slot.versions[u.version];
+        model = std::move(vs.model);
+        vs.fingerprint.clear();
+      }
     }
-    SetState(name, v, ModelState::kUnloading, "");
-    Retire(std::move(model));
-    SetState(name, v, ModelState::kUnavailable, why);
+    if (keep) {
+      Publish(u.name, u.version, ModelState::kReady,
+              "kept serving: the version(s) chosen to replace it failed to "
+              "load");
+      continue;
+    }
+    Publish(u.name, u.version, ModelState::kUnloading, "");
+    destroyer_.Retire(std::move(model));
+    Publish(u.name, u.version, ModelState::kUnavailable, u.why);
   }
   return reported;
 }
 
 Status ModelManager::Start() {
-  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  MutexLock reconcile(&reconcile_mu_);
   if (options_.mode == ControlMode::kExplicit) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      explicit_models_.insert(options_.startup_models.begin(),
-                              options_.startup_models.end());
-    }
     for (const auto& name : options_.startup_models) {
       if (!repository::IsValidModelName(name)) {
         return InvalidArgument("--load_model: '" + name +
                                "' is not a model name");
       }
+    }
+    {
+      MutexLock lock(&mu_);
+      explicit_models_.insert(options_.startup_models.begin(),
+                              options_.startup_models.end());
     }
     // Each model's failure is recorded in its own state.
     Reconcile(options_.startup_models, {}, "", "").IgnoreError();
@@ -404,28 +275,21 @@ Status ModelManager::Start() {
 
 Status ModelManager::Poll() {
   if (options_.mode != ControlMode::kPoll) return Status::Ok();
-  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  MutexLock reconcile(&reconcile_mu_);
   ASSIGN_OR_RETURN(std::vector<std::string> names,
                    options_.source->ListModels());
-  std::vector<std::string> removed;
+  std::vector<std::string> removed, gone;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = models_.begin(); it != models_.end();) {
-      if (std::binary_search(names.begin(), names.end(), it->first)) {
-        ++it;
-        continue;
-      }
-      bool serving = false;
-      for (const auto& [v, vs] : it->second.versions)
-        serving |= vs.model != nullptr;
-      if (serving) {
-        removed.push_back(it->first);
-        ++it;
-      } else {
-        it = models_.erase(it);  // gone, and nothing of it serves
-      }
+    MutexLock lock(&mu_);
+    for (const auto& [name, slot] : models_) {
+      if (std::binary_search(names.begin(), names.end(), name)) continue;
+      const bool serving =
+          std::any_of(slot.versions.begin(), slot.versions.end(),
+                      [](const auto& v) { return v.second.model != nullptr; });
+      (serving ? removed : gone).push_back(name);
     }
   }
+  for (const std::string& name : gone) Forget(name);
   return Reconcile(names, removed, kRemoved, "");
 }
 
@@ -442,20 +306,18 @@ Status ModelManager::Load(const std::string& name,
         "' is not a model name: it must name a folder directly "
         "inside the repository");
   }
-  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  MutexLock reconcile(&reconcile_mu_);
+  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                   options_.source->ListModels());
+  if (!std::binary_search(names.begin(), names.end(), name)) {
+    return NotFound("no model folder '" + name + "' in the repository");
+  }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     explicit_models_.insert(name);
     models_[name].override_config = std::move(config);
   }
-  Status s = Reconcile({name}, {}, "", name, /*force=*/true);
-  if (s.code() == StatusCode::kNotFound) {
-    std::lock_guard<std::mutex> lock(mu_);
-    explicit_models_.erase(name);
-    auto it = models_.find(name);
-    if (it != models_.end() && it->second.versions.empty()) models_.erase(it);
-  }
-  return s;
+  return Reconcile({name}, {}, "", name, /*force=*/true);
 }
 
 Status ModelManager::Unload(const std::string& name) {
@@ -467,14 +329,15 @@ Status ModelManager::Unload(const std::string& name) {
   if (!repository::IsValidModelName(name)) {
     return InvalidArgument("'" + name + "' is not a model name");
   }
-  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
+  MutexLock reconcile(&reconcile_mu_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     explicit_models_.erase(name);
-    if (models_.find(name) == models_.end()) {
+    auto it = models_.find(name);
+    if (it == models_.end()) {
       return NotFound("model '" + name + "' is not loaded");
     }
-    models_[name].override_config.reset();
+    it->second.override_config.reset();
   }
   Reconcile({}, {name}, kUnloaded, "").IgnoreError();
   return Status::Ok();
@@ -482,46 +345,50 @@ Status ModelManager::Unload(const std::string& name) {
 
 StatusOr<std::shared_ptr<ServedModel>> ModelManager::Get(
     const std::string& name, const std::string& version) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = models_.find(name);
-  if (it == models_.end()) {
-    return NotFound("Request for unknown model: '" + name + "' is not found");
-  }
-  const ModelSlot& slot = it->second;
-  if (version.empty()) {
-    for (auto v = slot.versions.rbegin(); v != slot.versions.rend(); ++v) {
-      if (v->second.model) return v->second.model;
+  int64_t listed = 0;  // the version whose state says why none is served
+  {
+    MutexLock lock(&mu_);
+    auto it = models_.find(name);
+    if (it == models_.end()) {
+      return NotFound("Request for unknown model: '" + name + "' is not found");
     }
-    std::string why = slot.reason;
-    if (!slot.versions.empty()) {
-      const VersionSlot& newest = slot.versions.rbegin()->second;
-      why = std::string(ModelStateName(newest.state)) +
-            (newest.reason.empty() ? "" : ": " + newest.reason);
+    const ModelSlot& slot = it->second;
+    if (version.empty()) {
+      for (auto v = slot.versions.rbegin(); v != slot.versions.rend(); ++v) {
+        if (v->second.model) return v->second.model;
+      }
+      if (slot.versions.empty()) {
+        return Unavailable("model '" + name + "' is not ready (" +
+                           slot.failure + ")");
+      }
+      listed = slot.versions.rbegin()->first;
+    } else {
+      int64_t v = 0;
+      auto [p, ec] =
+          std::from_chars(version.data(), version.data() + version.size(), v);
+      auto vit = (ec == std::errc() && p == version.data() + version.size())
+                     ? slot.versions.find(v)
+                     : slot.versions.end();
+      if (vit == slot.versions.end()) {
+        return NotFound("Request for unknown model: '" + name + "' version " +
+                        version + " is not found");
+      }
+      if (vit->second.model) return vit->second.model;
+      listed = v;
     }
-    return Unavailable("model '" + name + "' is not ready (" + why + ")");
   }
-  int64_t v = 0;
-  auto [p, ec] =
-      std::from_chars(version.data(), version.data() + version.size(), v);
-  auto vit = (ec == std::errc() && p == version.data() + version.size())
-                 ? slot.versions.find(v)
-                 : slot.versions.end();
-  if (vit == slot.versions.end()) {
-    return NotFound("Request for unknown model: '" + name + "' version " +
-                    version + " is not found");
-  }
-  if (!vit->second.model) {
-    return Unavailable(
-        "model '" + name + "' version " + version + " is not ready (" +
-        std::string(ModelStateName(vit->second.state)) +
-        (vit->second.reason.empty() ? "" : ": " + vit->second.reason) + ")");
-  }
-  return vit->second.model;
+  const auto row = index_.Find(name, listed);
+  const ModelState state = row ? row->state : ModelState::kUnknown;
+  const std::string reason = row ? row->reason : "";
+  return Unavailable("model '" + name + "'" +
+                     (version.empty() ? "" : " version " + version) +
+                     " is not ready (" + std::string(ModelStateName(state)) +
+                     (reason.empty() ? "" : ": " + reason) + ")");
 }
 
 std::vector<std::shared_ptr<ServedModel>> ModelManager::ReadyModels() const {
   std::vector<std::shared_ptr<ServedModel>> ready;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [name, slot] : models_) {
     for (const auto& [v, vs] : slot.versions)
       if (vs.model) ready.push_back(vs.model);
@@ -530,48 +397,65 @@ std::vector<std::shared_ptr<ServedModel>> ModelManager::ReadyModels() const {
 }
 
 std::vector<ModelIndexEntry> ModelManager::Index() const {
-  std::vector<ModelIndexEntry> index;
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [name, slot] : models_) {
-    if (slot.versions.empty()) {
-      index.push_back({name, "", ModelState::kUnavailable, slot.reason});
-    }
-    for (const auto& [v, vs] : slot.versions) {
-      index.push_back({name, std::to_string(v), vs.state, vs.reason});
-    }
+  std::vector<ModelIndexEntry> index = index_.Entries();
+  if (options_.mode != ControlMode::kExplicit) return index;
+  // The models of the repository that were never loaded (or were forgotten)
+  // are listed too, as the model-repository extension asks.
+  auto names = options_.source->ListModels();
+  if (!names.ok()) return index;
+  for (const std::string& name : *names) {
+    const bool listed =
+        std::any_of(index.begin(), index.end(),
+                    [&](const ModelIndexEntry& e) { return e.name == name; });
+    if (!listed)
+      index.push_back({name, "", ModelState::kUnavailable, "unloaded"});
   }
+  std::stable_sort(index.begin(), index.end(),
+                   [](const ModelIndexEntry& a, const ModelIndexEntry& b) {
+                     return a.name < b.name;
+                   });
   return index;
 }
 
 bool ModelManager::AllReady() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const auto& [name, slot] : models_) {
     if (options_.mode == ControlMode::kExplicit &&
         !explicit_models_.count(name))
       continue;
-    if (slot.reason == kRemoved || slot.reason == kUnloaded) continue;
-    bool ready = false;
-    for (const auto& [v, vs] : slot.versions) ready |= vs.model != nullptr;
+    if (slot.withdrawn) continue;
+    const bool ready =
+        std::any_of(slot.versions.begin(), slot.versions.end(),
+                    [](const auto& v) { return v.second.model != nullptr; });
     if (!ready) return false;
   }
   return true;
 }
 
 void ModelManager::UnloadAll() {
-  std::lock_guard<std::mutex> reconcile(reconcile_mu_);
-  std::vector<std::shared_ptr<ServedModel>> doomed;
+  MutexLock reconcile(&reconcile_mu_);
+  struct Doomed {
+    std::string name;
+    int64_t version;
+    std::shared_ptr<ServedModel> model;
+  };
+  std::vector<Doomed> doomed;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (auto& [name, slot] : models_) {
       for (auto& [v, vs] : slot.versions) {
-        if (vs.model) doomed.push_back(std::move(vs.model));
-        vs.state = ModelState::kUnloading;
+        if (vs.model) doomed.push_back({name, v, std::move(vs.model)});
       }
     }
   }
-  for (auto& m : doomed) Retire(std::move(m));
-  std::unique_lock<std::mutex> lock(reap_mu_);
-  reap_cv_.wait(lock, [this] { return retired_.empty() && destroying_ == 0; });
+  for (Doomed& d : doomed) {
+    Publish(d.name, d.version, ModelState::kUnloading, "");
+    destroyer_.Retire(std::move(d.model));
+  }
+  destroyer_.WaitUntilNoneRetiring();
+  for (const Doomed& d : doomed) {
+    Publish(d.name, d.version, ModelState::kUnavailable, kShutdown);
+  }
 }
 
 }  // namespace adlik

@@ -27,35 +27,47 @@
 //
 // Modes: kPoll reconciles every model of the repository at start and on
 // every Poll(); kExplicit serves only what Load() asked for (and
-// `startup_models`), never reading the repository on its own.
+// `startup_models`), never loading from the repository on its own (Index()
+// lists the repository's other models as not loaded).
 //
-// Thread-safety: all methods may be called from any thread. Reconciliations
-// are serialized; Get() never waits for one.
+// The parts: the VersionPlanner decides, per model, what to load, keep,
+// unload or forget (a pure function); the LoadExecutor runs the loads; this
+// class swaps what loaded in and retires what it replaces; the
+// ModelDestroyer destroys a retired version on its own thread as soon as its
+// last handle is released.
+//
+// Every change of a version's state or reason, and every model-level
+// failure, is published as a ModelStateEvent (base/model_event_bus.h): the
+// index (Index(), the reasons Get() gives) and the one-line log of each
+// change are subscribers, and so is whoever calls Subscribe (the metrics).
+// Events are published on the thread that reconciles (Start's, Poll's,
+// Load's, Unload's or UnloadAll's caller), with the model table unlocked.
+//
+// Thread-safety: all methods may be called from any thread, except from an
+// event listener (see base/model_event_bus.h for what a listener may call).
+// Reconciliations are serialized; Get() never waits for one.
 #ifndef ADLIK_LIFECYCLE_MODEL_MANAGER_H_
 #define ADLIK_LIFECYCLE_MODEL_MANAGER_H_
 
 #include <chrono>
-#include <condition_variable>
-#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "base/model_event_bus.h"
 #include "base/model_state.h"
+#include "base/mutex.h"
+#include "lifecycle/load_executor.h"
+#include "lifecycle/model_destroyer.h"
+#include "lifecycle/model_index.h"
 #include "lifecycle/served_model.h"
+#include "lifecycle/version_planner.h"
 #include "repository/repository_source.h"
 
 namespace adlik {
-
-// Loads one version: ServedModel::Load in the server, a fake in tests.
-using ModelLoader = std::function<StatusOr<std::shared_ptr<ServedModel>>(
-    const repository::ModelSnapshot& snapshot, int64_t version,
-    inference::ModelConfig config, SharedStatistics stats)>;
 
 struct ModelManagerOptions {
   const repository::RepositorySource* source = nullptr;  // not owned; required
@@ -79,105 +91,116 @@ class ModelManager {
   // Initial load: every model (kPoll) or the startup models (kExplicit).
   // Returns when each is READY or UNAVAILABLE. Fails only if the repository
   // itself cannot be read.
-  Status Start();
+  Status Start() ADLIK_EXCLUDES(reconcile_mu_, mu_);
 
   // kPoll: re-reads the repository and applies what changed (added, removed
   // or edited models and versions).
-  Status Poll();
+  Status Poll() ADLIK_EXCLUDES(reconcile_mu_, mu_);
 
   // Loads or reloads `name` (explicit control; the repository API). With
   // `config`, it replaces the model's config.pbtxt for this load. NOT_FOUND
   // for a model not in the repository, INVALID_ARGUMENT for a name that
   // escapes it; else the load's own error, naming what is wrong.
   Status Load(const std::string& name,
-              std::optional<inference::ModelConfig> config);
+              std::optional<inference::ModelConfig> config)
+      ADLIK_EXCLUDES(reconcile_mu_, mu_);
 
   // Stops serving every version of `name`; requests already accepted finish.
-  Status Unload(const std::string& name);
+  Status Unload(const std::string& name) ADLIK_EXCLUDES(reconcile_mu_, mu_);
 
   // The served version `version` ("" for the newest ready) of `name`:
   // NOT_FOUND for an unknown model or version, UNAVAILABLE with the reason
   // for one that is not ready.
+  // The handle pins the version: it is destroyed only once every handle to
+  // it has been released.
   StatusOr<std::shared_ptr<ServedModel>> Get(const std::string& name,
-                                             const std::string& version) const;
+                                             const std::string& version) const
+      ADLIK_EXCLUDES(mu_);
 
   // The READY versions of `name`, ascending.
-  std::vector<int64_t> ReadyVersions(const std::string& name) const;
+  std::vector<int64_t> ReadyVersions(const std::string& name) const
+      ADLIK_EXCLUDES(mu_);
 
   // Every READY version, by name then version.
-  std::vector<std::shared_ptr<ServedModel>> ReadyModels() const;
+  std::vector<std::shared_ptr<ServedModel>> ReadyModels() const
+      ADLIK_EXCLUDES(mu_);
 
-  // Every known model version with its state, by name then version.
-  std::vector<ModelIndexEntry> Index() const;
+  // Every known model version with its state, by name then version. In
+  // kExplicit mode also every other model of the repository, not loaded:
+  // UNAVAILABLE, reason "unloaded", no version.
+  std::vector<ModelIndexEntry> Index() const ADLIK_EXCLUDES(mu_);
 
   // Whether every model that should be served has a READY version (the rule
   // of --strict_readiness).
-  bool AllReady() const;
+  bool AllReady() const ADLIK_EXCLUDES(mu_);
 
   // Stops serving everything and waits until every request accepted has
   // finished and every model is destroyed.
-  void UnloadAll();
+  void UnloadAll() ADLIK_EXCLUDES(reconcile_mu_, mu_);
 
-  // Models waiting for their last request before being destroyed.
+  // Models out of service and not destroyed yet (waiting for their last
+  // request, or being destroyed).
   size_t retiring() const;
+
+  // Calls `listener` with the present state of every listed version (from
+  // UNKNOWN), then with every change. The manager must outlive the
+  // subscription.
+  [[nodiscard]] ModelEventBus::Subscription Subscribe(
+      ModelStateListener listener);
 
  private:
   struct VersionSlot {
-    ModelState state = ModelState::kUnknown;
-    std::string reason;
-    std::shared_ptr<ServedModel> model;
+    std::shared_ptr<ServedModel> model;  // the served handle, or null
     std::string fingerprint;  // of the files the served copy was loaded from
     std::string failed_fingerprint;  // of the files a load last failed on
   };
   struct ModelSlot {
     std::map<int64_t, VersionSlot> versions;
-    std::string reason;  // a model-level failure (no version, bad config)
+    std::string failure;     // the model-level failure; "" when none
+    bool withdrawn = false;  // removed, or unloaded through the API
     std::optional<inference::ModelConfig> override_config;  // from Load()
   };
-  struct LoadTask {
-    repository::ModelSnapshot snapshot;
+  struct PlannedUnload {
+    std::string name;
     int64_t version;
-    inference::ModelConfig config;
-    std::string fingerprint;
-    SharedStatistics stats;
-    StatusOr<std::shared_ptr<ServedModel>> result = Unavailable("not loaded");
+    std::string why;
   };
 
-  // Applies the repository's state of `names` (and unloads those of
-  // `removed`). Called with reconcile_mu_ held. Returns the first error of a
-  // model in `report`, for Load().
-  // `why` is the reason recorded for the versions of `removed`. Files a load
-  // already failed on are not tried again unless `force`.
+  // Applies the repository's state of `names` and unloads `removed` (with
+  // `why` as the reason). Returns the first error of the model `report`,
+  // for Load(). Files a load already failed on are not tried again unless
+  // `force`.
   Status Reconcile(const std::vector<std::string>& names,
                    const std::vector<std::string>& removed,
                    const std::string& why, const std::string& report,
-                   bool force = false);
-  // Plans the loads of one model; records model-level failures.
-  // `chosen` receives the versions the policy serves.
-  Status Plan(const std::string& name, bool force, std::vector<LoadTask>* tasks,
-              std::vector<std::pair<int64_t, std::string>>* to_unload,
-              std::vector<int64_t>* chosen);
-  void RunLoads(std::vector<LoadTask>* tasks);
-  void SetState(const std::string& name, int64_t version, ModelState state,
-                std::string reason);
-  // Takes `model` out of service; it is destroyed once no request holds it.
-  void Retire(std::shared_ptr<ServedModel> model);
-  void ReapLoop();
+                   bool force = false) ADLIK_REQUIRES(reconcile_mu_)
+      ADLIK_EXCLUDES(mu_);
+  // Publishes a change of `name` version `version` (0: the model itself).
+  void Publish(const std::string& name, int64_t version, ModelState state,
+               const std::string& reason) ADLIK_EXCLUDES(mu_);
+  // Records and publishes a change of the model-level failure.
+  void SetFailure(const std::string& name, const std::string& failure)
+      ADLIK_REQUIRES(reconcile_mu_) ADLIK_EXCLUDES(mu_);
+  // Drops a model that is gone and serves nothing from the table and index.
+  void Forget(const std::string& name) ADLIK_REQUIRES(reconcile_mu_)
+      ADLIK_EXCLUDES(mu_);
 
   const ModelManagerOptions options_;
+  const LoadExecutor executor_;
 
-  std::mutex reconcile_mu_;  // one reconciliation at a time
+  // Declared before what it must outlive: the handles in models_.
+  ModelDestroyer destroyer_;
 
-  mutable std::mutex mu_;
-  std::map<std::string, ModelSlot> models_;  // guarded by mu_
-  std::set<std::string> explicit_models_;    // guarded by mu_ (kExplicit)
+  ModelEventBus bus_;
+  ModelIndex index_;
+  ModelEventBus::Subscription index_subscription_, log_subscription_;
 
-  mutable std::mutex reap_mu_;
-  std::condition_variable reap_cv_;
-  std::vector<std::shared_ptr<ServedModel>> retired_;  // guarded by reap_mu_
-  size_t destroying_ = 0;                              // guarded by reap_mu_
-  bool stop_reaper_ = false;                           // guarded by reap_mu_
-  std::thread reaper_;
+  Mutex reconcile_mu_
+      ADLIK_ACQUIRED_BEFORE(mu_);  // one reconciliation at a time
+
+  mutable Mutex mu_;
+  std::map<std::string, ModelSlot> models_ ADLIK_GUARDED_BY(mu_);
+  std::set<std::string> explicit_models_ ADLIK_GUARDED_BY(mu_);  // kExplicit
 };
 
 }  // namespace adlik

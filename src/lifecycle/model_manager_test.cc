@@ -71,8 +71,16 @@ class NoopInstance : public host::Instance {
   }
 };
 
+// The thread each FakeModel was destroyed on.
+std::mutex destroyed_mu;
+std::vector<std::thread::id> destroyed_on;
+
 class FakeModel : public host::Model {
  public:
+  ~FakeModel() override {
+    std::lock_guard<std::mutex> lock(destroyed_mu);
+    destroyed_on.push_back(std::this_thread::get_id());
+  }
   Signature signature() const override { return {}; }
   StatusOr<std::unique_ptr<host::Instance>> CreateInstance(
       const host::InstanceSpec&) override {
@@ -342,6 +350,71 @@ TEST_F(ModelManagerTest, UnloadAllWaitsForRequestsInFlight) {
   manager_->UnloadAll();
   EXPECT_EQ(manager_->retiring(), 0u);
   request.join();
+}
+
+TEST_F(ModelManagerTest, EveryChangeIsPublishedToSubscribers) {
+  source_.Put("m", {1});
+  Start();
+  std::vector<std::string> seen;
+  auto subscription = manager_->Subscribe([&](const ModelStateEvent& e) {
+    seen.push_back(e.name + "/" + std::to_string(e.version) + " " +
+                   std::string(ModelStateName(e.old_state)) + "->" +
+                   std::string(ModelStateName(e.new_state)));
+  });
+  // The present state first, then each change.
+  source_.Put("m", {1, 2});
+  ASSERT_TRUE(manager_->Poll().ok());
+  source_.BreakConfig("m");
+  manager_->Poll().IgnoreError();
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "m/1 UNKNOWN->READY", "m/2 UNKNOWN->LOADING",
+                      "m/2 LOADING->READY", "m/1 READY->UNLOADING",
+                      "m/1 UNLOADING->UNAVAILABLE",
+                      "m/0 UNKNOWN->UNAVAILABLE",  // the model-level failure
+                      "m/2 READY->READY",  // its reason: the old config serves
+                  }));
+  subscription.Cancel();
+  source_.Put("m", {1, 2, 3});
+  ASSERT_TRUE(manager_->Poll().ok());
+  EXPECT_EQ(seen.size(), 7u);
+}
+
+TEST_F(ModelManagerTest, TheLastHandleHandsARetiredModelToTheDestroyer) {
+  source_.Put("m", {1});
+  Start();
+  auto held = *manager_->Get("m", "");
+  source_.Put("m", {2});
+  ASSERT_TRUE(manager_->Poll().ok());
+  EXPECT_EQ(manager_->retiring(), 1u);
+  {
+    std::lock_guard<std::mutex> lock(destroyed_mu);
+    destroyed_on.clear();
+  }
+  // A request thread lets go of the last handle: the model is destroyed,
+  // but not on that thread.
+  std::thread::id request_thread;
+  std::thread request([&, held = std::move(held)]() mutable {
+    request_thread = std::this_thread::get_id();
+    held.reset();
+  });
+  request.join();
+  WaitRetired();
+  EXPECT_EQ(manager_->retiring(), 0u);
+  std::lock_guard<std::mutex> lock(destroyed_mu);
+  ASSERT_EQ(destroyed_on.size(), 1u);
+  EXPECT_NE(destroyed_on[0], request_thread);
+  EXPECT_NE(destroyed_on[0], std::this_thread::get_id());
+}
+
+TEST_F(ModelManagerTest, ExplicitModeIndexListsTheModelsNotLoaded) {
+  source_.Put("a", {1});
+  source_.Put("b", {1, 2});
+  Start(ControlMode::kExplicit, {"a"});
+  auto states = States();
+  EXPECT_EQ(states["a/1"].first, ModelState::kReady);
+  EXPECT_EQ(states["b/"],
+            std::make_pair(ModelState::kUnavailable, std::string("unloaded")));
+  EXPECT_EQ(states.size(), 2u);
 }
 
 }  // namespace

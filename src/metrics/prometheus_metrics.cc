@@ -26,10 +26,31 @@ ClientMetric Labelled(const ModelStatsEntry& e) {
   return m;
 }
 
+constexpr ModelState kStates[] = {ModelState::kLoading, ModelState::kReady,
+                                  ModelState::kUnloading,
+                                  ModelState::kUnavailable};
+
 }  // namespace
 
-std::string RenderPrometheusMetrics(const ServerCore& core) {
-  auto entries = core.Statistics("", "");
+PrometheusMetrics::PrometheusMetrics(ServerCore* core)
+    : core_(core),
+      subscription_(core->SubscribeModelStates(
+          [this](const ModelStateEvent& e) { OnModelState(e); })) {}
+
+void PrometheusMetrics::OnModelState(const ModelStateEvent& e) {
+  if (e.version == 0) return;
+  MutexLock lock(&mu_);
+  if (e.new_state == ModelState::kUnknown) {
+    states_.erase({e.name, e.version});
+    return;
+  }
+  states_[{e.name, e.version}] = e.new_state;
+  // A replayed state (from UNKNOWN) is counted as the change that made it.
+  if (e.new_state != e.old_state) ++changes_[static_cast<size_t>(e.new_state)];
+}
+
+std::string PrometheusMetrics::Render() const {
+  auto entries = core_->Statistics("", "");
   std::vector<ModelStatsEntry> models = entries.ok()
                                             ? std::move(entries).value()
                                             : std::vector<ModelStatsEntry>{};
@@ -118,6 +139,27 @@ std::string RenderPrometheusMetrics(const ServerCore& core) {
     batch.metric.push_back(std::move(m));
   }
   families.push_back(std::move(batch));
+
+  MetricFamily versions =
+      Family("adlik_model_versions", "Model versions in each state",
+             MetricType::Gauge);
+  MetricFamily changes =
+      Family("adlik_model_state_changes",
+             "Changes of a model version into each state", MetricType::Counter);
+  {
+    MutexLock lock(&mu_);
+    for (ModelState state : kStates) {
+      ClientMetric count, changed;
+      count.label = {{"state", std::string(ModelStateName(state))}};
+      changed.label = count.label;
+      for (const auto& [key, s] : states_) count.gauge.value += s == state;
+      changed.counter.value = double(changes_[static_cast<size_t>(state)]);
+      versions.metric.push_back(std::move(count));
+      changes.metric.push_back(std::move(changed));
+    }
+  }
+  families.push_back(std::move(versions));
+  families.push_back(std::move(changes));
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -1,9 +1,11 @@
 // Prometheus metrics of the served models, in the text exposition format, for
-// GET /metrics. Rendered at scrape time from the same statistics the
-// statistics extension reports, so serving a request costs nothing extra.
+// GET /metrics. The request metrics are rendered at scrape time from the same
+// statistics the statistics extension reports, so serving a request costs
+// nothing extra; the model-state metrics are kept from the core's model state
+// events.
 //
-// Every metric carries the labels model="NAME" and version="N". Names, and
-// the Triton metric each corresponds to:
+// The request metrics carry the labels model="NAME" and version="N". Names,
+// and the Triton metric each corresponds to:
 //
 // clang-format off
 //   adlik_inference_request_success             counter    nv_inference_request_success
@@ -20,19 +22,53 @@
 //   adlik_inference_compute_output_duration_us  counter    nv_inference_compute_output_duration_us
 //   adlik_inference_batch_size                  histogram  (Triton has none) the batch sizes
 //                                                          executed, buckets 1,2,4,...,max
+//
+// Model states (Triton has none), with the label state="LOADING", "READY",
+// "UNLOADING" or "UNAVAILABLE":
+//   adlik_model_versions                        gauge      model versions in each state
+//   adlik_model_state_changes                   counter    changes into each state
 // clang-format on
 //
-// Thread-safety: safe from any thread (reads the core's snapshots).
+// Thread-safety: Render may be called from any thread.
+// Lifetime: the core must outlive the PrometheusMetrics.
 #ifndef ADLIK_METRICS_PROMETHEUS_METRICS_H_
 #define ADLIK_METRICS_PROMETHEUS_METRICS_H_
 
+#include <array>
+#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 
+#include "base/model_event_bus.h"
+#include "base/model_state.h"
+#include "base/mutex.h"
 #include "server/server_core.h"
 
 namespace adlik {
 
-std::string RenderPrometheusMetrics(const ServerCore& core);
+class PrometheusMetrics {
+ public:
+  // Subscribes to the core's model states.
+  explicit PrometheusMetrics(ServerCore* core);
+  PrometheusMetrics(const PrometheusMetrics&) = delete;
+  PrometheusMetrics& operator=(const PrometheusMetrics&) = delete;
+
+  // The whole exposition.
+  std::string Render() const ADLIK_EXCLUDES(mu_);
+
+ private:
+  void OnModelState(const ModelStateEvent& event) ADLIK_EXCLUDES(mu_);
+
+  const ServerCore* const core_;
+  mutable Mutex mu_;
+  // Each model version's state (model-level failures are not versions).
+  std::map<std::pair<std::string, int64_t>, ModelState> states_
+      ADLIK_GUARDED_BY(mu_);
+  std::array<uint64_t, 5> changes_ ADLIK_GUARDED_BY(mu_) = {};  // by ModelState
+  // Last: cancelled before the members the listener uses are destroyed.
+  ModelEventBus::Subscription subscription_;
+};
 
 }  // namespace adlik
 

@@ -84,7 +84,7 @@ RuntimeRegistry::RuntimeRegistry(std::string runtime_dir, int thread_budget)
 }
 
 std::optional<RuntimeInfo> RuntimeRegistry::Describe(const std::string& name) {
-  std::lock_guard<std::mutex> lock(describe_mu_);
+  MutexLock lock(&describe_mu_);
   auto it = described_.find(name);
   if (it != described_.end()) return it->second;
   std::optional<RuntimeInfo> info;
@@ -121,7 +121,7 @@ std::string RuntimeRegistry::PluginPath(const std::string& name) const {
 }
 
 StatusOr<RuntimePlugin*> RuntimeRegistry::Get(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = entries_.find(name);
   if (it == entries_.end()) it = entries_.emplace(name, Load(name)).first;
   if (!it->second.error.ok()) return it->second.error;
@@ -144,7 +144,7 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::FindLoaded(
   std::sort(names.begin(), names.end());
   // Those already loaded first: a search loads no more plugins than needed.
   std::stable_partition(names.begin(), names.end(), [&](const std::string& n) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return entries_.count(n) > 0;
   });
   std::string found;
@@ -157,7 +157,7 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::FindLoaded(
   for (const std::string& name : names) {
     bool loaded = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       loaded = entries_.count(name) > 0;
     }
     if (!loaded && !describer_.empty()) {

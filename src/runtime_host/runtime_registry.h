@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "adlik/status.h"
+#include "base/mutex.h"
 #include "runtime_host/runtime_plugin.h"
 
 namespace adlik {
@@ -78,11 +79,11 @@ class RuntimeRegistry {
   const std::string runtime_dir_;
   const int thread_budget_;
   std::string describer_;  // the helper's path, or empty
-  std::mutex mu_;
-  std::map<std::string, Entry> entries_;  // guarded by mu_
-  std::mutex describe_mu_;
-  std::map<std::string, std::optional<RuntimeInfo>>
-      described_;  // guarded by describe_mu_
+  Mutex mu_;
+  std::map<std::string, Entry> entries_ ADLIK_GUARDED_BY(mu_);
+  Mutex describe_mu_;
+  std::map<std::string, std::optional<RuntimeInfo>> described_
+      ADLIK_GUARDED_BY(describe_mu_);
 };
 
 }  // namespace adlik

@@ -37,7 +37,7 @@ void ModelStatistics::RecordExecution(uint64_t batch_size, uint64_t input_ns,
                                       uint64_t infer_ns, uint64_t output_ns) {
   inference_count_.fetch_add(batch_size, std::memory_order_relaxed);
   execution_count_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   BatchStat& b = batch_stats_[batch_size];
   b.batch_size = batch_size;
   Add(&b.compute_input, input_ns);
@@ -56,7 +56,7 @@ StatisticsSnapshot ModelStatistics::Snapshot() const {
   s.inference_count = inference_count_.load(std::memory_order_relaxed);
   s.execution_count = execution_count_.load(std::memory_order_relaxed);
   s.last_inference_ms = last_inference_ms_.load(std::memory_order_relaxed);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s.batch_stats = batch_stats_;
   return s;
 }

@@ -22,6 +22,7 @@
 #include <map>
 #include <mutex>
 
+#include "base/mutex.h"
 #include "base/statistics.h"
 
 namespace adlik {
@@ -59,8 +60,8 @@ class ModelStatistics {
   AtomicDuration success_, fail_, queue_, input_, infer_, output_;
   std::atomic<uint64_t> inference_count_{0}, execution_count_{0},
       last_inference_ms_{0};
-  mutable std::mutex mu_;
-  std::map<uint64_t, BatchStat> batch_stats_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::map<uint64_t, BatchStat> batch_stats_ ADLIK_GUARDED_BY(mu_);
 };
 
 }  // namespace adlik

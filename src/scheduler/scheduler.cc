@@ -98,31 +98,31 @@ Scheduler::Scheduler(SchedulerOptions options,
 }
 
 void Scheduler::WatchDeadlines() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!stopping_) {
     const uint64_t now = options_.clock->NowNs();
     auto refused = queue_.Expire(now);
     if (!refused.empty()) {
-      lock.unlock();
+      lock.Unlock();
       for (auto& [p, status] : refused) {
         options_.stats->RecordFailure(options_.clock->NowNs() - p.arrival_ns);
         Complete(p, status);
       }
-      lock.lock();
+      lock.Lock();
       continue;
     }
     const uint64_t deadline = queue_.earliest_deadline_ns();
     if (deadline == UINT64_MAX) {
-      deadline_cv_.wait(lock);
+      lock.Wait(deadline_cv_);
     } else if (deadline > now) {
-      deadline_cv_.wait_for(lock, std::chrono::nanoseconds(deadline - now));
+      lock.WaitFor(deadline_cv_, std::chrono::nanoseconds(deadline - now));
     }
   }
 }
 
 Scheduler::~Scheduler() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -132,18 +132,18 @@ Scheduler::~Scheduler() {
 }
 
 size_t Scheduler::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return queue_.size();
 }
 
 bool Scheduler::idle() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return claimed_count_ == 0 &&
          std::find(busy_.begin(), busy_.end(), 1) == busy_.end();
 }
 
 void Scheduler::Wake() {
-  { std::lock_guard<std::mutex> lock(mu_); }
+  { MutexLock lock(&mu_); }
   cv_.notify_all();
   deadline_cv_.notify_all();
 }
@@ -170,11 +170,11 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
   p.request = std::move(request);
   p.done = std::move(done);
   Status s;
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   s = stopping_ ? Unavailable("the model is being unloaded")
                 : queue_.Push(&p, options_.clock->NowNs());
   if (!s.ok()) {
-    lock.unlock();
+    lock.Unlock();
     options_.stats->RecordFailure(0);
     p.done(s);
     return;
@@ -195,20 +195,20 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
   if (idle == instances_.size()) {
     StartThreads();
     NotifyWorkers();
-    lock.unlock();
+    lock.Unlock();
     if (deadline_thread_.joinable()) deadline_cv_.notify_one();
     return;
   }
   BatchQueue::Decision d = queue_.Next(options_.clock->NowNs());
   claimed_[idle] = 1;
   ++claimed_count_;
-  lock.unlock();
+  lock.Unlock();
   for (auto& [r, status] : d.refused) {
     options_.stats->RecordFailure(options_.clock->NowNs() - r.arrival_ns);
     Complete(r, status);
   }
   if (!d.batch.empty()) Execute(instances_[idle].get(), std::move(d.batch));
-  lock.lock();
+  lock.Lock();
   claimed_[idle] = 0;
   --claimed_count_;
   if (!queue_.empty() || stopping_) cv_.notify_all();
@@ -216,11 +216,11 @@ void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
 
 void Scheduler::Run(size_t index) {
   host::Instance* instance = instances_[index].get();
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     if (stopping_ && queue_.empty() && !claimed_[index]) return;
     if (claimed_[index]) {  // a caller runs a request on this instance
-      cv_.wait(lock);
+      lock.Wait(cv_);
       continue;
     }
     const uint64_t now = options_.clock->NowNs();
@@ -229,20 +229,20 @@ void Scheduler::Run(size_t index) {
       busy_[index] = 1;
       // Another instance may take what is left while this one works.
       if (!queue_.empty()) NotifyWorkers();
-      lock.unlock();
+      lock.Unlock();
       for (auto& [p, status] : d.refused) {
         options_.stats->RecordFailure(options_.clock->NowNs() - p.arrival_ns);
         Complete(p, status);
       }
       if (!d.batch.empty()) Execute(instance, std::move(d.batch));
-      lock.lock();
+      lock.Lock();
       busy_[index] = 0;
       continue;
     }
     if (d.wake_at_ns > now) {
-      cv_.wait_for(lock, std::chrono::nanoseconds(d.wake_at_ns - now));
+      lock.WaitFor(cv_, std::chrono::nanoseconds(d.wake_at_ns - now));
     } else {
-      cv_.wait(lock);
+      lock.Wait(cv_);
     }
   }
 }
@@ -348,7 +348,7 @@ void Scheduler::Complete(Pending& p, StatusOr<InferResponse> result) {
   }
   std::vector<std::pair<InferCallback, StatusOr<InferResponse>>> ready;
   {
-    std::lock_guard<std::mutex> lock(order_mu_);
+    MutexLock lock(&order_mu_);
     held_.emplace(p.sequence,
                   std::make_pair(std::move(p.done), std::move(result)));
     for (auto it = held_.begin();

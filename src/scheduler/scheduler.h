@@ -40,6 +40,7 @@
 
 #include "base/clock.h"
 #include "base/infer_request.h"
+#include "base/mutex.h"
 #include "runtime_host/engine.h"
 #include "scheduler/batch_queue.h"
 #include "scheduler/batching_policy.h"
@@ -87,9 +88,9 @@ class Scheduler {
   void Run(size_t index);
   // Wakes instance threads for queued work (all of them when some instance is
   // claimed by a caller, since a claimed one cannot take it).
-  void NotifyWorkers();
-  // Starts the instance threads unless they run already. Called under mu_.
-  void StartThreads();
+  void NotifyWorkers() ADLIK_REQUIRES(mu_);
+  // Starts the instance threads unless they run already.
+  void StartThreads() ADLIK_REQUIRES(mu_);
   // Answers requests whose timeout passes while every instance is busy.
   void WatchDeadlines();
   void Execute(host::Instance* instance, std::vector<Pending> batch);
@@ -99,14 +100,14 @@ class Scheduler {
   const SchedulerOptions options_;
   std::vector<std::unique_ptr<host::Instance>> instances_;
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  BatchQueue queue_;       // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
+  BatchQueue queue_ ADLIK_GUARDED_BY(mu_);
+  bool stopping_ ADLIK_GUARDED_BY(mu_) = false;
   // Per instance: executing on its own thread, or claimed by a caller that
-  // runs a request inline. Guarded by mu_.
-  std::vector<char> busy_, claimed_;
-  int claimed_count_ = 0;  // guarded by mu_
+  // runs a request inline.
+  std::vector<char> busy_ ADLIK_GUARDED_BY(mu_), claimed_ ADLIK_GUARDED_BY(mu_);
+  int claimed_count_ ADLIK_GUARDED_BY(mu_) = 0;
   std::condition_variable deadline_cv_;
   // Moving average of the engine's execution time; kUnmeasured until the
   // first execution.
@@ -114,14 +115,14 @@ class Scheduler {
   std::atomic<uint64_t> average_execution_ns_{kUnmeasured};
 
   // preserve_ordering: answers waiting for an earlier one.
-  std::mutex order_mu_;
-  uint64_t next_to_answer_ = 0;  // guarded by order_mu_
-  std::map<uint64_t, std::pair<InferCallback, StatusOr<InferResponse>>>
-      held_;  // guarded by order_mu_
+  Mutex order_mu_;
+  uint64_t next_to_answer_ ADLIK_GUARDED_BY(order_mu_) = 0;
+  std::map<uint64_t, std::pair<InferCallback, StatusOr<InferResponse>>> held_
+      ADLIK_GUARDED_BY(order_mu_);
 
   // Started by the first request that waits in the queue; guarded by mu_
   // until the destructor joins them.
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_ ADLIK_GUARDED_BY(mu_);
   std::thread deadline_thread_;  // only when requests can time out
 };
 

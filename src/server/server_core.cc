@@ -57,34 +57,38 @@ ServerCore::~ServerCore() {
 }
 
 void ServerCore::PollLoop() {
-  std::unique_lock<std::mutex> lock(poll_mu_);
-  while (!poll_cv_.wait_for(lock, std::chrono::seconds(options_.poll_seconds),
-                            [this] { return stop_polling_; })) {
-    lock.unlock();
+  MutexLock lock(&poll_mu_);
+  for (;;) {
+    const auto next = std::chrono::steady_clock::now() +
+                      std::chrono::seconds(options_.poll_seconds);
+    while (!stop_polling_ &&
+           lock.WaitUntil(poll_cv_, next) == std::cv_status::no_timeout) {
+    }
+    if (stop_polling_) return;
+    lock.Unlock();
     if (Status s = manager_->Poll(); !s.ok()) {
       LOG(ERROR) << "polling the repository: " << s.message();
     }
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void ServerCore::ControlLoop() {
-  std::unique_lock<std::mutex> lock(control_mu_);
+  MutexLock lock(&control_mu_);
   while (true) {
-    control_cv_.wait(
-        lock, [this] { return stop_control_ || !control_queue_.empty(); });
+    while (!stop_control_ && control_queue_.empty()) lock.Wait(control_cv_);
     if (control_queue_.empty()) return;  // stopping, and nothing left
     auto work = std::move(control_queue_.front());
     control_queue_.pop_front();
-    lock.unlock();
+    lock.Unlock();
     work();
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void ServerCore::Control(std::function<void()> work) {
   {
-    std::lock_guard<std::mutex> lock(control_mu_);
+    MutexLock lock(&control_mu_);
     control_queue_.push_back(std::move(work));
   }
   control_cv_.notify_one();
@@ -93,13 +97,13 @@ void ServerCore::Control(std::function<void()> work) {
 void ServerCore::Shutdown() {
   ready_ = false;
   {
-    std::lock_guard<std::mutex> lock(poll_mu_);
+    MutexLock lock(&poll_mu_);
     stop_polling_ = true;
   }
   poll_cv_.notify_all();
   if (poller_.joinable()) poller_.join();
   {
-    std::lock_guard<std::mutex> lock(control_mu_);
+    MutexLock lock(&control_mu_);
     stop_control_ = true;
   }
   control_cv_.notify_all();
@@ -173,6 +177,11 @@ std::vector<ModelIndexEntry> ServerCore::Index() const {
   return manager_->Index();
 }
 
+ModelEventBus::Subscription ServerCore::SubscribeModelStates(
+    ModelStateListener listener) {
+  return manager_->Subscribe(std::move(listener));
+}
+
 void ServerCore::Infer(std::unique_ptr<InferRequest> request,
                        InferCallback done) {
   auto model = manager_->Get(request->model_name, request->model_version);
@@ -200,11 +209,14 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
     if (request->outputs[i].classification > 0)
       echo.classify.emplace_back(i, request->outputs[i].classification);
   }
+  // This frame keeps its own handle until Enqueue has returned: the
+  // completion may run, and release its copy, inside Enqueue (a request run
+  // on this thread), while Enqueue still uses the scheduler.
   Scheduler& scheduler = served->scheduler();
   scheduler.Enqueue(
-      std::move(request), [served = std::move(served), echo = std::move(echo),
-                           done = std::move(done), received_ns](
-                              StatusOr<InferResponse> result) mutable {
+      std::move(request),
+      [served, echo = std::move(echo), done = std::move(done),
+       received_ns](StatusOr<InferResponse> result) mutable {
         if (!result.ok()) {
           done(std::move(result));
           return;
@@ -224,8 +236,9 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
           }
           out = std::move(classified).value();
         }
-        // The served model (and so its statistics) outlives `done`.
-        response.encoded = [stats = &served->stats(), received_ns] {
+        // The statistics are shared: they outlive the served model, which
+        // may be destroyed before the front end has sent the answer.
+        response.encoded = [stats = served->shared_stats(), received_ns] {
           stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
         };
         done(std::move(result));

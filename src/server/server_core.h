@@ -26,7 +26,9 @@
 #include <vector>
 
 #include "base/infer_request.h"
+#include "base/model_event_bus.h"
 #include "base/model_state.h"
+#include "base/mutex.h"
 #include "config/model_config.pb.h"
 #include "server/core_types.h"
 
@@ -92,8 +94,18 @@ class ServerCore {
   StatusOr<std::vector<ModelStatsEntry>> Statistics(
       const std::string& name, const std::string& version) const;
 
-  // Every model version the repository or the API has named, with its state.
+  // Every model version the repository or the API has named, with its
+  // state; with explicit model control, also every model of the repository
+  // not loaded (UNAVAILABLE, reason "unloaded").
   std::vector<ModelIndexEntry> Index() const;
+
+  // Calls `listener` with the present state of every listed model version,
+  // then with each change of state or reason (and each model-level
+  // failure), on the thread that makes the change. base/model_event_bus.h
+  // says what a listener may do: read the core, not load or unload. The core
+  // must outlive the subscription.
+  [[nodiscard]] ModelEventBus::Subscription SubscribeModelStates(
+      ModelStateListener listener);
 
   // The repository extension (explicit model control): load or reload a
   // model, optionally with a config that replaces the repository's, and
@@ -123,15 +135,16 @@ class ServerCore {
   std::unique_ptr<ModelManager> manager_;
   std::atomic<bool> ready_{false};
 
-  std::mutex poll_mu_;
+  Mutex poll_mu_;
   std::condition_variable poll_cv_;
-  bool stop_polling_ = false;  // guarded by poll_mu_
+  bool stop_polling_ ADLIK_GUARDED_BY(poll_mu_) = false;
   std::thread poller_;
 
-  std::mutex control_mu_;
+  Mutex control_mu_;
   std::condition_variable control_cv_;
-  std::deque<std::function<void()>> control_queue_;  // guarded by control_mu_
-  bool stop_control_ = false;                        // guarded by control_mu_
+  std::deque<std::function<void()>> control_queue_
+      ADLIK_GUARDED_BY(control_mu_);
+  bool stop_control_ ADLIK_GUARDED_BY(control_mu_) = false;
   std::thread controller_;
 };
 

@@ -2,6 +2,7 @@
 (load, unload, load with a config) over HTTP and gRPC; and its refusals."""
 
 import json
+import re
 import time
 
 import numpy as np
@@ -231,9 +232,69 @@ def test_explicit_mode_does_not_follow_the_repository(repo, example_repo, start_
     stage.add_dir(repo / "added", ls.simple_model_files({1: 5}, ls.simple_config("added")))
     stage.remove_dir(repo / "simple_fp16")
     time.sleep(2.5)  # two poll intervals, if anything polled
-    assert ls.versions_of(ls.index(url), "added") == {}
+    # Listed, as every model of the repository is, but not loaded.
+    assert ls.versions_of(ls.index(url), "added") == {"": ("UNAVAILABLE", "unloaded")}
     assert ls.ready_versions(url, "simple_fp16") == [1]
     _fp16_ok(url)
     r = support.http_request(url, "POST", "/v2/repository/models/added/load", {})
     assert r.status == 200, r
     assert ls.check_offset(srv, "grpc", 5, model="added") == "1"
+
+
+def _model_state_gauges(url):
+    """{state: count} of the adlik_model_versions gauge on /metrics."""
+    r = support.http_request(url, "GET", "/metrics")
+    assert r.status == 200, r
+    found = {}
+    for line in r.body.decode().splitlines():
+        m = re.match(r'adlik_model_versions\{state="(\w+)"\} (\S+)$', line)
+        if m:
+            found[m.group(1)] = float(m.group(2))
+    return found
+
+
+def test_the_index_lists_the_models_not_loaded(explicit_server):
+    """The model-repository extension lists every model of the repository, loaded or
+    not: over HTTP and gRPC, those never loaded are UNAVAILABLE with reason "unloaded"
+    (as Triton lists them), and they stay listed after an unload."""
+    srv = explicit_server
+    url = srv.http_url
+    entries = ls.index(url)
+    assert {e["name"] for e in entries} == {"simple", "simple_fp16", "simple_string"}, entries
+    assert ls.versions_of(entries, "simple") == {"1": ("READY", "")}, entries
+    for name in ("simple_fp16", "simple_string"):
+        assert ls.versions_of(entries, name) == {"": ("UNAVAILABLE", "unloaded")}, entries
+    ready = support.http_request(url, "POST", "/v2/repository/index", {"ready": True}).json()
+    assert [e["name"] for e in ready] == ["simple"], ready
+
+    grpc = grpcclient.InferenceServerClient(srv.grpc_url)
+    try:
+        models = {(m.name, m.version): (m.state, m.reason) for m in grpc.get_model_repository_index().models}
+        assert models == {
+            ("simple", "1"): ("READY", ""),
+            ("simple_fp16", ""): ("UNAVAILABLE", "unloaded"),
+            ("simple_string", ""): ("UNAVAILABLE", "unloaded"),
+        }, models
+        grpc.load_model("simple_fp16")
+        grpc.unload_model("simple")
+    finally:
+        grpc.close()
+    after = ls.index(url)
+    assert ls.versions_of(after, "simple_fp16") == {"1": ("READY", "")}, after
+    state, reason = ls.versions_of(after, "simple")["1"]
+    assert state == "UNAVAILABLE" and "unload" in reason, after
+    assert ls.versions_of(after, "simple_string") == {"": ("UNAVAILABLE", "unloaded")}, after
+
+
+def test_metrics_count_the_versions_in_each_state(explicit_server):
+    srv = explicit_server
+    url = srv.http_url
+    assert _model_state_gauges(url) == {"LOADING": 0, "READY": 1, "UNLOADING": 0, "UNAVAILABLE": 0}
+    http = httpclient.InferenceServerClient(url)
+    try:
+        http.load_model("simple_fp16")
+        assert _model_state_gauges(url)["READY"] == 2
+        http.unload_model("simple")
+    finally:
+        http.close()
+    assert _model_state_gauges(url) == {"LOADING": 0, "READY": 1, "UNLOADING": 0, "UNAVAILABLE": 1}

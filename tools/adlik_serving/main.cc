@@ -25,6 +25,7 @@
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
 #include "frontends/ssl_config.h"
+#include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
@@ -276,7 +277,8 @@ int main(int argc, char** argv) {
                     "load and unload models (see docs/security.md)";
   }
 
-  adlik::http::KServeHttpHandler handler(core->get(), auth.get());
+  adlik::PrometheusMetrics prometheus(core->get());
+  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get());
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
     adlik::http::HttpServerOptions ho = http_options(http_port);
@@ -309,7 +311,7 @@ int main(int argc, char** argv) {
     LOG(INFO) << "gRPC (KServe v2" << (tls ? ", TLS" : "") << ") listening on "
               << go.address << ":" << grpc->port();
   }
-  adlik::http::MetricsHttpHandler metrics_handler(core->get(), auth.get());
+  adlik::http::MetricsHttpHandler metrics_handler(&prometheus, auth.get());
   std::unique_ptr<adlik::http::HttpServer> metrics;
   if (metrics_port != 0) {
     adlik::http::HttpServerOptions mo = http_options(metrics_port);

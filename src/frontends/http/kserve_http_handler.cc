@@ -147,7 +147,7 @@ const std::vector<KServeHttpHandler::Route>& KServeHttpHandler::Routes() {
          [](H& h, HttpRequest&, A, R r) { r(h.ServerMetadata()); }},
         {"GET", "metrics",
          [](H& h, HttpRequest&, A, R r) {
-           r(MetricsHttpHandler::Render(*h.core_));
+           r(MetricsHttpHandler::Render(*h.metrics_));
          }},
         {"GET", "v2/models/stats",
          [](H& h, HttpRequest&, A a, R r) { r(h.Statistics(a)); }},

@@ -33,6 +33,7 @@
 
 #include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
+#include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
 
 namespace adlik::http {
@@ -47,9 +48,10 @@ uint32_t RouteGroups(std::string_view path);
 class KServeHttpHandler : public HttpHandler {
  public:
   // `auth`: nullptr for no authentication.
-  explicit KServeHttpHandler(ServerCore* core,
-                             const auth::TokenAuth* auth = nullptr)
-      : core_(core), auth_(auth) {}
+  // `metrics` answers GET /metrics.
+  KServeHttpHandler(ServerCore* core, const PrometheusMetrics* metrics,
+                    const auth::TokenAuth* auth = nullptr)
+      : core_(core), metrics_(metrics), auth_(auth) {}
 
   void Handle(HttpRequest request, HttpResponder respond) override;
 
@@ -81,6 +83,7 @@ class KServeHttpHandler : public HttpHandler {
                          bool load, HttpResponder respond);
 
   ServerCore* const core_;
+  const PrometheusMetrics* const metrics_;
   const auth::TokenAuth* const auth_;
 };
 

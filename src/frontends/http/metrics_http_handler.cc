@@ -2,24 +2,21 @@
 
 #include "frontends/http/http_auth.h"
 #include "frontends/kserve/kserve_json.h"
-#include "metrics/prometheus_metrics.h"
 
 namespace adlik::http {
 
 using kserve::ErrorJson;
 
-HttpResponse MetricsHttpHandler::Render(const ServerCore& core) {
-  return HttpResponse{200,
-                      "text/plain; version=0.0.4; charset=utf-8",
-                      RenderPrometheusMetrics(core),
-                      {}};
+HttpResponse MetricsHttpHandler::Render(const PrometheusMetrics& metrics) {
+  return HttpResponse{
+      200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render(), {}};
 }
 
 void MetricsHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   if (auto refused = AuthFailure(auth_, request, auth::kMetrics))
     return respond(std::move(*refused));
   if (request.path == "/metrics" && request.method == "GET")
-    return respond(Render(*core_));
+    return respond(Render(*metrics_));
   respond(
       HttpResponse{404,
                    "application/json",

@@ -6,29 +6,29 @@
 // the metrics group (401/403 otherwise).
 //
 // Thread-safety: Handle may be called concurrently.
-// Lifetime: `core` and `auth` must outlive the handler.
+// Lifetime: `metrics` and `auth` must outlive the handler.
 #ifndef ADLIK_FRONTENDS_HTTP_METRICS_HTTP_HANDLER_H_
 #define ADLIK_FRONTENDS_HTTP_METRICS_HTTP_HANDLER_H_
 
 #include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
-#include "server/server_core.h"
+#include "metrics/prometheus_metrics.h"
 
 namespace adlik::http {
 
 class MetricsHttpHandler : public HttpHandler {
  public:
   // `auth`: nullptr for no authentication.
-  explicit MetricsHttpHandler(const ServerCore* core,
+  explicit MetricsHttpHandler(const PrometheusMetrics* metrics,
                               const auth::TokenAuth* auth = nullptr)
-      : core_(core), auth_(auth) {}
+      : metrics_(metrics), auth_(auth) {}
   void Handle(HttpRequest request, HttpResponder respond) override;
 
   // The /metrics answer itself.
-  static HttpResponse Render(const ServerCore& core);
+  static HttpResponse Render(const PrometheusMetrics& metrics);
 
  private:
-  const ServerCore* const core_;
+  const PrometheusMetrics* const metrics_;
   const auth::TokenAuth* const auth_;
 };
 
