@@ -50,16 +50,23 @@ void Str(JsonWriter& w, std::string_view s) {
   }
 }
 
+// The path's segments: "/v2/models/m" -> {"v2", "models", "m"}. An empty
+// segment inside the path ("versions//infer") is kept, so that a route's {v}
+// matches it and refuses it; the leading '/' and a trailing one make none.
 std::vector<std::string_view> Split(std::string_view path) {
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
   std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    if (next > pos) parts.push_back(path.substr(pos, next - pos));
+  if (path.empty()) return parts;
+  for (size_t pos = 0;;) {
+    const size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) {
+      parts.push_back(path.substr(pos));
+      return parts;
+    }
+    parts.push_back(path.substr(pos, next - pos));
     pos = next + 1;
   }
-  return parts;
 }
 
 // Percent-decodes a path segment.
@@ -158,6 +165,15 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   for (const Route& route : Routes()) {
     if (request.method != route.method) continue;
     if (auto args = Match(route, parts)) {
+      if (args->versioned) {
+        // A malformed version is the client's error (400), not an unknown
+        // version (404).
+        Status s = args->version.empty()
+                       ? InvalidArgument("the model version in the path " +
+                                         request.path + " is empty")
+                       : kserve::CheckModelVersion(args->version);
+        if (!s.ok()) return respond(Error(s));
+      }
       return route.handle(*this, request, *args, std::move(respond));
     }
   }
@@ -175,6 +191,7 @@ std::optional<KServeHttpHandler::RouteArgs> KServeHttpHandler::Match(
       args.model = Decode(parts[i]);
     } else if (segment == "{v}") {
       args.version = Decode(parts[i]);
+      args.versioned = true;
     } else if (segment != parts[i]) {
       return std::nullopt;
     }

@@ -16,6 +16,9 @@
 //   POST /v2/repository/models/{m}/load | unload     explicit model control
 //   GET  /metrics                                    Prometheus metrics
 //
+// A {v} that is not a decimal number (or is empty, or out of int64's range)
+// is a malformed request: 400 naming the version, on every route.
+//
 // With `auth`, every route but the two health probes needs an
 // `Authorization: Bearer TOKEN` header of a token with the route's group
 // (RouteGroups); otherwise 401 or 403 before any routing.
@@ -57,6 +60,7 @@ class KServeHttpHandler : public HttpHandler {
   // What a route's {m} and {v} matched, percent-decoded; empty if absent.
   struct RouteArgs {
     std::string model, version;
+    bool versioned = false;  // the route has {v} (which must be a number)
   };
   using RouteFn = void (*)(KServeHttpHandler&, HttpRequest&, const RouteArgs&,
                            HttpResponder);
