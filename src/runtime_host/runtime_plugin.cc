@@ -259,16 +259,22 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
   if (buffer == nullptr) {
     return MakeError(InvalidArgument("output_allocate: `buffer` is NULL"));
   }
-  const size_t bytes =
-      static_cast<size_t>(*count) * DataTypeSize(static_cast<DataType>(type));
+  const std::optional<size_t> bytes =
+      CheckedByteSize(std::span<const int64_t>(shape, rank),
+                      DataTypeSize(static_cast<DataType>(type)));
+  if (!bytes) {
+    return MakeError(
+        InvalidArgument(std::string("output_allocate: output '") + name +
+                        "': its byte size does not fit in 64 bits"));
+  }
   // Uninitialised: the runtime writes every byte.
-  std::shared_ptr<char[]> storage(new char[std::max<size_t>(bytes, 1)]);
+  std::shared_ptr<char[]> storage(new char[std::max<size_t>(*bytes, 1)]);
   Tensor t;
   t.name = name;
   t.type = static_cast<DataType>(type);
   t.shape.assign(shape, shape + rank);
   t.data = storage.get();
-  t.byte_size = bytes;
+  t.byte_size = *bytes;
   t.holder = std::move(storage);
   *buffer = const_cast<char*>(t.data);
   if (placed != nullptr) *placed = ADLIK_MEMORY_CPU;
@@ -288,7 +294,8 @@ AdlikError* OutputAdopt(AdlikBatch* b, const char* name, AdlikDataType type,
   if (!count.ok()) return MakeError(count.status().WithPrefix("output_adopt"));
   const size_t element = DataTypeSize(static_cast<DataType>(type));
   if (type != ADLIK_TYPE_BYTES &&
-      byte_size != static_cast<size_t>(*count) * element) {
+      CheckedByteSize(std::span<const int64_t>(shape, rank), element) !=
+          byte_size) {
     return MakeError(InvalidArgument(
         std::string("output_adopt: output '") + name +
         "': " + std::to_string(byte_size) + " bytes for a shape of " +
