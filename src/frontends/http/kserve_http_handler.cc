@@ -12,6 +12,7 @@
 #include "base/utf8.h"
 #include "frontends/http/http_auth.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/http/raw_binary_request.h"
 #include "frontends/kserve/json_parse.h"
 #include "frontends/kserve/kserve_json.h"
 #include "frontends/kserve/kserve_protocol.h"
@@ -275,18 +276,39 @@ void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
           Error(InvalidArgument("Inference-Header-Content-Length '" +
                                 std::string(h) + "' is not a number")));
     }
-    if (n > 0) header_length = n;
+    if (n == 0)
+      return InferRaw(request, route, received_ns, std::move(respond));
+    header_length = n;
   }
   auto parsed = ParseInferRequest(std::move(request.body), header_length);
   if (!parsed.ok()) return respond(Error(parsed.status()));
-  auto req = std::move(parsed->request);
+  Run(std::move(parsed).value(), request, route, received_ns,
+      std::move(respond));
+}
+
+void KServeHttpHandler::InferRaw(HttpRequest& request, const RouteArgs& route,
+                                 uint64_t received_ns, HttpResponder respond) {
+  auto config = core_->GetModelConfig(route.model, route.version);
+  if (!config.ok()) return respond(Error(config.status()));
+  auto req = ParseRawBinaryRequest(*config, std::move(request.body));
+  if (!req.ok()) return respond(Error(req.status()));
+  kserve::ParsedInferRequest parsed;
+  parsed.request = std::move(req).value();
+  parsed.binary_by_default = true;  // every output, as binary data
+  Run(std::move(parsed), request, route, received_ns, std::move(respond));
+}
+
+void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
+                            const HttpRequest& request, const RouteArgs& route,
+                            uint64_t received_ns, HttpResponder respond) {
+  auto req = std::move(parsed.request);
   req->model_name = route.model;
   req->model_version = route.version;
   req->cancelled = request.cancelled;
   req->received_ns = received_ns;
   core_->Infer(std::move(req), [respond = std::move(respond),
-                                binary = std::move(parsed->binary_outputs),
-                                by_default = parsed->binary_by_default](
+                                binary = std::move(parsed.binary_outputs),
+                                by_default = parsed.binary_by_default](
                                    StatusOr<InferResponse> result) mutable {
     if (!result.ok()) return respond(Error(result.status()));
     binary.resize(result->outputs.size(), by_default);

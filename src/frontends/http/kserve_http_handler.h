@@ -10,7 +10,8 @@
 //   GET  /v2/models/{m}[/versions/{v}]               model metadata
 //   GET  /v2/models/{m}[/versions/{v}]/ready         200 when ready, else 400
 //   GET  /v2/models/{m}[/versions/{v}]/config        config as JSON
-//   POST /v2/models/{m}[/versions/{v}]/infer         inference
+//   POST /v2/models/{m}[/versions/{v}]/infer         inference (a raw binary
+//                                                    request too)
 //   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
 //   POST /v2/repository/index                        model states
 //   POST /v2/repository/models/{m}/load | unload     explicit model control
@@ -36,6 +37,7 @@
 
 #include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
+#include "frontends/kserve/kserve_json.h"
 #include "server/server_core.h"
 
 namespace adlik::http {
@@ -75,6 +77,12 @@ class KServeHttpHandler : public HttpHandler {
 
   void Infer(HttpRequest& request, const RouteArgs& route,
              HttpResponder respond);
+  // Inference-Header-Content-Length: 0 (raw_binary_request.h).
+  void InferRaw(HttpRequest& request, const RouteArgs& route,
+                uint64_t received_ns, HttpResponder respond);
+  // Runs a parsed request and renders its response.
+  void Run(kserve::ParsedInferRequest parsed, const HttpRequest& request,
+           const RouteArgs& route, uint64_t received_ns, HttpResponder respond);
   HttpResponse ModelMetadata(const RouteArgs& route);
   HttpResponse ModelReady(const RouteArgs& route);
   HttpResponse ModelConfig(const RouteArgs& route);
