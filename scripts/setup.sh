@@ -15,6 +15,7 @@ apt_packages=(
   rapidjson-dev libboost-dev libgtest-dev libgmock-dev
   prometheus-cpp-dev libzip-dev libonnx-dev libonnx-testdata
   clang libclang-rt-14-dev libc++-dev libc++abi-dev libssl-dev openssl curl
+  zlib1g-dev
 )
 python_packages=('tritonclient[all]' numpy onnx pytest onnxruntime==1.29.0 pillow prometheus_client)
 

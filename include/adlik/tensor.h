@@ -40,6 +40,20 @@ inline std::optional<int64_t> CheckedElementCount(
   return n;
 }
 
+// Bytes of a tensor of `shape` whose elements take `element_size` bytes each,
+// or nullopt when CheckedElementCount refuses the shape or the size does not
+// fit in size_t. Use it before sizing anything from a shape from outside.
+inline std::optional<size_t> CheckedByteSize(std::span<const int64_t> shape,
+                                             size_t element_size) {
+  const std::optional<int64_t> count = CheckedElementCount(shape);
+  size_t bytes = 0;
+  if (!count || __builtin_mul_overflow(static_cast<uint64_t>(*count),
+                                       uint64_t{element_size}, &bytes)) {
+    return std::nullopt;
+  }
+  return bytes;
+}
+
 // Product of the dimensions of a shape already checked with
 // CheckedElementCount (or made by the platform): every dimension >= 0 and
 // the product fits in int64_t.

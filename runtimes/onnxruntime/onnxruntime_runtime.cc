@@ -167,6 +167,8 @@ class OrtModel : public Model {
       const InstanceSpec& spec) override;
 
  private:
+  // The model's scalars a config gives as [1] (OrtInstanceBase::Scalars).
+  OrtInstanceBase::Scalars ScalarTensors() const;
   // The session of GPU `device`, created on first use.
   StatusOr<Ort::Session*> GpuSession(const InstanceSpec& spec);
   StatusOr<std::unique_ptr<Ort::Session>> CreateGpuSession(int device);
@@ -179,15 +181,35 @@ class OrtModel : public Model {
   std::map<int, std::unique_ptr<Ort::Session>> gpu_sessions_;  // guarded by mu_
 };
 
+OrtInstanceBase::Scalars OrtModel::ScalarTensors() const {
+  OrtInstanceBase::Scalars scalars;
+  if (spec_.max_batch_size > 0) return scalars;
+  for (const TensorSpec& t : signature_.inputs)
+    if (t.shape.empty()) scalars.inputs.push_back(t.name);
+  for (const TensorSpec& t : signature_.outputs) {
+    if (!t.shape.empty()) continue;
+    for (const TensorSpec& d : spec_.declared.outputs) {
+      if (d.name == t.name && d.shape == std::vector<int64_t>{1})
+        scalars.outputs.push_back(t.name);
+    }
+  }
+  return scalars;
+}
+
 StatusOr<std::unique_ptr<Instance>> OrtModel::CreateInstance(
     const InstanceSpec& spec) {
   switch (spec.kind) {
-    case DeviceKind::kCpu:
-      return std::unique_ptr<Instance>(new OrtInstance(session_.get()));
+    case DeviceKind::kCpu: {
+      auto instance = std::make_unique<OrtInstance>(session_.get());
+      instance->set_scalars(ScalarTensors());
+      return std::unique_ptr<Instance>(std::move(instance));
+    }
     case DeviceKind::kGpu: {
       ADLIK_ASSIGN_OR_RETURN(Ort::Session * session, GpuSession(spec));
       try {
-        return std::unique_ptr<Instance>(new OrtGpuInstance(session));
+        auto instance = std::make_unique<OrtGpuInstance>(session);
+        instance->set_scalars(ScalarTensors());
+        return std::unique_ptr<Instance>(std::move(instance));
       } catch (const Ort::Exception& e) {
         return Unavailable("instance '" + spec.name + "' on GPU " +
                            std::to_string(spec.device_id) +

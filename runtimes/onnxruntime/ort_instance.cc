@@ -1,6 +1,7 @@
 // Implementation of ort_instance.h.
 #include "ort_instance.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -73,10 +74,26 @@ OrtInstance::OrtInstance(Ort::Session* session)
           Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault)) {}
 
 Status OrtInstanceBase::Execute(Batch& batch) {
+  auto listed = [](const std::vector<std::string>& names, std::string_view n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  std::span<const TensorView> inputs = batch.inputs();
+  std::vector<TensorView> reshaped;
+  if (!scalars_.inputs.empty()) {
+    reshaped.assign(inputs.begin(), inputs.end());
+    for (TensorView& v : reshaped) {
+      if (v.shape.size() == 1 && v.shape[0] == 1 &&
+          listed(scalars_.inputs, v.name))
+        v.shape = {};
+    }
+    inputs = reshaped;
+  }
   std::vector<Tensor> outputs;
-  ADLIK_RETURN_IF_ERROR(Run(batch.inputs(), batch.output_names(), &outputs));
-  for (Tensor& t : outputs)
+  ADLIK_RETURN_IF_ERROR(Run(inputs, batch.output_names(), &outputs));
+  for (Tensor& t : outputs) {
+    if (t.shape.empty() && listed(scalars_.outputs, t.name)) t.shape = {1};
     ADLIK_RETURN_IF_ERROR(batch.AdoptOutput(std::move(t)));
+  }
   return Status::Ok();
 }
 

@@ -65,11 +65,23 @@ Status Guarded(Fn&& run) {
 // outputs. Run is also what the tests call.
 class OrtInstanceBase : public Instance {
  public:
+  // Tensors the model declares as scalars (rank 0) that a config without
+  // batching gives as dims [1], as Triton's ONNX Runtime backend allows: the
+  // client sends and receives shape [1], the session gets and gives a scalar.
+  struct Scalars {
+    std::vector<std::string> inputs;   // rank 0 in the model
+    std::vector<std::string> outputs;  // rank 0 in the model, [1] in the config
+  };
+  void set_scalars(Scalars scalars) { scalars_ = std::move(scalars); }
+
   Status Execute(Batch& batch) final;
   // Runs `inputs`; on OK `outputs` holds `output_names`, owning their bytes.
   virtual Status Run(std::span<const TensorView> inputs,
                      std::span<const std::string> output_names,
                      std::vector<Tensor>* outputs) = 0;
+
+ private:
+  Scalars scalars_;
 };
 
 class OrtInstance : public OrtInstanceBase {

@@ -1,10 +1,12 @@
-// Status/StatusOr, data types and the BYTES serialization (the SDK headers).
+// Status/StatusOr, data types, tensor sizes and the BYTES serialization (the
+// SDK headers).
 #include "adlik/status.h"
 
 #include <gtest/gtest.h>
 
 #include "adlik/bytes_tensor.h"
 #include "adlik/data_type.h"
+#include "adlik/tensor.h"
 #include "base/half.h"
 
 namespace adlik {
@@ -142,6 +144,21 @@ TEST(DataTypeTest, VisitorPassesEachTypesTag) {
   // A value outside the enum gets kInvalid's tag.
   EXPECT_EQ(visit(static_cast<DataType>(99)).type, DataType::kInvalid);
   EXPECT_EQ(visit(DataType::kInvalid).name, "INVALID");
+}
+
+TEST(TensorSizeTest, CountsAndByteSizesRefuseOverflow) {
+  using V = std::vector<int64_t>;
+  EXPECT_EQ(CheckedElementCount(V{}), 1);
+  EXPECT_EQ(CheckedElementCount(V{2, 3}), 6);
+  EXPECT_EQ(CheckedElementCount(V{1, -1}), std::nullopt);
+  EXPECT_EQ(CheckedElementCount(V{int64_t{1} << 32, int64_t{1} << 31}),
+            std::nullopt);
+  EXPECT_EQ(CheckedByteSize(V{2, 3}, 4), 24u);
+  EXPECT_EQ(CheckedByteSize(V{}, 8), 8u);
+  EXPECT_EQ(CheckedByteSize(V{0, 5}, 4), 0u);
+  // INT32 [1, 2^62]: the count fits in int64, its byte size not in 64 bits.
+  EXPECT_EQ(CheckedByteSize(V{1, int64_t{1} << 62}, 4), std::nullopt);
+  EXPECT_EQ(CheckedByteSize(V{-4}, 1), std::nullopt);
 }
 
 TEST(HalfTest, ConvertsExactValuesBothWays) {

@@ -47,8 +47,14 @@ StatusOr<std::vector<int64_t>> EngineDims(const inference::ModelConfig& config,
   return std::vector<int64_t>(spec.shape.begin() + 1, spec.shape.end());
 }
 
+// Dims [1] for an engine's scalar are accepted (Triton's ONNX Runtime
+// backend does the same): clients send and receive [1], the runtime gets and
+// gives the scalar; only without batching (`unbatched`).
 bool DimsCompatible(const std::vector<int64_t>& config_dims,
-                    const std::vector<int64_t>& engine_dims) {
+                    const std::vector<int64_t>& engine_dims, bool unbatched) {
+  if (unbatched && engine_dims.empty() &&
+      config_dims == std::vector<int64_t>{1})
+    return true;
   if (config_dims.size() != engine_dims.size()) return false;
   for (size_t i = 0; i < config_dims.size(); ++i) {
     if (engine_dims[i] != -1 && config_dims[i] != engine_dims[i]) return false;
@@ -98,7 +104,8 @@ Status MatchTensors(const inference::ModelConfig& config,
     }
     auto engine_dims = EngineDims(config, *spec);
     if (!engine_dims.ok()) return engine_dims.status().WithPrefix(where);
-    if (!DimsCompatible(ToVector(t.dims()), *engine_dims)) {
+    if (!DimsCompatible(ToVector(t.dims()), *engine_dims,
+                        config.max_batch_size() == 0)) {
       return InvalidArgument(
           where + ": dims " + DimsString(ToVector(t.dims())) +
           " do not match the model's " + DimsString(*engine_dims) +

@@ -89,6 +89,24 @@ TEST(ModelConfigTest, KeepsScalarsAndZeroSizedDims) {
   EXPECT_EQ(c.output(0).dims(0), 0);
 }
 
+TEST(ModelConfigTest, DimsOneForAScalarWithoutBatching) {
+  Signature sig{{{"x", DataType::kFp32, {}}}, {{"y", DataType::kFp32, {}}}};
+  auto c = Parse(R"(max_batch_size: 0
+    input [ { name: "x" data_type: TYPE_FP32 dims: [ 1 ] } ]
+    output [ { name: "y" data_type: TYPE_FP32 dims: [ 1 ] } ])");
+  Status s = CompleteAndValidate(sig, &c, "cfg");
+  EXPECT_TRUE(s.ok()) << s.message();
+  // Not with batching: the batch dimension is then the model's only one.
+  Signature batched{{{"x", DataType::kFp32, {-1}}}, {}};
+  auto b = Parse(R"(max_batch_size: 4
+    input [ { name: "x" data_type: TYPE_FP32 dims: [ 1 ] } ])");
+  EXPECT_FALSE(CompleteAndValidate(batched, &b, "cfg").ok());
+  // Nor another shape.
+  auto two =
+      Parse(R"(input [ { name: "x" data_type: TYPE_FP32 dims: [ 2 ] } ])");
+  EXPECT_FALSE(CompleteAndValidate(sig, &two, "cfg").ok());
+}
+
 struct BadCase {
   const char* config;
   const char* expected;  // a piece of the message

@@ -385,28 +385,35 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
         std::to_string(static_cast<int>(memory_type)) +
         " is not an AdlikMemoryType"));
   }
-  const size_t bytes =
-      static_cast<size_t>(*count) * DataTypeSize(static_cast<DataType>(type));
+  const std::optional<size_t> bytes =
+      CheckedByteSize(std::span<const int64_t>(shape, rank),
+                      DataTypeSize(static_cast<DataType>(type)));
+  if (!bytes) {
+    return MakeError(
+        InvalidArgument(std::string("output_allocate: output '") + name +
+                        "': its byte size does not fit in 64 bits"));
+  }
   // Uninitialised: the runtime writes every byte.
-  std::shared_ptr<char[]> storage(new char[std::max<size_t>(bytes, 1)]);
+  std::shared_ptr<char[]> storage(new char[std::max<size_t>(*bytes, 1)]);
   Tensor t;
   t.name = name;
   t.type = static_cast<DataType>(type);
   t.shape.assign(shape, shape + rank);
   t.data = storage.get();
-  t.byte_size = bytes;
+  t.byte_size = *bytes;
   t.holder = std::move(storage);
   char* host = const_cast<char*>(t.data);
   AdlikMemoryType where = ADLIK_MEMORY_CPU;
   if (memory_type != ADLIK_MEMORY_CPU && b->memory != nullptr) {
     // In the runtime's memory; copied into `host` after Execute.
     auto device = b->memory->Get(b->memory->outputs, b->device_outputs.size(),
-                                 memory_type, device_id, bytes);
+                                 memory_type, device_id, *bytes);
     if (!device.ok()) {
       return MakeError(device.status().WithPrefix(
           std::string("output_allocate: output '") + name + "'"));
     }
-    b->device_outputs.push_back({*device, memory_type, device_id, host, bytes});
+    b->device_outputs.push_back(
+        {*device, memory_type, device_id, host, *bytes});
     *buffer = *device;
     where = memory_type;
   } else {
@@ -429,7 +436,8 @@ AdlikError* OutputAdopt(AdlikBatch* b, const char* name, AdlikDataType type,
   if (!count.ok()) return MakeError(count.status().WithPrefix("output_adopt"));
   const size_t element = DataTypeSize(static_cast<DataType>(type));
   if (type != ADLIK_TYPE_BYTES &&
-      byte_size != static_cast<size_t>(*count) * element) {
+      CheckedByteSize(std::span<const int64_t>(shape, rank), element) !=
+          byte_size) {
     return MakeError(InvalidArgument(
         std::string("output_adopt: output '") + name +
         "': " + std::to_string(byte_size) + " bytes for a shape of " +

@@ -88,16 +88,14 @@ Status ValidateRequest(const inference::ModelConfig& config,
       auto elements = SplitBytesElements({in.data, in.byte_size}, *count);
       if (!elements.ok()) return elements.status().WithPrefix(where);
     } else {
-      uint64_t want = 0;
-      const bool too_large =
-          __builtin_mul_overflow(static_cast<uint64_t>(*count),
-                                 uint64_t{DataTypeSize(in.type)}, &want);
-      if (too_large || in.byte_size != want) {
+      const std::optional<size_t> want =
+          CheckedByteSize(in.shape, DataTypeSize(in.type));
+      if (!want || in.byte_size != *want) {
         return InvalidArgument(
             where + ": " + std::to_string(in.byte_size) +
             " bytes of data, but shape " + ShapeString(in.shape) + " of " +
             std::string(DataTypeName(in.type)) + " needs " +
-            (too_large ? std::string("more than 2^64") : std::to_string(want)));
+            (want ? std::to_string(*want) : std::string("more than 2^64")));
       }
     }
   }

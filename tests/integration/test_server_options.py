@@ -144,3 +144,26 @@ def test_grpc_only_server(example_repo, log_dir):
     finally:
         code = srv.stop()
     assert code == 0, f"exit code {code}"
+
+
+def test_help_lists_every_flag_with_its_default():
+    """--help exits 0 and lists every flag of the README's table, each with its help
+    text and default."""
+    import os
+    import re
+    import subprocess
+
+    result = subprocess.run([support.server_binary(), "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result
+    out = result.stdout
+    readme = open(os.path.join(support.ROOT, "README.md"), encoding="utf-8").read()
+    flags = set(re.findall(r"^\|[^|]*", readme, re.M))
+    names = set()
+    for cell in flags:
+        names.update(re.findall(r"`--([a-z0-9_]+)`", cell))
+    assert len(names) >= 15, names
+    for name in sorted(names):
+        entry = re.search(rf"--{name} \((.+?)\);\s+default: ([^;]*);", out, re.S)
+        assert entry, f"--{name} is not listed with a default in --help:\n{out}"
+        assert entry.group(1).strip(), f"--{name} has no help text"
+    assert "No flags matched" not in out

@@ -189,3 +189,72 @@ def test_input_the_runtime_refuses_is_a_client_error(repo, start_server):
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value
     out = support.infer("grpc", srv.grpc_url, "gather", {"INDICES": good}, ["OUT"])
     np.testing.assert_array_equal(out["OUT"], [3, 1])
+
+
+def int32_identity_model():
+    """OUT = IN, INT32 of shape [batch, n] (both dimensions symbolic)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["IN"], ["OUT"])],
+        "int32_identity",
+        [helper.make_tensor_value_info("IN", TensorProto.INT32, ["batch", "n"])],
+        [helper.make_tensor_value_info("OUT", TensorProto.INT32, ["batch", "n"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def test_int32_shape_whose_byte_size_overflows(repo, start_server):
+    """INT32 [1, 2^62] with no data: 2^62 elements fit in int64, their 2^64 bytes do not.
+    The server's own checks refuse it, naming the input, before anything is sized from
+    the shape; ONNX Runtime never sees it."""
+    (repo / "int32_identity" / "1").mkdir(parents=True)
+    (repo / "int32_identity" / "1" / "model.onnx").write_bytes(int32_identity_model())
+    (repo / "int32_identity" / "config.pbtxt").write_text(
+        'name: "int32_identity"\nmax_batch_size: 8\n'
+        'input [ { name: "IN" data_type: TYPE_INT32 dims: [ -1 ] } ]\n'
+        'output [ { name: "OUT" data_type: TYPE_INT32 dims: [ -1 ] } ]\n')
+    srv = start_server(repo, "--model_control_mode=explicit", "--load_model=simple,int32_identity")
+    shape = [1, 4611686018427387904]
+
+    channel, stub = grpc_stub(srv)
+    with channel:
+        # Typed contents (empty) and raw contents (empty).
+        for raw in (False, True):
+            req = service_pb2.ModelInferRequest(model_name="int32_identity")
+            req.inputs.add(name="IN", datatype="INT32", shape=shape)
+            if raw:
+                req.raw_input_contents.append(b"")
+            with pytest.raises(grpc.RpcError) as e:
+                stub.ModelInfer(req, timeout=30)
+            assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value
+            details = e.value.details()
+            assert "input 'IN'" in details and "needs more than 2^64" in details, details
+            assert "onnxruntime" not in details, details
+
+    # HTTP, JSON data: the shape's element count does not match the (empty) data.
+    body = json.dumps({"inputs": [{"name": "IN", "datatype": "INT32", "shape": shape, "data": []}]})
+    status, text = post(srv, "/v2/models/int32_identity/infer", body.encode())
+    assert status == 400, text
+    message = json.loads(text)["error"]
+    assert "input 'IN'" in message and "4611686018427387904 elements but 'data' has 0" in message, message
+
+    # HTTP, binary data of 0 bytes.
+    header = json.dumps({"inputs": [{"name": "IN", "datatype": "INT32", "shape": shape,
+                                     "parameters": {"binary_data_size": 0}}]}).encode()
+    status, text = post(srv, "/v2/models/int32_identity/infer", header,
+                        {"Inference-Header-Content-Length": str(len(header))})
+    assert status == 400, text
+    message = json.loads(text)["error"]
+    assert "input 'IN'" in message and "needs more than 2^64" in message, message
+
+    a = np.arange(6, dtype=np.int32).reshape(1, 6)
+    for protocol in ("http_binary", "grpc"):
+        url = srv.http_url if protocol.startswith("http") else srv.grpc_url
+        out = support.infer(protocol, url, "int32_identity", {"IN": a}, ["OUT"])
+        np.testing.assert_array_equal(out["OUT"], a)
+    assert_serving(srv)

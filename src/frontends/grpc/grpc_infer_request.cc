@@ -82,6 +82,7 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
     const inference::ModelInferRequest& m) {
   auto req = std::make_unique<InferRequest>();
   req->model_name = m.model_name();
+  RETURN_IF_ERROR(kserve::CheckModelVersion(m.model_version()));
   req->model_version = m.model_version();
   req->id = m.id();
   for (const auto& [key, p] : m.parameters()) {

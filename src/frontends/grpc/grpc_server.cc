@@ -250,6 +250,8 @@ class InferenceService final
       grpc::CallbackServerContext* ctx, const inference::ModelReadyRequest* req,
       inference::ModelReadyResponse* res) override {
     return Guard(ctx, "ModelReady", auth::kMetadata, [&] {
+      if (Status v = kserve::CheckModelVersion(req->version()); !v.ok())
+        return Done(ctx, ToGrpc(v));
       res->set_ready(core_->ModelReady(req->name(), req->version()));
       return Done(ctx, grpc::Status::OK);
     });
@@ -269,6 +271,8 @@ class InferenceService final
       const inference::ModelMetadataRequest* req,
       inference::ModelMetadataResponse* res) override {
     return Guard(ctx, "ModelMetadata", auth::kMetadata, [&] {
+      if (Status v = kserve::CheckModelVersion(req->version()); !v.ok())
+        return Done(ctx, ToGrpc(v));
       auto metadata = core_->GetModelMetadata(req->name(), req->version());
       if (!metadata.ok()) return Done(ctx, ToGrpc(metadata.status()));
       kserve::RenderModelMetadata(*metadata, res);
@@ -281,6 +285,8 @@ class InferenceService final
       const inference::ModelConfigRequest* req,
       inference::ModelConfigResponse* res) override {
     return Guard(ctx, "ModelConfig", auth::kMetadata, [&] {
+      if (Status v = kserve::CheckModelVersion(req->version()); !v.ok())
+        return Done(ctx, ToGrpc(v));
       auto config = core_->GetModelConfig(req->name(), req->version());
       if (!config.ok()) return Done(ctx, ToGrpc(config.status()));
       *res->mutable_config() = std::move(config).value();
@@ -293,6 +299,8 @@ class InferenceService final
       const inference::ModelStatisticsRequest* req,
       inference::ModelStatisticsResponse* res) override {
     return Guard(ctx, "ModelStatistics", auth::kMetadata, [&] {
+      if (Status v = kserve::CheckModelVersion(req->version()); !v.ok())
+        return Done(ctx, ToGrpc(v));
       auto entries = core_->Statistics(req->name(), req->version());
       if (!entries.ok()) return Done(ctx, ToGrpc(entries.status()));
       kserve::RenderStatistics(*entries, res);

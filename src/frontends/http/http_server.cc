@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "base/logging.h"
+#include "frontends/http/http_compression.h"
 #include "frontends/kserve/kserve_json.h"
 
 namespace adlik::http {
@@ -382,6 +383,7 @@ class HttpServer::Impl::Session
 
   void ReadRequest() {
     state_ = State::kReading;
+    response_coding_ = ContentCoding::kIdentity;
     parser_.emplace();
     parser_->body_limit(server_->options_.max_body_bytes);
     parser_->header_limit(kHeaderLimit);
@@ -480,6 +482,24 @@ class HttpServer::Impl::Session
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(message.body());
+    auto coding = ParseContentEncoding(request.Header("content-encoding"));
+    if (!coding.ok()) {
+      return Send(Error(415, coding.status().message()), keep_alive_);
+    }
+    if (*coding != ContentCoding::kIdentity) {
+      auto decoded =
+          Decode(request.body, *coding, server_->options_.max_body_bytes);
+      if (!decoded.ok()) {
+        const bool too_large =
+            decoded.status().code() == StatusCode::kResourceExhausted;
+        return Send(Error(too_large ? 413 : 400,
+                          decoded.status().message() +
+                              (too_large ? " (--http_max_body_mb)" : "")),
+                    keep_alive_);
+      }
+      request.body = std::move(decoded).value();
+    }
+    response_coding_ = ChooseResponseCoding(request.Header("accept-encoding"));
     cancelled_ = std::make_shared<std::atomic<bool>>(false);  // this request's
     request.cancelled = cancelled_;
     state_ = State::kHandling;
@@ -533,6 +553,12 @@ class HttpServer::Impl::Session
     res->set(bhttp::field::server, "adlik");
     res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
+    if (response_coding_ != ContentCoding::kIdentity && !r.body.empty()) {
+      r.body = Encode(r.body, response_coding_);
+      res->set(bhttp::field::content_encoding,
+               std::string(CodingName(response_coding_)));
+      res->set(bhttp::field::vary, "Accept-Encoding");
+    }
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
@@ -595,6 +621,8 @@ class HttpServer::Impl::Session
   std::optional<RequestParser> parser_;
   bool keep_alive_ = true;
   bool head_ = false;  // the request being answered is a HEAD
+  // What the request being answered accepts (Accept-Encoding).
+  ContentCoding response_coding_ = ContentCoding::kIdentity;
   std::shared_ptr<std::atomic<bool>> cancelled_ =
       std::make_shared<std::atomic<bool>>(false);
   SessionList::iterator registry_it_;

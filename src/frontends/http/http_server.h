@@ -14,6 +14,11 @@
 //   connection closes; a connection without a request for `idle_timeout`
 //   closes. Writing a response, and a TLS handshake, are bounded by
 //   `request_timeout` too.
+// - A body sent with `Content-Encoding: gzip` or `deflate` is decoded before
+//   the handler sees it (http_compression.h), under the same `max_body_bytes`
+//   as it inflates (else 413); one that does not decode gets 400, another
+//   coding 415. A response body is encoded with the coding the request's
+//   Accept-Encoding prefers (Content-Encoding and Vary set).
 // - HEAD on any route is handled as GET and answered with the GET's status
 //   and headers, without the body.
 // - A client that half-closes (shutdown(SHUT_WR)) after its request still

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "frontends/http/http_auth.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/http/raw_binary_request.h"
 #include "frontends/kserve/json_parse.h"
 #include "frontends/kserve/kserve_json.h"
 #include "frontends/kserve/kserve_protocol.h"
@@ -34,16 +35,23 @@ HttpResponse Bool(bool ok) {
   return HttpResponse{ok ? 200 : 400, "text/plain", "", {}};
 }
 
+// The path's segments: "/v2/models/m" -> {"v2", "models", "m"}. An empty
+// segment inside the path ("versions//infer") is kept, so that a route's {v}
+// matches it and refuses it; the leading '/' and a trailing one make none.
 std::vector<std::string_view> Split(std::string_view path) {
+  if (path.starts_with('/')) path.remove_prefix(1);
+  if (path.ends_with('/')) path.remove_suffix(1);
   std::vector<std::string_view> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t next = path.find('/', pos);
-    if (next == std::string_view::npos) next = path.size();
-    if (next > pos) parts.push_back(path.substr(pos, next - pos));
+  if (path.empty()) return parts;
+  for (size_t pos = 0;;) {
+    const size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) {
+      parts.push_back(path.substr(pos));
+      return parts;
+    }
+    parts.push_back(path.substr(pos, next - pos));
     pos = next + 1;
   }
-  return parts;
 }
 
 // Percent-decodes a path segment.
@@ -99,6 +107,15 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
   for (const Route& route : Routes()) {
     if (request.method != route.method) continue;
     if (auto args = Match(route, parts)) {
+      if (args->versioned) {
+        // A malformed version is the client's error (400), not an unknown
+        // version (404).
+        Status s = args->version.empty()
+                       ? InvalidArgument("the model version in the path " +
+                                         request.path + " is empty")
+                       : kserve::CheckModelVersion(args->version);
+        if (!s.ok()) return respond(Error(s));
+      }
       return route.handle(*this, request, *args, std::move(respond));
     }
   }
@@ -116,6 +133,7 @@ std::optional<KServeHttpHandler::RouteArgs> KServeHttpHandler::Match(
       args.model = Decode(parts[i]);
     } else if (segment == "{v}") {
       args.version = Decode(parts[i]);
+      args.versioned = true;
     } else if (segment != parts[i]) {
       return std::nullopt;
     }
@@ -199,18 +217,39 @@ void KServeHttpHandler::Infer(HttpRequest& request, const RouteArgs& route,
           Error(InvalidArgument("Inference-Header-Content-Length '" +
                                 std::string(h) + "' is not a number")));
     }
-    if (n > 0) header_length = n;
+    if (n == 0)
+      return InferRaw(request, route, received_ns, std::move(respond));
+    header_length = n;
   }
   auto parsed = ParseInferRequest(std::move(request.body), header_length);
   if (!parsed.ok()) return respond(Error(parsed.status()));
-  auto req = std::move(parsed->request);
+  Run(std::move(parsed).value(), request, route, received_ns,
+      std::move(respond));
+}
+
+void KServeHttpHandler::InferRaw(HttpRequest& request, const RouteArgs& route,
+                                 uint64_t received_ns, HttpResponder respond) {
+  auto config = core_->GetModelConfig(route.model, route.version);
+  if (!config.ok()) return respond(Error(config.status()));
+  auto req = ParseRawBinaryRequest(*config, std::move(request.body));
+  if (!req.ok()) return respond(Error(req.status()));
+  kserve::ParsedInferRequest parsed;
+  parsed.request = std::move(req).value();
+  parsed.binary_by_default = true;  // every output, as binary data
+  Run(std::move(parsed), request, route, received_ns, std::move(respond));
+}
+
+void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
+                            const HttpRequest& request, const RouteArgs& route,
+                            uint64_t received_ns, HttpResponder respond) {
+  auto req = std::move(parsed.request);
   req->model_name = route.model;
   req->model_version = route.version;
   req->cancelled = request.cancelled;
   req->received_ns = received_ns;
   core_->Infer(std::move(req), [respond = std::move(respond),
-                                binary = std::move(parsed->binary_outputs),
-                                by_default = parsed->binary_by_default](
+                                binary = std::move(parsed.binary_outputs),
+                                by_default = parsed.binary_by_default](
                                    StatusOr<InferResponse> result) mutable {
     if (!result.ok()) return respond(Error(result.status()));
     binary.resize(result->outputs.size(), by_default);

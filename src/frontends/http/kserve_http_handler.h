@@ -10,11 +10,15 @@
 //   GET  /v2/models/{m}[/versions/{v}]               model metadata
 //   GET  /v2/models/{m}[/versions/{v}]/ready         200 when ready, else 400
 //   GET  /v2/models/{m}[/versions/{v}]/config        config as JSON
-//   POST /v2/models/{m}[/versions/{v}]/infer         inference
+//   POST /v2/models/{m}[/versions/{v}]/infer         inference (a raw binary
+//                                                    request too)
 //   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
 //   POST /v2/repository/index                        model states
 //   POST /v2/repository/models/{m}/load | unload     explicit model control
 //   GET  /metrics                                    Prometheus metrics
+//
+// A {v} that is not a decimal number (or is empty, or out of int64's range)
+// is a malformed request: 400 naming the version, on every route.
 //
 // With `auth`, every route but the two health probes needs an
 // `Authorization: Bearer TOKEN` header of a token with the route's group
@@ -33,6 +37,7 @@
 
 #include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
+#include "frontends/kserve/kserve_json.h"
 #include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
 
@@ -59,6 +64,7 @@ class KServeHttpHandler : public HttpHandler {
   // What a route's {m} and {v} matched, percent-decoded; empty if absent.
   struct RouteArgs {
     std::string model, version;
+    bool versioned = false;  // the route has {v} (which must be a number)
   };
   using RouteFn = void (*)(KServeHttpHandler&, HttpRequest&, const RouteArgs&,
                            HttpResponder);
@@ -73,6 +79,12 @@ class KServeHttpHandler : public HttpHandler {
 
   void Infer(HttpRequest& request, const RouteArgs& route,
              HttpResponder respond);
+  // Inference-Header-Content-Length: 0 (raw_binary_request.h).
+  void InferRaw(HttpRequest& request, const RouteArgs& route,
+                uint64_t received_ns, HttpResponder respond);
+  // Runs a parsed request and renders its response.
+  void Run(kserve::ParsedInferRequest parsed, const HttpRequest& request,
+           const RouteArgs& route, uint64_t received_ns, HttpResponder respond);
   HttpResponse ModelMetadata(const RouteArgs& route);
   HttpResponse ModelReady(const RouteArgs& route);
   HttpResponse ModelConfig(const RouteArgs& route);

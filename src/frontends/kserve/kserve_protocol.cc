@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <charconv>
 #include <limits>
 #include <optional>
 
@@ -97,6 +99,21 @@ Status CheckDimension(std::string_view input, int64_t dim) {
                            "': shape entries must be integers >= 0");
   }
   return Status::Ok();
+}
+
+Status CheckModelVersion(std::string_view version) {
+  if (version.empty()) return Status::Ok();
+  int64_t v = 0;
+  const char* end = version.data() + version.size();
+  const bool digits = std::all_of(version.begin(), version.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+  auto [p, ec] = std::from_chars(version.data(), end, v);
+  if (digits && ec == std::errc() && p == end) return Status::Ok();
+  return InvalidArgument(
+      "model version '" + std::string(version) + "' is " +
+      (digits ? "out of range (at most " +
+                    std::to_string(std::numeric_limits<int64_t>::max()) + ")"
+              : "not a decimal number"));
 }
 
 StatusOr<inference::ModelConfig> ParseConfigOverride(std::string_view model,

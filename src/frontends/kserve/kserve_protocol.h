@@ -55,6 +55,12 @@ StatusOr<DataType> ParseTensorDataType(std::string_view input,
 // Checks one shape entry of input `input`: an integer >= 0.
 Status CheckDimension(std::string_view input, int64_t dim);
 
+// Checks the model version a request names: empty (the version policy's
+// choice) or a decimal number, digits only, that fits in int64. Anything else
+// is a malformed request (INVALID_ARGUMENT naming the version), not an
+// unknown version.
+Status CheckModelVersion(std::string_view version);
+
 // The repository load's "config" parameter: a ModelConfig in JSON.
 StatusOr<inference::ModelConfig> ParseConfigOverride(std::string_view model,
                                                      std::string_view json);

@@ -82,6 +82,24 @@ TEST(KServeProtocolTest, ConfigOverride) {
   EXPECT_NE(bad.status().message().find("load 'm'"), std::string::npos);
 }
 
+TEST(KServeProtocolTest, ModelVersions) {
+  for (const char* good : {"", "1", "0", "007", "9223372036854775807"})
+    EXPECT_TRUE(CheckModelVersion(good).ok()) << good;
+  for (const char* bad :
+       {"abc", "wrong_specification", "-1", "+1", "1.0", " 1", "1 ", "0x10"}) {
+    Status s = CheckModelVersion(bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("'" + std::string(bad) + "'"), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("not a decimal number"), std::string::npos)
+        << s.message();
+  }
+  Status big = CheckModelVersion("9223372036854775808");
+  EXPECT_EQ(big.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(big.message().find("out of range"), std::string::npos)
+      << big.message();
+}
+
 TEST(KServeProtocolTest, ExtensionsAndErrorCodes) {
   const auto& e = Extensions();
   EXPECT_NE(std::find(e.begin(), e.end(), "statistics"), e.end());
