@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <type_traits>
+
 #include "adlik/bytes_tensor.h"
 #include "adlik/data_type.h"
-#include "base/half.h"
 
 namespace adlik {
 namespace {
@@ -142,17 +144,6 @@ TEST(DataTypeTest, VisitorPassesEachTypesTag) {
   // A value outside the enum gets kInvalid's tag.
   EXPECT_EQ(visit(static_cast<DataType>(99)).type, DataType::kInvalid);
   EXPECT_EQ(visit(DataType::kInvalid).name, "INVALID");
-}
-
-TEST(HalfTest, ConvertsExactValuesBothWays) {
-  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 0.000061035156f}) {
-    EXPECT_EQ(HalfToFloat(FloatToHalf(f)), f) << f;
-  }
-  EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
-  EXPECT_TRUE(std::isinf(HalfToFloat(FloatToHalf(1e6f))));
-  EXPECT_EQ(Bf16ToFloat(FloatToBf16(3.0f)), 3.0f);
-  EXPECT_EQ(FromFloat<Fp16>(1.0f).bits, 0x3c00);
-  EXPECT_EQ(ToFloat(FromFloat<Bf16>(-3.0f)), -3.0f);
 }
 
 }  // namespace
