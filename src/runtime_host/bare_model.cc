@@ -69,13 +69,20 @@ Status BareModel::Run(std::span<const TensorView> inputs,
   RETURN_IF_ERROR(s);
   outputs->clear();
   for (const std::string& name : output_names) {
-    auto it = std::find_if(results.begin(), results.end(),
-                           [&](const Tensor& t) { return t.name == name; });
-    if (it == results.end()) {
+    auto named = [&](const Tensor& t) { return t.name == name; };
+    auto it = std::find_if(results.begin(), results.end(), named);
+    if (it != results.end()) {
+      outputs->push_back(std::move(*it));
+      it->name.clear();  // taken
+      continue;
+    }
+    // A name asked twice: the same tensor again (its bytes are shared).
+    auto again = std::find_if(outputs->begin(), outputs->end(), named);
+    if (again == outputs->end() || name.empty()) {
       return Internal("model '" + spec_.name +
                       "': the runtime did not produce output '" + name + "'");
     }
-    outputs->push_back(*it);  // shares the bytes (holder)
+    outputs->push_back(Tensor(*again));
   }
   return Status::Ok();
 }

@@ -118,6 +118,13 @@ TEST(BareModelTest, RunsTheNamedOutputsInTheOrderAsked) {
   EXPECT_EQ(out[1].shape, shape);
   EXPECT_EQ(reinterpret_cast<const float*>(out[0].data)[3], -4.0f);
   EXPECT_EQ(reinterpret_cast<const float*>(out[1].data)[0], 2.0f);
+
+  const std::vector<std::string> twice = {"y", "y"};
+  s = (*model)->Run({&in, 1}, twice, &out);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].name, "y");
+  EXPECT_EQ(out[1].data, out[0].data) << "one tensor, given twice";
 }
 
 TEST(BareModelTest, AnOutputTheRuntimeDidNotProduceIsNamed) {
