@@ -7,8 +7,8 @@
 #include "config/model_config.h"
 #include "default_graph.h"
 #include "onnx_model.h"
-#include "ort_model.h"
 #include "passes/select_outputs.h"
+#include "temp_dir.h"
 
 namespace adlik::compiler {
 namespace {
@@ -55,20 +55,12 @@ Status CheckInputNames(const CompileRequest& request,
   return Status::Ok();
 }
 
-// The signature adlik_serving will see: ONNX Runtime's view for models it
-// runs, the ONNX graph's declared one otherwise.
-StatusOr<Signature> ResultSignature(const Target& target,
-                                    const Artifact& result) {
-  if (target.runs_in_onnxruntime) {
-    ASSIGN_OR_RETURN(std::string bytes, SerializeOnnx(result.onnx));
-    OrtModel::Options options;  // the server's default level: all
-    options.intra_op_threads = 1;
-    ASSIGN_OR_RETURN(auto model, OrtModel::Create(bytes, options));
-    return model->signature();
-  }
-  onnx::ModelProto inferred = result.onnx;
-  RETURN_IF_ERROR(InferShapes(&inferred));
-  return OnnxSignature(inferred);
+// The instance kind of the config's instance_group, as the server reads it
+// (auto and unset: the CPU).
+host::DeviceKind InstanceKind(const CompileRequest& request) {
+  if (request.instance_kind == "gpu") return host::DeviceKind::kGpu;
+  if (request.instance_kind == "model") return host::DeviceKind::kVendor;
+  return host::DeviceKind::kCpu;
 }
 
 }  // namespace
@@ -138,12 +130,16 @@ void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
                     DescribePath(plan.path), 0});
 }
 
-// CompileModel once the plan is known.
-StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
+// CompileModel once the plan and the runtime are known.
+StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
+                                       RuntimeRegistry& runtimes,
+                                       onnx::ModelProto model,
                                        const CompileRequest& request,
                                        const ProgressCallback& progress) {
   CompileResult result;
   result.path = DescribePath(plan.path);
+  result.runtime = runtime.info().name;
+  result.runtime_path = runtime.path();
   if (request.version) {
     // Fail before the work, not after it (WriteRepository checks again).
     std::error_code ec;
@@ -170,25 +166,66 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
                    RunPlan(plan, std::move(source), request, progress));
   result.notes.insert(result.notes.end(), compiled.notes.begin(),
                       compiled.notes.end());
+  std::string bytes;
+  if (compiled.engine) {
+    bytes = std::move(*compiled.engine);
+  } else {
+    ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
+  }
 
-  ASSIGN_OR_RETURN(Signature signature, ResultSignature(plan.target, compiled));
+  // The compiled model as its runtime loads it, declared as the ONNX model
+  // it came from declares itself (for engines that report no tensors).
+  ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create());
+  host::ModelSpec spec;
+  spec.name = request.model_name;
+  spec.max_batch_size = request.max_batch_size;
+  onnx::ModelProto inferred = compiled.onnx;
+  const Status inferred_ok = InferShapes(&inferred);
+  const StatusOr<Signature> declared = inferred_ok.ok()
+                                           ? OnnxSignature(inferred)
+                                           : StatusOr<Signature>(inferred_ok);
+  if (declared.ok()) spec.declared = *declared;
+  auto candidate = LoadThroughRuntime(runtime, scratch.path(), spec, bytes);
+  if (!candidate.ok()) {
+    return candidate.status().WithPrefix(
+        "the compiled model does not load in its runtime");
+  }
+  const Signature signature = EffectiveSignature(**candidate);
+  if (signature.inputs.empty() && signature.outputs.empty() && !declared.ok()) {
+    return declared.status().WithPrefix(
+        "runtime '" + runtime.info().name +
+        "' reports no tensors of the compiled model, and its ONNX model "
+        "declares none usable");
+  }
   ASSIGN_OR_RETURN(inference::ModelConfig config,
-                   MakeModelConfig(request, plan.target.runtime, signature));
+                   MakeModelConfig(request, runtime.info().name, signature));
 
   if (!request.numeric_check) {
     result.check_skipped = "numeric_check is false";
-  } else if (!plan.target.runs_in_onnxruntime) {
-    result.check_skipped =
-        "ONNX Runtime cannot run a " + plan.target.format + " model";
   } else {
     NumericCheckOptions options;
     options.tolerance = request.tolerance.value_or(
         (plan.required_properties & kFp16) ? kFp16Tolerance : kFp32Tolerance);
     options.seed = request.seed;
     options.max_batch_size = request.max_batch_size;
-    ASSIGN_OR_RETURN(NumericReport report, Step(progress, "numeric check", [&] {
-                       return CompareModels(model, compiled.onnx, options);
-                     }));
+    ASSIGN_OR_RETURN(
+        NumericReport report,
+        Step(progress, "numeric check", [&]() -> StatusOr<NumericReport> {
+          auto reference = LoadReference(runtimes, scratch.path(), model,
+                                         request.max_batch_size);
+          if (!reference.ok()) {
+            return reference.status().WithPrefix(
+                "numeric check: the source model");
+          }
+          Status instance =
+              (*candidate)->AddInstances(1, InstanceKind(request));
+          if (!instance.ok()) {
+            return instance.WithPrefix(
+                "numeric check: the compiled model (set numeric_check to "
+                "false to skip the check)");
+          }
+          return CompareModels(**reference, **candidate, options);
+        }));
     if (!report.passed) {
       std::string worst;
       for (const auto& o : report.outputs) {
@@ -203,14 +240,9 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
     }
     result.check = std::move(report);
   }
+  candidate->reset();  // before its files go
 
-  std::string bytes;
-  if (compiled.engine) {
-    bytes = std::move(*compiled.engine);
-  } else {
-    ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
-  }
-  const std::string& filename = plan.target.model_file;
+  const std::string& filename = runtime.info().default_model_filename;
   ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
                      return WriteRepository(request, config, filename, bytes);
                    }));
@@ -221,14 +253,19 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, onnx::ModelProto model,
 
 StatusOr<CompileResult> CompileModel(onnx::ModelProto model,
                                      const CompileRequest& request,
+                                     RuntimeRegistry& runtimes,
                                      const ProgressCallback& progress) {
   const ConversionGraph graph = DefaultGraph();
   ASSIGN_OR_RETURN(Plan plan, PlanCompile(graph, request, Format{"onnx"}));
   ReportPlan(progress, plan);
-  return CompilePlanned(plan, std::move(model), request, progress);
+  ASSIGN_OR_RETURN(RuntimePlugin * runtime,
+                   TargetRuntime(runtimes, plan.target));
+  return CompilePlanned(plan, *runtime, runtimes, std::move(model), request,
+                        progress);
 }
 
 StatusOr<CompileResult> CompileFile(const CompileRequest& request,
+                                    RuntimeRegistry& runtimes,
                                     const ProgressCallback& progress) {
   std::error_code ec;
   if (!std::filesystem::exists(request.input_model, ec)) {
@@ -243,10 +280,13 @@ StatusOr<CompileResult> CompileFile(const CompileRequest& request,
     return Unimplemented("input_model '" + request.input_model +
                          "': this build reads " + "ONNX models only");
   }
+  ASSIGN_OR_RETURN(RuntimePlugin * runtime,
+                   TargetRuntime(runtimes, plan.target));
   ASSIGN_OR_RETURN(onnx::ModelProto model, Step(progress, "load", [&] {
                      return ReadOnnxFile(request.input_model);
                    }));
-  return CompilePlanned(plan, std::move(model), request, progress);
+  return CompilePlanned(plan, *runtime, runtimes, std::move(model), request,
+                        progress);
 }
 
 }  // namespace adlik::compiler

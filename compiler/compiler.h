@@ -9,7 +9,15 @@
 //   ASSIGN_OR_RETURN(Artifact out, RunPlan(plan, Artifact{{"onnx"}, proto},
 //                                           request, progress));
 //   // Or everything, from the file the request names:
-//   ASSIGN_OR_RETURN(CompileResult r, CompileFile(request, progress));
+//   RuntimeRegistry runtimes(runtime_dir, cores);
+//   ASSIGN_OR_RETURN(CompileResult r, CompileFile(request, runtimes,
+//                                                 progress));
+//
+// The result is checked through the runtime plugin that will serve it (the
+// server's libadlik_runtime_<name>.so, from `runtimes`): the plugin's own
+// description gives the config's `backend` and the model file's name, the
+// compiled model is loaded by the plugin (its signature is the one the config
+// is written from) and the numeric check runs it there.
 //
 // Every error names what is wrong: the file, the request key, the tensor,
 // the pass and what it needs.
@@ -17,6 +25,7 @@
 // Thread-safety: the functions are reentrant; compiling the same model name
 // and version into the same repository from two threads races on the files
 // (see repository_writer.h).
+// Ownership: `runtimes` is borrowed for the call.
 #ifndef ADLIK_COMPILER_COMPILER_H_
 #define ADLIK_COMPILER_COMPILER_H_
 
@@ -32,6 +41,7 @@
 #include "numeric_check.h"
 #include "repository_writer.h"
 #include "request.h"
+#include "runtime_host/runtime_registry.h"
 #include "targets.h"
 
 namespace adlik::compiler {
@@ -69,6 +79,8 @@ StatusOr<Artifact> RunPlan(const Plan& plan, Artifact source,
 
 struct CompileResult {
   std::string path;                    // DescribePath(plan.path)
+  std::string runtime;                 // the runtime that serves the result
+  std::string runtime_path;            // the plugin file it was checked with
   std::optional<NumericReport> check;  // when the numeric check ran
   std::string check_skipped;           // why it did not, when it did not
   WrittenModel written;
@@ -77,14 +89,16 @@ struct CompileResult {
 };
 
 // Compiles an ONNX model in memory and writes the repository the request
-// names. A numeric check above the tolerance is an error (INTERNAL) and
-// nothing is written.
+// names. A compiled model its runtime does not load, or a numeric check above
+// the tolerance, is an error and nothing is written.
 StatusOr<CompileResult> CompileModel(onnx::ModelProto model,
                                      const CompileRequest& request,
+                                     RuntimeRegistry& runtimes,
                                      const ProgressCallback& progress);
 
 // Reads request.input_model and compiles it (CompileModel).
 StatusOr<CompileResult> CompileFile(const CompileRequest& request,
+                                    RuntimeRegistry& runtimes,
                                     const ProgressCallback& progress);
 
 }  // namespace adlik::compiler

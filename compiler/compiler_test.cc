@@ -8,8 +8,8 @@
 
 #include "config/model_config.h"
 #include "onnx_model.h"
-#include "ort_model.h"
 #include "passes/topsinference_build.h"
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -43,10 +43,11 @@ TEST(CompileModelTest, CompilesAModelInMemoryIntoAServableRepository) {
   CompileRequest r = Request(dir);
   r.enable_fp16 = true;
   std::vector<std::string> steps;
-  auto result =
-      CompileModel(testing::ClassifierModel(), r, [&](const ProgressEvent& e) {
-        if (e.phase == ProgressEvent::Phase::kDone) steps.push_back(e.name);
-      });
+  auto result = CompileModel(testing::ClassifierModel(), r, testing::Runtimes(),
+                             [&](const ProgressEvent& e) {
+                               if (e.phase == ProgressEvent::Phase::kDone)
+                                 steps.push_back(e.name);
+                             });
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->path, "onnx -> onnx(fp16) -> onnxruntime");
   EXPECT_THAT(steps, ElementsAre("plan", "fp16", "ort_optimize",
@@ -65,11 +66,9 @@ TEST(CompileModelTest, CompilesAModelInMemoryIntoAServableRepository) {
   EXPECT_EQ(result->written.model_file, dir + "/classifier/1/model.onnx");
   auto model = ReadOnnxFile(result->written.model_file);
   ASSERT_TRUE(model.ok());
-  auto ort = OrtModel::Create(*SerializeOnnx(*model), {});
-  ASSERT_TRUE(ort.ok()) << ort.status().ToString();
-  EXPECT_TRUE(
-      config::CompleteAndValidate((*ort)->signature(), &*config, "config")
-          .ok());
+  auto signature = testing::OrtSignature(*model);
+  ASSERT_TRUE(signature.ok()) << signature.status().ToString();
+  EXPECT_TRUE(config::CompleteAndValidate(*signature, &*config, "config").ok());
   EXPECT_TRUE(fs::exists(dir + "/classifier_1.zip"));
 }
 
@@ -79,10 +78,14 @@ TEST(CompileModelTest, OnnxTargetWithStaticShapesAndSelectedOutputs) {
   r.serving_type = "onnx";
   r.static_shapes = true;
   r.output_names = {"logits"};
-  auto result = CompileModel(testing::ClassifierModel(), r, nullptr);
+  auto result =
+      CompileModel(testing::ClassifierModel(), r, testing::Runtimes(), nullptr);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->path, "onnx -> onnx(static)");
-  EXPECT_EQ(result->check->max_abs_error, 0);
+  // The server runs the compiled model at ONNX Runtime's default level
+  // (all), the check's reference runs as written: at most a last-bit
+  // difference.
+  EXPECT_LT(result->check->max_rel_error, 1e-6);
   auto config = config::ReadModelConfig(result->written.config_file);
   ASSERT_TRUE(config.ok());
   ASSERT_EQ(config->output_size(), 1);
@@ -97,7 +100,8 @@ TEST(CompileModelTest, ANumericCheckFailureWritesNothing) {
   CompileRequest r = Request(dir);
   r.enable_fp16 = true;
   r.tolerance = 0;
-  auto result = CompileModel(testing::ClassifierModel(), r, nullptr);
+  auto result =
+      CompileModel(testing::ClassifierModel(), r, testing::Runtimes(), nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInternal);
   EXPECT_THAT(result.status().message(),
@@ -110,7 +114,8 @@ TEST(CompileModelTest, ARequestErrorFoundLateStillWritesNothing) {
   const std::string dir = testing::MakeTempDir();
   CompileRequest r = Request(dir);
   r.input_names = {"image"};
-  auto result = CompileModel(testing::ClassifierModel(), r, nullptr);
+  auto result =
+      CompileModel(testing::ClassifierModel(), r, testing::Runtimes(), nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(),
               HasSubstr("input_names: 'image' is not an input of the model "
@@ -140,7 +145,7 @@ TEST(RunPlanTest, PassesTakeAndReturnTheModelObjectInOrder) {
   request.serving_type = "onnxruntime";
   auto path = graph.FindPath({"onnx"}, "end", 0);
   ASSERT_TRUE(path.ok());
-  Plan plan{Target{"end", "onnxruntime", false, 0, "model.onnx"}, *path, 0};
+  Plan plan{Target{"end", "end", "onnxruntime", "", 0}, *path, 0};
   Artifact source;
   source.format = {"onnx"};
   source.onnx = testing::AddModel();
@@ -158,7 +163,7 @@ TEST(RunPlanTest, PassesTakeAndReturnTheModelObjectInOrder) {
 
 TEST(CompileFileTest, MissingFileIsNotFound) {
   const std::string dir = testing::MakeTempDir();
-  auto result = CompileFile(Request(dir), nullptr);
+  auto result = CompileFile(Request(dir), testing::Runtimes(), nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(result.status().message(),
@@ -168,7 +173,7 @@ TEST(CompileFileTest, MissingFileIsNotFound) {
 TEST(CompileFileTest, AFileThatIsNotOnnxIsNamed) {
   const std::string dir = testing::MakeTempDir();
   std::ofstream(dir + "/source.onnx") << "this is not an ONNX model";
-  auto result = CompileFile(Request(dir), nullptr);
+  auto result = CompileFile(Request(dir), testing::Runtimes(), nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(),
@@ -181,7 +186,7 @@ TEST(CompileFileTest, AnInvalidGraphIsNamedByTheChecker) {
   onnx::ModelProto model = testing::AddModel();
   model.mutable_graph()->mutable_node(0)->set_input(1, "undefined");
   WriteSource(dir, model);
-  auto result = CompileFile(Request(dir), nullptr);
+  auto result = CompileFile(Request(dir), testing::Runtimes(), nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(),
               HasSubstr("input_model: invalid ONNX model"));
@@ -195,7 +200,8 @@ TEST(CompileFileTest, TopsInferenceWithoutSdkFailsBeforeAnyWork) {
     r.serving_type = "topsinference";
     bool loaded = false;
     auto result = CompileFile(
-        r, [&](const ProgressEvent& e) { loaded |= e.name == "load"; });
+        r, testing::Runtimes(),
+        [&](const ProgressEvent& e) { loaded |= e.name == "load"; });
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.status().code(), StatusCode::kUnimplemented);
     EXPECT_THAT(result.status().message(), HasSubstr("TopsInference SDK"));
@@ -209,12 +215,12 @@ TEST(CompileFileTest, CompilesAFileEndToEnd) {
   WriteSource(dir, testing::ClassifierModel());
   CompileRequest r = Request(dir);
   r.version = 7;
-  auto result = CompileFile(r, nullptr);
+  auto result = CompileFile(r, testing::Runtimes(), nullptr);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->written.version, 7);
-  EXPECT_EQ(result->check->max_abs_error, 0)
-      << "basic optimisation changes nothing here";
-  auto again = CompileFile(r, nullptr);
+  EXPECT_LT(result->check->max_rel_error, 1e-6)
+      << "optimisation changes at most the last bits here";
+  auto again = CompileFile(r, testing::Runtimes(), nullptr);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
 }

@@ -6,20 +6,24 @@
 //   1  the compilation failed (bad model, unreachable target, numeric check)
 //   2  the request or the command line is wrong
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "base/logging.h"
 #include "compiler.h"
 #include "default_graph.h"
-#include "ort_model.h"
+#include "runtime_host/runtime_registry.h"
 #include "targets.h"
 
 namespace adlik::compiler {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: adlik_compiler [--request=FILE.json] [--KEY=VALUE ...]\n"
+    "usage: adlik_compiler [--request=FILE.json] [--KEY=VALUE ...] "
+    "[--runtime_dir=DIR]\n"
     "       adlik_compiler --list_passes\n"
     "\n"
     "Compiles input_model for serving_type and writes "
@@ -29,6 +33,13 @@ constexpr char kUsage[] =
     "file, from flags, or both (flags win). Lists are comma-separated; "
     "input_shapes\n"
     "is NAME:D0xD1x...,NAME:...; a boolean flag alone means true.\n"
+    "\n"
+    "--runtime_dir=DIR: the runtime plugins (libadlik_runtime_NAME.so) that "
+    "serve\n"
+    "the targets; they describe the files and config a target needs and run "
+    "the\n"
+    "numeric check. Default: the folder of this binary, as for "
+    "adlik_serving.\n"
     "\n"
     "Keys:\n";
 
@@ -93,13 +104,37 @@ int Main(int argc, char** argv) {
       return 0;
     }
   }
+  // --runtime_dir is the tool's own flag, not a request key.
+  std::string runtime_dir;
+  for (auto it = args.begin(); it != args.end();) {
+    if (it->starts_with("--runtime_dir=")) {
+      runtime_dir = it->substr(std::string_view("--runtime_dir=").size());
+      it = args.erase(it);
+    } else if (*it == "--runtime_dir") {
+      std::fprintf(stderr,
+                   "adlik_compiler: flag --runtime_dir needs a value: "
+                   "--runtime_dir=DIR\n");
+      return 2;
+    } else {
+      ++it;
+    }
+  }
+  if (runtime_dir.empty()) {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    runtime_dir = ec ? "." : self.parent_path().string();
+  }
   StatusOr<CompileRequest> request = ParseRequestFlags(args);
   if (!request.ok()) {
     std::fprintf(stderr, "adlik_compiler: %s\n",
                  request.status().message().c_str());
     return 2;
   }
-  StatusOr<CompileResult> result = CompileFile(*request, PrintProgress);
+  RuntimeRegistry runtimes(
+      runtime_dir,
+      static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  StatusOr<CompileResult> result =
+      CompileFile(*request, runtimes, PrintProgress);
   if (!result.ok()) {
     if (progress_line_open) std::printf("failed\n");
     std::fflush(stdout);
@@ -111,8 +146,8 @@ int Main(int argc, char** argv) {
     std::printf("warning: %s\n", w.c_str());
   if (result->check) {
     std::printf(
-        "Numeric check (ONNX Runtime %s, seed %llu, inputs %s):\n  %s\n",
-        OrtVersion().c_str(), static_cast<unsigned long long>(request->seed),
+        "Numeric check (runtime %s, seed %llu, inputs %s):\n  %s\n",
+        result->runtime.c_str(), static_cast<unsigned long long>(request->seed),
         result->check->inputs.c_str(), result->check->Summary().c_str());
     for (const auto& o : result->check->outputs) {
       std::printf(
@@ -134,4 +169,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace adlik::compiler
 
-int main(int argc, char** argv) { return adlik::compiler::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // The runtimes' informational lines would bury the progress.
+  adlik::SetMinLogLevel(adlik::LogLevel::kWarning);
+  return adlik::compiler::Main(argc, argv);
+}

@@ -3,16 +3,30 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <random>
 
 #include "adlik/tensor.h"
-#include "half_float.h"
+#include "base/half.h"
 #include "onnx_model.h"
-#include "ort_model.h"
 
 namespace adlik::compiler {
 namespace {
+namespace fs = std::filesystem;
+
+// An input the check makes: a dense tensor in host memory.
+struct HostTensor {
+  std::string name;
+  DataType type = DataType::kInvalid;
+  std::vector<int64_t> shape;
+  std::vector<char> data;  // ElementCount(shape) * DataTypeSize(type) bytes
+
+  TensorView view() const {
+    return {name, type, shape, data.data(), data.size()};
+  }
+};
 
 template <typename T>
 void Put(HostTensor* t, size_t i, T v) {
@@ -20,10 +34,20 @@ void Put(HostTensor* t, size_t i, T v) {
 }
 
 template <typename T>
-T Get(const HostTensor& t, size_t i) {
+T Get(const Tensor& t, size_t i) {
   T v;
-  std::memcpy(&v, t.data.data() + i * sizeof(T), sizeof(T));
+  std::memcpy(&v, t.data + i * sizeof(T), sizeof(T));
   return v;
+}
+
+// A type Load reads.
+bool IsNumeric(DataType t) {
+  return t == DataType::kBool || t == DataType::kUint8 ||
+         t == DataType::kUint16 || t == DataType::kUint32 ||
+         t == DataType::kUint64 || t == DataType::kInt8 ||
+         t == DataType::kInt16 || t == DataType::kInt32 ||
+         t == DataType::kInt64 || t == DataType::kFp16 ||
+         t == DataType::kFp32 || t == DataType::kFp64;
 }
 
 bool IsFloat(DataType t) {
@@ -77,7 +101,7 @@ Status Store(HostTensor* t, size_t i, double v) {
   return Status::Ok();
 }
 
-double Load(const HostTensor& t, size_t i) {
+double Load(const Tensor& t, size_t i) {
   switch (t.type) {
     case DataType::kBool:
       return Get<uint8_t>(t, i) != 0;
@@ -138,21 +162,56 @@ std::string NumericReport::Summary() const {
          "): " + (passed ? "ok" : "FAILED");
 }
 
-StatusOr<NumericReport> CompareModels(const onnx::ModelProto& reference,
-                                      const onnx::ModelProto& candidate,
+StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
+    RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
+    std::string_view model_bytes) {
+  spec.version = 1;
+  const fs::path version_dir = fs::path(folder) / spec.name / "1";
+  std::error_code ec;
+  fs::create_directories(version_dir, ec);
+  if (ec) {
+    return Internal("cannot create '" + version_dir.string() +
+                    "': " + ec.message());
+  }
+  spec.version_path = version_dir.string();
+  spec.model_path =
+      (version_dir / runtime.info().default_model_filename).string();
+  {
+    std::ofstream out(spec.model_path, std::ios::binary | std::ios::trunc);
+    out.write(model_bytes.data(),
+              static_cast<std::streamsize>(model_bytes.size()));
+    out.close();
+    if (!out) return Internal("cannot write '" + spec.model_path + "'");
+  }
+  return BareModel::Load(runtime, std::move(spec));
+}
+
+StatusOr<std::unique_ptr<BareModel>> LoadReference(
+    RuntimeRegistry& runtimes, const std::string& folder,
+    const onnx::ModelProto& source, int max_batch_size) {
+  ASSIGN_OR_RETURN(RuntimePlugin * runtime, runtimes.Get("onnxruntime"));
+  ASSIGN_OR_RETURN(std::string bytes, SerializeOnnx(source));
+  host::ModelSpec spec;
+  spec.name = "reference";
+  spec.max_batch_size = max_batch_size;
+  spec.parameters = {{"graph_optimization_level", "disable"}};
+  ASSIGN_OR_RETURN(auto model,
+                   LoadThroughRuntime(*runtime, folder, spec, bytes));
+  RETURN_IF_ERROR(model->AddInstances(1, host::DeviceKind::kCpu));
+  return model;
+}
+
+Signature EffectiveSignature(const BareModel& model) {
+  Signature s = model.signature();
+  if (s.inputs.empty() && s.outputs.empty()) return model.spec().declared;
+  return s;
+}
+
+StatusOr<NumericReport> CompareModels(BareModel& reference,
+                                      BareModel& candidate,
                                       const NumericCheckOptions& options) {
-  ASSIGN_OR_RETURN(std::string ref_bytes, SerializeOnnx(reference));
-  ASSIGN_OR_RETURN(std::string cand_bytes, SerializeOnnx(candidate));
-  OrtModel::Options ort;
-  ort.optimization_level = "disable";  // each model as it is written
-  auto ref = OrtModel::Create(ref_bytes, ort);
-  if (!ref.ok())
-    return ref.status().WithPrefix("numeric check: the source model");
-  auto cand = OrtModel::Create(cand_bytes, ort);
-  if (!cand.ok())
-    return cand.status().WithPrefix("numeric check: the compiled model");
-  const Signature& ref_sig = (*ref)->signature();
-  const Signature& cand_sig = (*cand)->signature();
+  const Signature ref_sig = EffectiveSignature(reference);
+  const Signature cand_sig = EffectiveSignature(candidate);
 
   NumericReport report;
   report.tolerance = options.tolerance;
@@ -205,19 +264,28 @@ StatusOr<NumericReport> CompareModels(const onnx::ModelProto& reference,
     }
     names.push_back(spec.name);
   }
-  auto ref_out = (*ref)->Run(ref_inputs, names);
-  if (!ref_out.ok())
-    return ref_out.status().WithPrefix(
-        "numeric check: running the source model");
-  auto cand_out = (*cand)->Run(cand_inputs, names);
-  if (!cand_out.ok())
-    return cand_out.status().WithPrefix(
-        "numeric check: running the compiled model");
+  std::vector<TensorView> ref_views, cand_views;
+  for (const HostTensor& t : ref_inputs) ref_views.push_back(t.view());
+  for (const HostTensor& t : cand_inputs) cand_views.push_back(t.view());
+  std::vector<Tensor> ref_out, cand_out;
+  Status run = reference.Run(ref_views, names, &ref_out);
+  if (!run.ok())
+    return run.WithPrefix("numeric check: running the source model");
+  run = candidate.Run(cand_views, names, &cand_out);
+  if (!run.ok())
+    return run.WithPrefix("numeric check: running the compiled model");
 
   report.passed = true;
   for (size_t k = 0; k < names.size(); ++k) {
-    const HostTensor& r = (*ref_out)[k];
-    const HostTensor& c = (*cand_out)[k];
+    const Tensor& r = ref_out[k];
+    const Tensor& c = cand_out[k];
+    if (!IsNumeric(r.type) || !IsNumeric(c.type)) {
+      const DataType type = IsNumeric(r.type) ? c.type : r.type;
+      return Unimplemented("numeric check: output '" + names[k] + "' is " +
+                           std::string(DataTypeName(type)) +
+                           "; the check compares numeric tensors only (set "
+                           "numeric_check to false to skip it)");
+    }
     if (r.shape != c.shape) {
       return Internal("numeric check: output '" + names[k] + "' has shape " +
                       Dims(c.shape) + " in the compiled model and " +

@@ -1,6 +1,9 @@
 // The numeric check: run the source model and the compiled one on the same
-// seeded random inputs with ONNX Runtime and measure how far their outputs
-// are apart.
+// seeded random inputs, each through a runtime plugin in-process
+// (runtime_host/bare_model.h), and measure how far their outputs are apart.
+// The compiled model runs in the runtime of its target (the plugin the server
+// would load, with the spec the server would give it); the source runs in the
+// onnxruntime plugin as written (graph optimisation disabled).
 //
 // Inputs follow the compiled model's shapes; a dynamic batch dimension is
 // min(2, max_batch_size) and any other dynamic dimension 8. Float inputs are
@@ -16,17 +19,24 @@
 // output's max_rel_error is at most the tolerance; a NaN or infinity in one
 // model and not the other is an infinite error.
 //
-// Thread-safety: a pure function.
+// Thread-safety: the functions are reentrant; a model may be checked from
+// several threads (BareModel::Run is thread-safe).
+// Ownership: a model loaded here keeps its files in the folder it was given,
+// which must outlive it; the RuntimeRegistry must outlive it too.
 #ifndef ADLIK_COMPILER_NUMERIC_CHECK_H_
 #define ADLIK_COMPILER_NUMERIC_CHECK_H_
 
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adlik/status.h"
+#include "runtime_host/bare_model.h"
+#include "runtime_host/runtime_registry.h"
 
 namespace adlik::compiler {
 
@@ -58,11 +68,31 @@ struct NumericReport {
   std::string Summary() const;
 };
 
-// Runs both models. An error means the check could not run (a model ONNX
-// Runtime refuses, string tensors, outputs that differ in name or shape); a
-// check that runs and finds large errors returns a report with !passed.
-StatusOr<NumericReport> CompareModels(const onnx::ModelProto& reference,
-                                      const onnx::ModelProto& candidate,
+// Writes `model_bytes` as FOLDER/<spec.name>/1/<the runtime's default model
+// file> and loads it through `runtime` as the server would load it with a
+// config of `spec`'s max_batch_size, parameters and declared tensors (the
+// paths and version are filled in here). No instance is made.
+StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
+    RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
+    std::string_view model_bytes);
+
+// The source model through `runtimes`' onnxruntime plugin, as written
+// (graph_optimization_level disable), with one CPU instance: the reference
+// of the check. Its files go under `folder`.
+StatusOr<std::unique_ptr<BareModel>> LoadReference(
+    RuntimeRegistry& runtimes, const std::string& folder,
+    const onnx::ModelProto& source, int max_batch_size);
+
+// The tensors a model takes and gives: what its runtime reports, or, from an
+// engine that reports nothing, what its spec declared.
+Signature EffectiveSignature(const BareModel& model);
+
+// Runs both models (each needs an instance). An error means the check could
+// not run (string tensors, outputs that differ in name or shape, a runtime
+// that fails); a check that runs and finds large errors returns a report
+// with !passed.
+StatusOr<NumericReport> CompareModels(BareModel& reference,
+                                      BareModel& candidate,
                                       const NumericCheckOptions& options);
 
 }  // namespace adlik::compiler

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -23,7 +24,7 @@ onnx::ModelProto ShiftedClassifier(float delta) {
 
 TEST(NumericCheckTest, IdenticalModelsAgreeExactly) {
   const onnx::ModelProto m = testing::ClassifierModel();
-  auto report = CompareModels(m, m, {kFp32Tolerance, 0, 8});
+  auto report = testing::CompareOnnx(m, m, {kFp32Tolerance, 0, 8});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->passed);
   EXPECT_EQ(report->max_abs_error, 0);
@@ -36,8 +37,9 @@ TEST(NumericCheckTest, IdenticalModelsAgreeExactly) {
 }
 
 TEST(NumericCheckTest, MeasuresAChangedModel) {
-  auto report = CompareModels(testing::ClassifierModel(),
-                              ShiftedClassifier(0.5f), {kFp32Tolerance, 0, 1});
+  auto report =
+      testing::CompareOnnx(testing::ClassifierModel(), ShiftedClassifier(0.5f),
+                           {kFp32Tolerance, 0, 1});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_FALSE(report->passed);
   EXPECT_NEAR(report->outputs[0].max_abs_error, 0.5, 1e-5)
@@ -54,8 +56,8 @@ TEST(NumericCheckTest, MeasuresAChangedModel) {
 TEST(NumericCheckTest, ToleranceDecides) {
   const onnx::ModelProto source = testing::ClassifierModel();
   const onnx::ModelProto shifted = ShiftedClassifier(1e-3f);
-  auto loose = CompareModels(source, shifted, {1e-1, 0, 2});
-  auto strict = CompareModels(source, shifted, {1e-5, 0, 2});
+  auto loose = testing::CompareOnnx(source, shifted, {1e-1, 0, 2});
+  auto strict = testing::CompareOnnx(source, shifted, {1e-5, 0, 2});
   ASSERT_TRUE(loose.ok() && strict.ok());
   EXPECT_TRUE(loose->passed);
   EXPECT_FALSE(strict->passed);
@@ -66,8 +68,8 @@ TEST(NumericCheckTest, ToleranceDecides) {
 TEST(NumericCheckTest, TheSeedChangesTheInputs) {
   const onnx::ModelProto source = testing::ClassifierModel();
   const onnx::ModelProto shifted = ShiftedClassifier(1e-2f);
-  auto a = CompareModels(source, shifted, {1, 1, 2});
-  auto b = CompareModels(source, shifted, {1, 2, 2});
+  auto a = testing::CompareOnnx(source, shifted, {1, 1, 2});
+  auto b = testing::CompareOnnx(source, shifted, {1, 2, 2});
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(a->outputs[0].max_reference, b->outputs[0].max_reference);
 }
@@ -75,8 +77,8 @@ TEST(NumericCheckTest, TheSeedChangesTheInputs) {
 TEST(NumericCheckTest, AMissingOutputIsAnError) {
   onnx::ModelProto fewer = testing::ClassifierModel();
   fewer.mutable_graph()->mutable_output()->RemoveLast();
-  auto report =
-      CompareModels(testing::ClassifierModel(), fewer, {kFp32Tolerance, 0, 2});
+  auto report = testing::CompareOnnx(testing::ClassifierModel(), fewer,
+                                     {kFp32Tolerance, 0, 2});
   ASSERT_FALSE(report.ok());
   EXPECT_THAT(report.status().message(),
               HasSubstr("the compiled model has no output 'probs'"));
@@ -86,7 +88,7 @@ TEST(NumericCheckTest, AModelOnnxRuntimeRefusesIsAnError) {
   onnx::ModelProto broken = testing::AddModel();
   broken.mutable_graph()->mutable_node(0)->set_op_type("NoSuchOperator");
   auto report =
-      CompareModels(testing::AddModel(), broken, {kFp32Tolerance, 0, 2});
+      testing::CompareOnnx(testing::AddModel(), broken, {kFp32Tolerance, 0, 2});
   ASSERT_FALSE(report.ok());
   EXPECT_THAT(report.status().message(),
               HasSubstr("numeric check: the compiled model"));

@@ -6,46 +6,30 @@
 namespace adlik::compiler {
 namespace {
 
+// Each target and what serves it: a runtime plugin by name, or (no plugin
+// of that runtime here) the platform such a plugin declares.
 struct TargetEntry {
   std::string_view serving_type;
   std::string_view runtime;
-  std::string_view model_file;
-  bool runs_in_onnxruntime;
+  std::string_view platform;
   unsigned required_properties;
   std::array<std::string_view, 3> aliases;
 };
 
 constexpr std::array<TargetEntry, 7> kTargets = {{
-    {"onnxruntime",
-     "onnxruntime",
-     "model.onnx",
-     true,
-     0,
-     {"onnxruntime_onnx", "ort", ""}},
-    {"onnx", "onnxruntime", "model.onnx", true, 0, {"onnx_onnxv1", "", ""}},
-    {"tensorrt",
-     "tensorrt",
-     "model.plan",
-     false,
-     0,
-     {"tensorrt_plan", "trt", ""}},
+    {"onnxruntime", "onnxruntime", "", 0, {"onnxruntime_onnx", "ort", ""}},
+    {"onnx", "onnxruntime", "", 0, {"onnx_onnxv1", "", ""}},
+    {"tensorrt", "", "tensorrt_plan", 0, {"tensorrt_plan", "trt", ""}},
     {"topsinference",
      "topsinference",
-     "model.exec",
-     false,
+     "",
      kStaticShapes,
      {"engine", "enflame", ""}},
-    {"openvino", "openvino", "model.xml", false, 0, {"", "", ""}},
-    {"libtorch",
-     "libtorch",
-     "model.pt",
-     false,
-     0,
-     {"torchscript", "pytorch_libtorch", ""}},
+    {"openvino", "", "openvino", 0, {"", "", ""}},
+    {"libtorch", "libtorch", "", 0, {"torchscript", "pytorch_libtorch", ""}},
     {"tensorflow",
-     "tensorflow",
-     "model.savedmodel",
-     false,
+     "",
+     "tensorflow_savedmodel",
      0,
      {"tf", "tensorflow_savedmodel", ""}},
 }};
@@ -62,9 +46,9 @@ StatusOr<Target> FindTarget(std::string_view serving_type) {
     bool match = e.serving_type == serving_type;
     for (auto a : e.aliases) match = match || (!a.empty() && a == serving_type);
     if (match) {
-      return Target{std::string(e.serving_type), std::string(e.runtime),
-                    e.runs_in_onnxruntime, e.required_properties,
-                    std::string(e.model_file)};
+      return Target{std::string(e.serving_type), std::string(e.serving_type),
+                    std::string(e.runtime), std::string(e.platform),
+                    e.required_properties};
     }
   }
   return InvalidArgument("serving_type '" + std::string(serving_type) +
@@ -77,6 +61,18 @@ std::string TargetNames() {
   for (const auto& e : kTargets)
     s += (s.empty() ? "" : ", ") + std::string(e.serving_type);
   return s;
+}
+
+StatusOr<RuntimePlugin*> TargetRuntime(RuntimeRegistry& runtimes,
+                                       const Target& target) {
+  StatusOr<RuntimePlugin*> found = target.runtime.empty()
+                                       ? runtimes.ForPlatform(target.platform)
+                                       : runtimes.Get(target.runtime);
+  if (!found.ok()) {
+    return found.status().WithPrefix("serving_type '" + target.name +
+                                     "' needs the runtime it is written for");
+  }
+  return found;
 }
 
 StatusOr<Format> SourceFormat(const std::string& path) {

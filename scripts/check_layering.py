@@ -8,6 +8,10 @@ host, the repository, the runtime SDK (adlik/runtime.h) or the core's own intern
 The C++ client library (clients/) shares the KServe layer's codecs with the server and
 nothing else of it: not the core either, nor the front ends' transports.
 
+The tools beside the server (adlik_bench, adlik_compiler) run runtimes through the
+runtime host alone: they never reach the lifecycle, the scheduler, the server core or the
+front ends, nor a runtime's own sources.
+
 Usage: check_layering.py [REPO_ROOT]; exits 1 and lists each violation with the chain of
 includes that leads to it.
 """
@@ -36,10 +40,15 @@ FORBIDDEN = (
 CLIENTS = ("clients/",)
 CLIENT_FORBIDDEN = FORBIDDEN + ("server/", "frontends/http/", "frontends/auth/", "metrics/")
 
+# The tools that run runtimes in-process, and what they may not reach.
+TOOLS = ("tools/bench/", "compiler/")
+TOOLS_FORBIDDEN = ("lifecycle/", "scheduler/", "server/", "frontends/", "runtimes/", "adlik/runtime.h")
 
-def resolve(root, name):
-    for base in ("src", "include", "tools", "."):
-        path = os.path.join(root, base, name)
+
+def resolve(root, name, including_dir):
+    for base in (including_dir, os.path.join(root, "src"), os.path.join(root, "include"),
+                 os.path.join(root, "tools"), os.path.join(root, "compiler"), root):
+        path = os.path.join(base, name)
         if os.path.isfile(path):
             return path
     return None  # generated (protobuf) or a system header
@@ -61,7 +70,7 @@ def violations(root, start, forbidden=FORBIDDEN):
             if name.startswith(forbidden):
                 found.append((chain, name))
                 continue
-            target = resolve(root, name)
+            target = resolve(root, name, os.path.dirname(path))
             if target is None or target in seen:
                 continue
             seen.add(target)
@@ -73,7 +82,7 @@ def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
     checked = 0
     failures = []
-    for tops, forbidden in ((ABOVE_CORE, FORBIDDEN), (CLIENTS, CLIENT_FORBIDDEN)):
+    for tops, forbidden in ((ABOVE_CORE, FORBIDDEN), (CLIENTS, CLIENT_FORBIDDEN), (TOOLS, TOOLS_FORBIDDEN)):
         for top in tops:
             for dirpath, _, files in os.walk(os.path.join(root, top)):
                 for f in sorted(files):
@@ -87,7 +96,7 @@ def main():
         return 1
     for f in failures:
         print("layering violation:", f)
-    print(f"{checked} files above the core and in the client checked, {len(failures)} violations")
+    print(f"{checked} files above the core, in the client and in the tools checked, {len(failures)} violations")
     return 1 if failures else 0
 
 

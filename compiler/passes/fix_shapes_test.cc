@@ -5,7 +5,7 @@
 
 #include "numeric_check.h"
 #include "onnx_model.h"
-#include "ort_model.h"
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -29,18 +29,17 @@ TEST(FixShapesTest, BatchBecomesMaxBatchSizeAndReachesTheOutputs) {
   std::string warning;
   EXPECT_TRUE(CheckOnnx(model, "fixed", &warning).ok());
   // ONNX Runtime sees the same static signature.
-  auto ort = OrtModel::Create(*SerializeOnnx(model), {});
+  auto ort = testing::OrtSignature(model);
   ASSERT_TRUE(ort.ok()) << ort.status().ToString();
-  EXPECT_EQ((*ort)->signature().inputs[0].shape,
-            (std::vector<int64_t>{4, 3, 8, 8}));
-  EXPECT_EQ((*ort)->signature().outputs[1].shape, (std::vector<int64_t>{4, 5}));
+  EXPECT_EQ(ort->inputs[0].shape, (std::vector<int64_t>{4, 3, 8, 8}));
+  EXPECT_EQ(ort->outputs[1].shape, (std::vector<int64_t>{4, 5}));
 }
 
 TEST(FixShapesTest, StaticModelComputesWhatTheDynamicOneDid) {
   const onnx::ModelProto source = testing::ClassifierModel();
   onnx::ModelProto fixed = source;
   ASSERT_TRUE(FixShapes({2, {}}, &fixed).ok());
-  auto report = CompareModels(source, fixed, {1e-6, 3, 2});
+  auto report = testing::CompareOnnx(source, fixed, {1e-6, 3, 2});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->passed);
   EXPECT_EQ(report->max_abs_error, 0);

@@ -8,7 +8,7 @@
 #include <map>
 #include <vector>
 
-#include "half_float.h"
+#include "base/half.h"
 #include "onnx_model.h"
 
 namespace adlik::compiler {

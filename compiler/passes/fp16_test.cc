@@ -6,9 +6,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "half_float.h"
+#include "base/half.h"
 #include "numeric_check.h"
 #include "onnx_model.h"
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -47,29 +48,6 @@ int64_t CastTarget(const onnx::NodeProto& cast) {
   return -1;
 }
 
-TEST(HalfFloatTest, ConvertsRepresentativeValues) {
-  EXPECT_EQ(FloatToHalf(0.0f), 0x0000);
-  EXPECT_EQ(FloatToHalf(-0.0f), 0x8000);
-  EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
-  EXPECT_EQ(FloatToHalf(-2.0f), 0xc000);
-  EXPECT_EQ(FloatToHalf(65504.0f), 0x7bff);
-  EXPECT_EQ(FloatToHalf(1e5f), 0x7c00);                   // overflow: infinity
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
-  EXPECT_EQ(FloatToHalf(std::ldexp(1.0f, -26)), 0x0000);  // below half of it
-  EXPECT_EQ(FloatToHalf(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie to even
-  EXPECT_EQ(FloatToHalf(1.0f + 3 * std::ldexp(1.0f, -11)),
-            0x3c02);  // tie to even
-  EXPECT_TRUE(std::isnan(HalfToFloat(FloatToHalf(NAN))));
-}
-
-TEST(HalfFloatTest, EveryHalfSurvivesARoundTrip) {
-  for (uint32_t h = 0; h < 0x10000; ++h) {
-    const float f = HalfToFloat(static_cast<uint16_t>(h));
-    if (std::isnan(f)) continue;
-    ASSERT_EQ(FloatToHalf(f), h) << std::hex << h;
-  }
-}
-
 TEST(Fp16Test, ConvertsComputeAndKeepsTheInterfaceInFp32) {
   const onnx::ModelProto source = testing::ClassifierModel();
   onnx::ModelProto model = source;
@@ -97,7 +75,7 @@ TEST(Fp16Test, ConvertsComputeAndKeepsTheInterfaceInFp32) {
   EXPECT_EQ(CastTarget(*input_cast), kHalf);
 
   // Numerically close to the source, and not identical (weights did change).
-  auto report = CompareModels(source, model, {kFp16Tolerance, 1, 2});
+  auto report = testing::CompareOnnx(source, model, {kFp16Tolerance, 1, 2});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->passed) << report->Summary();
   EXPECT_GT(report->max_abs_error, 0);
@@ -129,7 +107,7 @@ TEST(Fp16Test, WithoutKeepIoTypesTheInterfaceIsFp16) {
   EXPECT_EQ(model.graph().input(0).type().tensor_type().elem_type(), kHalf);
   EXPECT_EQ(model.graph().output(0).type().tensor_type().elem_type(), kHalf);
   EXPECT_EQ(model.graph().output(1).type().tensor_type().elem_type(), kHalf);
-  auto report = CompareModels(source, model, {kFp16Tolerance, 1, 2});
+  auto report = testing::CompareOnnx(source, model, {kFp16Tolerance, 1, 2});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->passed) << report->Summary();
 }

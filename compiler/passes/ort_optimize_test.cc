@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "numeric_check.h"
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -24,7 +25,8 @@ TEST(OrtOptimizeTest, BasicLevelFoldsConstantsAndDropsIdentities) {
   EXPECT_EQ(Count(*optimized, "Identity"), 0);
   EXPECT_EQ(Count(*optimized, "Add"), 0) << "C1 + C2 is folded";
   EXPECT_LT(optimized->graph().node_size(), source.graph().node_size());
-  auto report = CompareModels(source, *optimized, {kFp32Tolerance, 5, 4});
+  auto report =
+      testing::CompareOnnx(source, *optimized, {kFp32Tolerance, 5, 4});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->passed) << report->Summary();
 }
@@ -35,7 +37,8 @@ TEST(OrtOptimizeTest, EveryLevelComputesTheSame) {
     auto optimized = OptimizeWithOrt(source, level);
     ASSERT_TRUE(optimized.ok())
         << level << ": " << optimized.status().ToString();
-    auto report = CompareModels(source, *optimized, {kFp32Tolerance, 2, 2});
+    auto report =
+        testing::CompareOnnx(source, *optimized, {kFp32Tolerance, 2, 2});
     ASSERT_TRUE(report.ok()) << level << ": " << report.status().ToString();
     EXPECT_TRUE(report->passed) << level << ": " << report->Summary();
   }

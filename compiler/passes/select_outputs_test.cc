@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "numeric_check.h"
+#include "test_util/runtimes.h"
 #include "test_util/tiny_models.h"
 
 namespace adlik::compiler {
@@ -36,7 +37,7 @@ TEST(SelectOutputsTest, AnIntermediateTensorBecomesAnOutput) {
   EXPECT_EQ(out.type().tensor_type().shape().dim_size(), 4);
   EXPECT_THAT(Ops(model), ::testing::ElementsAre("Conv", "Relu"));
   EXPECT_EQ(model.graph().initializer_size(), 2) << "fc weights are dropped";
-  auto report = CompareModels(model, model, {kFp32Tolerance, 0, 2});
+  auto report = testing::CompareOnnx(model, model, {kFp32Tolerance, 0, 2});
   ASSERT_TRUE(report.ok()) << report.status().ToString();
 }
 

@@ -1,7 +1,14 @@
 // IEEE half (FP16) and bfloat16 to and from float, for the few places that
-// must read or write those types element by element (JSON, classification):
-// on their bits, and on the element types of adlik/data_type.h (Fp16, Bf16)
-// for code written once over every DataType.
+// must read or write those types element by element (JSON, classification,
+// the compiler's fp16 pass and numeric check, the benchmark's inputs): on
+// their bits, and on the element types of adlik/data_type.h (Fp16, Bf16) for
+// code written once over every DataType.
+//
+// Float to FP16 and to BF16 round to nearest, ties to even; a value beyond
+// the range becomes an infinity (callers that must avoid that clamp first,
+// to kHalfMax); FP16 subnormals are produced and read; a NaN stays a quiet
+// NaN of the same sign (its payload is not kept). base/half_test.cc pins
+// these rules.
 //
 // Thread-safety: pure functions.
 #ifndef ADLIK_BASE_HALF_H_
@@ -16,6 +23,9 @@
 #include "adlik/data_type.h"
 
 namespace adlik {
+
+// The largest finite FP16 value.
+inline constexpr float kHalfMax = 65504.0f;
 
 inline float HalfToFloat(uint16_t h) {
   const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;

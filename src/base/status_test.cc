@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <type_traits>
+
 #include "adlik/bytes_tensor.h"
 #include "adlik/data_type.h"
 #include "adlik/tensor.h"
-#include "base/half.h"
 
 namespace adlik {
 namespace {
@@ -159,17 +161,6 @@ TEST(TensorSizeTest, CountsAndByteSizesRefuseOverflow) {
   // INT32 [1, 2^62]: the count fits in int64, its byte size not in 64 bits.
   EXPECT_EQ(CheckedByteSize(V{1, int64_t{1} << 62}, 4), std::nullopt);
   EXPECT_EQ(CheckedByteSize(V{-4}, 1), std::nullopt);
-}
-
-TEST(HalfTest, ConvertsExactValuesBothWays) {
-  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 0.000061035156f}) {
-    EXPECT_EQ(HalfToFloat(FloatToHalf(f)), f) << f;
-  }
-  EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);
-  EXPECT_TRUE(std::isinf(HalfToFloat(FloatToHalf(1e6f))));
-  EXPECT_EQ(Bf16ToFloat(FloatToBf16(3.0f)), 3.0f);
-  EXPECT_EQ(FromFloat<Fp16>(1.0f).bits, 0x3c00);
-  EXPECT_EQ(ToFloat(FromFloat<Bf16>(-3.0f)), -3.0f);
 }
 
 }  // namespace

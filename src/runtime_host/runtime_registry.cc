@@ -207,6 +207,15 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::ForModelFile(
       "in the version folder");
 }
 
+StatusOr<RuntimePlugin*> RuntimeRegistry::ForConfig(
+    const std::string& backend, const std::string& platform,
+    const std::vector<std::string>& version_files,
+    const std::string& named_file) {
+  if (!backend.empty()) return Get(backend);
+  if (!platform.empty()) return ForPlatform(platform);
+  return ForModelFile(version_files, named_file);
+}
+
 RuntimeRegistry::Entry RuntimeRegistry::Load(const std::string& name) const {
   Entry entry;
   if (!IsValidRuntimeName(name)) {

@@ -57,6 +57,14 @@ class RuntimeRegistry {
       const std::vector<std::string>& version_files,
       const std::string& named_file);
 
+  // The runtime a model config asks for, chosen as the server chooses it:
+  // `backend` by name, else the one that serves `platform`, else
+  // ForModelFile(version_files, named_file).
+  StatusOr<RuntimePlugin*> ForConfig(
+      const std::string& backend, const std::string& platform,
+      const std::vector<std::string>& version_files,
+      const std::string& named_file);
+
   // The file a runtime is loaded from.
   std::string PluginPath(const std::string& name) const;
 

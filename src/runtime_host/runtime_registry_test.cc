@@ -409,6 +409,32 @@ TEST(RuntimeRegistryTest, FindsRuntimesByTheirDescribedPlatformAndModelFile) {
   EXPECT_FALSE(registry.ForModelFile({"model.onnx"}, "").ok());
 }
 
+TEST(RuntimeRegistryTest, ForConfigPrefersBackendThenPlatformThenModelFile) {
+  TempDir dir;
+  InstallPlugin("testing_good", dir.path(), "testing_good");
+  InstallPlugin("testing_good", dir.path(), "testing_other");
+  RuntimeRegistry registry(dir.path().string());
+  // The backend wins over a platform another runtime serves.
+  auto by_backend = registry.ForConfig("testing_other", "testing_good_platform",
+                                       {"model.bin"}, "");
+  ASSERT_TRUE(by_backend.ok()) << by_backend.status().ToString();
+  EXPECT_EQ((*by_backend)->info().name, "testing_other");
+  auto by_platform =
+      registry.ForConfig("", "testing_good_platform", {"model.onnx"}, "");
+  ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
+  EXPECT_EQ((*by_platform)->info().platforms.front(), "testing_good_platform");
+  auto by_file = registry.ForConfig("", "", {"model.bin"}, "");
+  ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
+  auto missing = registry.ForConfig("testing_absent", "", {"model.bin"}, "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("runtime 'testing_absent' is not installed"));
+  auto none = registry.ForConfig("", "", {"model.onnx"}, "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("no runtime's model file is in the version folder"));
+}
+
 TEST(RuntimeRegistryTest, PluginWithAnUnresolvedSymbolGivesTheLoadersReason) {
   RuntimeRegistry registry(kPluginDir);
   auto r = registry.Get("testing_missing_dep");

@@ -20,18 +20,6 @@ int InstanceCount(const inference::ModelConfig& config) {
 
 namespace {
 
-host::DeviceKind Kind(const inference::ModelConfig& config) {
-  if (config.instance_group().empty()) return host::DeviceKind::kCpu;
-  switch (config.instance_group(0).kind()) {
-    case inference::ModelInstanceGroup::KIND_GPU:
-      return host::DeviceKind::kGpu;
-    case inference::ModelInstanceGroup::KIND_MODEL:
-      return host::DeviceKind::kVendor;
-    default:
-      return host::DeviceKind::kCpu;
-  }
-}
-
 void SortByName(std::vector<OwnedTensor>* tensors) {
   std::sort(tensors->begin(), tensors->end(),
             [](const OwnedTensor& a, const OwnedTensor& b) {
@@ -58,80 +46,6 @@ double MaxDiff(std::string_view a, std::string_view b, double atol, double rtol,
 }
 
 }  // namespace
-
-BareTarget::BareTarget(std::shared_ptr<ServedModel> model,
-                       std::vector<InputSpec> inputs,
-                       std::vector<std::string> outputs)
-    : model_(std::move(model)),
-      inputs_(std::move(inputs)),
-      outputs_(std::move(outputs)) {}
-
-BareTarget::~BareTarget() {
-  free_.clear();
-  instances_.clear();  // before the model
-}
-
-Status BareTarget::Prepare(int workers) {
-  const inference::ModelConfig& config = model_->config();
-  const int n = std::min(std::max(1, workers), InstanceCount(config));
-  for (int i = 0; i < n; ++i) {
-    host::InstanceSpec spec;
-    spec.name = model_->name() + "_bench_" + std::to_string(i);
-    spec.kind = Kind(config);
-    ASSIGN_OR_RETURN(auto instance,
-                     model_->runtime_model().CreateInstance(spec));
-    free_.push_back(instance.get());
-    instances_.push_back(std::move(instance));
-  }
-  return Status::Ok();
-}
-
-host::Instance* BareTarget::Acquire() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return !free_.empty(); });
-  host::Instance* instance = free_.back();
-  free_.pop_back();
-  return instance;
-}
-
-void BareTarget::Release(host::Instance* instance) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    free_.push_back(instance);
-  }
-  cv_.notify_one();
-}
-
-Status BareTarget::Infer(int worker, const InputSet& set,
-                         std::vector<OwnedTensor>* outputs) {
-  std::vector<TensorView> views(inputs_.size());
-  for (size_t k = 0; k < inputs_.size(); ++k) {
-    views[k] = {inputs_[k].name, inputs_[k].type, inputs_[k].shape,
-                set.data[k].data(), set.data[k].size()};
-  }
-  std::vector<Tensor> results;
-  host::Instance* instance = Acquire();
-  const Status s = host::ExecuteOne(*instance, views, outputs_, &results);
-  Release(instance);
-  RETURN_IF_ERROR(s);
-  for (const std::string& name : outputs_) {
-    auto it = std::find_if(results.begin(), results.end(),
-                           [&](const Tensor& t) { return t.name == name; });
-    if (it == results.end())
-      return Internal("the runtime did not produce output '" + name + "'");
-  }
-  if (outputs != nullptr) {
-    outputs->clear();
-    for (const Tensor& t : results) {
-      if (std::find(outputs_.begin(), outputs_.end(), t.name) == outputs_.end())
-        continue;
-      outputs->push_back(
-          {t.name, t.type, t.shape, std::string(t.data, t.byte_size)});
-    }
-    SortByName(outputs);
-  }
-  return Status::Ok();
-}
 
 ClientTarget::ClientTarget(std::string name, ClientFactory factory,
                            std::string model, std::vector<InputSpec> inputs,

@@ -1,29 +1,22 @@
 // The things adlik_bench measures, behind one interface:
 //
-//   BareTarget    the model's runtime called in-process (Instance::Execute),
-//                 with the threads and batch the server would use: the
-//                 analogue of a vendor's bare tool (the seed's `topsexec`).
+//   BareTarget    the model's runtime called in-process (bare_target.h).
 //   ClientTarget  a served model reached through an InferenceClient (gRPC or
 //                 HTTP with binary tensors), one client per worker.
 //
 // Thread-safety: Infer may be called concurrently for different workers;
 // never concurrently for the same worker.
-// Ownership: a BareTarget holds a reference to the loaded model; the
-// RuntimeRegistry that loaded it must outlive the target.
 #ifndef ADLIK_TOOLS_BENCH_INFER_TARGET_H_
 #define ADLIK_TOOLS_BENCH_INFER_TARGET_H_
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "adlik/client/inference_client.h"
+#include "config/model_config.pb.h"
 #include "input_sets.h"
-#include "lifecycle/served_model.h"
-#include "runtime_host/engine.h"
 
 namespace adlik::bench {
 
@@ -50,37 +43,6 @@ class InferTarget {
   // `outputs` not null, the outputs are copied there, sorted by name.
   virtual Status Infer(int worker, const InputSet& set,
                        std::vector<OwnedTensor>* outputs) = 0;
-};
-
-class BareTarget : public InferTarget {
- public:
-  // `model`: the loaded model (its config gives the instance count);
-  // `inputs`: the specs the input sets were made from; `outputs`: the output
-  // names to produce.
-  BareTarget(std::shared_ptr<ServedModel> model, std::vector<InputSpec> inputs,
-             std::vector<std::string> outputs);
-  ~BareTarget() override;
-
-  const std::string& name() const override { return name_; }
-  // Creates min(workers, the config's instance count) instances: as in the
-  // server, callers beyond the instance count wait for a free one.
-  Status Prepare(int workers) override;
-  Status Infer(int worker, const InputSet& set,
-               std::vector<OwnedTensor>* outputs) override;
-
- private:
-  host::Instance* Acquire();
-  void Release(host::Instance* instance);
-
-  const std::string name_ = "bare";
-  std::shared_ptr<ServedModel> model_;
-  const std::vector<InputSpec> inputs_;
-  const std::vector<std::string> outputs_;
-  std::vector<std::unique_ptr<host::Instance>> instances_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<host::Instance*> free_;  // guarded by mu_
 };
 
 using ClientFactory =

@@ -40,13 +40,12 @@
 #include "absl/flags/usage.h"
 #include "adlik/client/grpc_client.h"
 #include "adlik/client/http_client.h"
+#include "bare_target.h"
 #include "base/logging.h"
 #include "bench_report.h"
 #include "bench_runner.h"
 #include "infer_target.h"
 #include "input_sets.h"
-#include "lifecycle/served_model.h"
-#include "repository/repository.h"
 #include "runtime_host/runtime_registry.h"
 #include "server_process.h"
 
@@ -144,27 +143,6 @@ std::vector<std::string> OutputNames(const inference::ModelConfig& config) {
   std::vector<std::string> names;
   for (const auto& o : config.output()) names.push_back(o.name());
   return names;
-}
-
-StatusOr<std::shared_ptr<ServedModel>> LoadBare(RuntimeRegistry* registry,
-                                                int cores) {
-  const std::string base = absl::GetFlag(FLAGS_model_base_path);
-  const std::string name = absl::GetFlag(FLAGS_model);
-  repository::FileSystemSource source(base);
-  ASSIGN_OR_RETURN(repository::ModelSnapshot snapshot, source.Read(name));
-  if (snapshot.versions.empty())
-    return NotFound(snapshot.path + " has no version folder");
-  RETURN_IF_ERROR(snapshot.config_status);
-  int64_t version = absl::GetFlag(FLAGS_version);
-  if (version == 0) version = snapshot.versions.back();
-  if (std::find(snapshot.versions.begin(), snapshot.versions.end(), version) ==
-      snapshot.versions.end()) {
-    return NotFound(snapshot.path + " has no version " +
-                    std::to_string(version));
-  }
-  LoadOptions options;
-  options.registry = registry;
-  return ServedModel::Load(snapshot, version, snapshot.config, options);
 }
 
 // The measured protocols, checked.
@@ -335,11 +313,15 @@ class Bench {
 
   Status MakeBare(std::vector<std::unique_ptr<InferTarget>>* targets) {
     registry_ = std::make_unique<RuntimeRegistry>(runtime_dir_, cores_);
-    ASSIGN_OR_RETURN(auto model, LoadBare(registry_.get(), cores_));
-    report_.version = model->version_string();
-    RETURN_IF_ERROR(PrepareInputs(model->config()));
+    ASSIGN_OR_RETURN(
+        LoadedBareModel loaded,
+        LoadBareModel(*registry_, absl::GetFlag(FLAGS_model_base_path),
+                      absl::GetFlag(FLAGS_model),
+                      absl::GetFlag(FLAGS_version)));
+    report_.version = std::to_string(loaded.version);
+    RETURN_IF_ERROR(PrepareInputs(loaded.config));
     auto target =
-        std::make_unique<BareTarget>(std::move(model), specs_, outputs_);
+        std::make_unique<BareTarget>(std::move(loaded), specs_, outputs_);
     RETURN_IF_ERROR(target->Prepare(report_.concurrency));
     RETURN_IF_ERROR(target->Infer(0, sets_[0], &reference_).WithPrefix("bare"));
     Result("bare");
