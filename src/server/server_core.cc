@@ -194,13 +194,12 @@ struct Echo {
   std::vector<std::pair<size_t, uint32_t>> classify;  // output index, K
 };
 
-// Names a response after its model and request and classifies the outputs
-// asked for so.
+// Names a response after its model (its request's id is the caller's to
+// set) and classifies the outputs asked for so.
 Status Finish(const ServedModel& served, const Echo& echo,
               InferResponse* response) {
   response->model_name = served.name();
   response->model_version = served.version_string();
-  response->id = echo.id;
   const bool batched = served.config().max_batch_size() > 0;
   for (const auto& [index, k] : echo.classify) {
     Tensor& out = response->outputs[index];
@@ -250,6 +249,7 @@ void ServerCore::Submit(std::unique_ptr<InferRequest> request,
                             std::optional<StatusOr<InferResponse>> response,
                             bool final) {
       if (response && response->ok()) {
+        (*response)->id = echo.id;
         if (Status s = Finish(*served, echo, &**response); !s.ok())
           *response = s;
       }
@@ -266,6 +266,7 @@ void ServerCore::Submit(std::unique_ptr<InferRequest> request,
           done(std::move(result));
           return;
         }
+        result->id = std::move(echo.id);
         if (Status s = Finish(*served, echo, &*result); !s.ok()) {
           served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
           done(s);
