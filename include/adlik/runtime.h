@@ -113,6 +113,73 @@ inline void Log(AdlikLogLevel level, const std::string& message,
     api->log(level, file, line, message.c_str());
 }
 
+// The answering of one request of a decoupled model (config:
+// model_transaction_policy { decoupled: true }), taken over with
+// Batch::BeginResponse: 0..n responses, then the final flag. Usable from any
+// thread, after Execute has returned too, one call at a time. Movable; one
+// destroyed before its final Send sends the final flag alone, so a request is
+// always ended. The last one must be done before the Instance is destroyed.
+class Responder {
+ public:
+  Responder() = default;
+  Responder(Responder&& other) noexcept
+      : api_(other.api_), r_(std::exchange(other.r_, nullptr)) {}
+  Responder& operator=(Responder&& other) noexcept {
+    if (this != &other) {
+      End();
+      api_ = other.api_;
+      r_ = std::exchange(other.r_, nullptr);
+    }
+    return *this;
+  }
+  ~Responder() { End(); }
+
+  // Whether the request is still open (no final Send yet).
+  bool open() const { return r_ != nullptr; }
+
+  // A host buffer of the output's size for the next response. Not for BYTES.
+  StatusOr<char*> AllocateOutput(const std::string& name, DataType type,
+                                 std::span<const int64_t> shape) {
+    if (r_ == nullptr) return InvalidArgument("the response was ended already");
+    void* buffer = nullptr;
+    Status s = runtime_internal::FromError(api_->response_output_allocate(
+        r_, name.c_str(), static_cast<AdlikDataType>(type), shape.data(),
+        static_cast<uint32_t>(shape.size()), &buffer));
+    if (!s.ok()) return s;
+    return static_cast<char*>(buffer);
+  }
+
+  // Sends the outputs allocated since the last Send as one response; `final`
+  // ends the request (with nothing allocated: the final flag alone).
+  // CANCELLED means the client has gone: stop, and end with Send(true).
+  Status Send(bool final) { return SendStatus(Status::Ok(), final); }
+
+  // Sends `error` as the request's error (and no outputs).
+  Status SendError(const Status& error, bool final) {
+    return SendStatus(
+        error.ok() ? Internal("SendError with an OK status") : error, final);
+  }
+
+ private:
+  friend class Batch;
+  Responder(const AdlikServerApi* api, AdlikResponder* r) : api_(api), r_(r) {}
+
+  Status SendStatus(const Status& error, bool final) {
+    if (r_ == nullptr) return InvalidArgument("the response was ended already");
+    AdlikResponder* r = r_;
+    if (final) r_ = nullptr;  // the server frees it
+    return runtime_internal::FromError(
+        api_->response_send(r, final ? ADLIK_RESPONSE_FINAL : 0u,
+                            runtime_internal::ToError(error)));
+  }
+  void End() {
+    if (r_ != nullptr) Send(true).IgnoreError();
+  }
+
+  const AdlikServerApi* api_ = nullptr;
+  AdlikResponder* r_ = nullptr;
+};
+
 // One batch of requests, during Instance::Execute.
 //
 // Inputs: every input the model takes, in any order, each over the whole
@@ -124,7 +191,9 @@ inline void Log(AdlikLogLevel level, const std::string& message,
 // a Tensor its engine already holds (AdoptOutput: the server keeps
 // Tensor::holder until the response is sent, no copy either).
 // Requests: request i owns rows [sum of request_rows before i, + its rows);
-// FailRequest answers one request with an error and the others normally.
+// FailRequest answers one request with an error and the others normally;
+// BeginResponse (decoupled models) hands one request's answering to a
+// Responder.
 class Batch {
  public:
   Batch(const AdlikServerApi* api, AdlikBatch* batch) : api_(api), b_(batch) {
@@ -185,6 +254,16 @@ class Batch {
   void FailRequest(size_t request, const Status& status) {
     api_->batch_fail_request(b_, static_cast<uint32_t>(request),
                              runtime_internal::ToError(status));
+  }
+
+  // Decoupled models: takes over the answering of request `request`, which
+  // then gets no part of the batch's outputs (see Responder).
+  StatusOr<Responder> BeginResponse(size_t request) {
+    AdlikResponder* r = nullptr;
+    Status s = runtime_internal::FromError(
+        api_->response_begin(b_, static_cast<uint32_t>(request), &r));
+    if (!s.ok()) return s;
+    return Responder(api_, r);
   }
 
  private:

@@ -243,19 +243,31 @@ typedef struct AdlikServerApi {
 
   /* --- 2.1: decoupled responses ---------------------------------------- */
   /* For a model whose config says model_transaction_policy { decoupled:
-   * true }: takes over the answering of request `request`. Execute then
-   * outputs nothing for it; the runtime sends 0..n responses through the
-   * responder, from any thread, then one with ADLIK_RESPONSE_FINAL, which
-   * frees the responder. */
+   * true }: takes over the answering of request `request` (an error for any
+   * other model, or for a request taken over already). Execute then outputs
+   * nothing for it, and neither Execute's error nor batch_fail_request
+   * reaches it: the runtime sends 0..n responses through the responder, from
+   * any thread (one call at a time per responder), then one with
+   * ADLIK_RESPONSE_FINAL, which frees the responder. A request of a
+   * decoupled model not taken over is answered once, from the batch's
+   * outputs, as for any model. Every responder gets its final send before
+   * the runtime's AdlikInstanceFini returns (the server keeps the model
+   * loaded until then). */
   AdlikError* (*response_begin)(AdlikBatch* batch, uint32_t request,
                                 AdlikResponder** responder);
+  /* A buffer for one output of the next response, as output_allocate (not
+   * for BYTES). The response holds only what the request asked for. */
   AdlikError* (*response_output_allocate)(AdlikResponder* responder,
                                           const char* name,
                                           AdlikDataType datatype,
                                           const int64_t* shape, uint32_t rank,
                                           void** buffer);
-  /* Sends what was allocated since the last send (or `error`, taken, and no
-   * outputs) with `flags`. */
+  /* Sends what was allocated since the last send as one response (or
+   * `error`, taken, as the request's error and no outputs) with `flags`.
+   * ADLIK_RESPONSE_FINAL with nothing allocated and no error sends the final
+   * flag alone (no response). Once the client has gone it sends nothing and
+   * returns ADLIK_ERROR_CANCELLED: the runtime may stop computing, and still
+   * ends with a final send. */
   AdlikError* (*response_send)(AdlikResponder* responder, uint32_t flags,
                                AdlikError* error);
 

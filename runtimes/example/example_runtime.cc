@@ -11,6 +11,10 @@
 //     output OUTPUT0 = INPUT0 + INPUT1
 //     output OUTPUT1 = INPUT0 - INPUT1
 //
+// The `repeat_int32` model shows a decoupled model (one that sends any number
+// of responses to a request, from its own thread): its model.txt is the one
+// word `repeat` (see RepeatInstance below).
+//
 // Read it top to bottom; each part maps to one step of a real runtime:
 //
 //   1. The engine file: parsing model.txt stands for loading a vendor's
@@ -38,13 +42,18 @@
 //     and Models before the Runtime.
 //   - Thread-safety: LoadModel and Model methods may be called from any thread
 //     at once; Execute is never called concurrently on one Instance.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -74,7 +83,22 @@ struct Operation {
 struct Program {
   Signature signature;                // what Model::signature() reports
   std::vector<Operation> operations;  // parallel to signature.outputs
+  bool repeat = false;                // the decoupled `repeat` model
 };
+
+// The `repeat` model's signature, Triton's repeat_int32: IN (INT32 [n]),
+// DELAY (UINT32 [n], milliseconds), WAIT (UINT32 [1], milliseconds) -> OUT
+// (INT32 [1]), IDX (UINT32 [1]).
+Program RepeatProgram() {
+  Program p;
+  p.repeat = true;
+  p.signature.inputs = {{"IN", DataType::kInt32, {-1}},
+                        {"DELAY", DataType::kUint32, {-1}},
+                        {"WAIT", DataType::kUint32, {1}}};
+  p.signature.outputs = {{"OUT", DataType::kInt32, {1}},
+                         {"IDX", DataType::kUint32, {1}}};
+  return p;
+}
 
 // The element types this runtime computes on. A runtime declares only types
 // its engine supports; the platform rejects requests of any other type before
@@ -89,6 +113,9 @@ bool IsSupportedType(DataType type) {
 //   input  NAME TYPE DIM...        TYPE: INT32, INT64, FP32 or FP64
 //   output NAME = A OP B           A, B: inputs of the same type and dims;
 //                                  OP: + - *
+//   repeat                         alone: the decoupled repeat model
+//                                  (RepeatProgram), which takes no batch
+//                                  dimension
 //
 // DIMs leave out the batch dimension. When the config's max_batch_size is
 // above 0 the platform sends batches, so every tensor of the signature gets a
@@ -110,6 +137,20 @@ StatusOr<Program> ParseModelFile(const std::string& path, int max_batch_size) {
     std::string kind;
     if (!(words >> kind)) continue;  // blank or comment
 
+    if (kind == "repeat") {
+      std::string extra;
+      if (words >> extra || !inputs.empty() ||
+          !program.signature.outputs.empty() || program.repeat) {
+        return InvalidArgument(where + "'repeat' stands alone in a model file");
+      }
+      if (max_batch_size > 0) {
+        return InvalidArgument(where +
+                               "the repeat model takes no batch dimension "
+                               "(config: max_batch_size: 0)");
+      }
+      program = RepeatProgram();
+      continue;
+    }
     std::string name;
     if (!(words >> name)) return InvalidArgument(where + "a name is missing");
     auto find_input = [&](const std::string& n) -> const TensorSpec* {
@@ -119,6 +160,9 @@ StatusOr<Program> ParseModelFile(const std::string& path, int max_batch_size) {
     };
 
     if (kind == "input") {
+      if (program.repeat) {
+        return InvalidArgument(where + "'repeat' stands alone in a model file");
+      }
       if (find_input(name) != nullptr) {
         return InvalidArgument(where + "input '" + name + "' declared twice");
       }
@@ -150,6 +194,9 @@ StatusOr<Program> ParseModelFile(const std::string& path, int max_batch_size) {
       }
       inputs.push_back(std::move(spec));
     } else if (kind == "output") {
+      if (program.repeat) {
+        return InvalidArgument(where + "'repeat' stands alone in a model file");
+      }
       std::string equals, lhs, op, rhs, extra;
       words >> equals >> lhs >> op >> rhs;
       if (equals != "=" || rhs.empty() || (words >> extra) || op.size() != 1 ||
@@ -342,6 +389,152 @@ class ExampleInstance : public Instance {
 };
 
 // ---------------------------------------------------------------------------
+// 2b. A decoupled instance: the repeat model
+//
+// A model whose config says model_transaction_policy { decoupled: true } may
+// answer a request any number of times, from any thread, and later than
+// Execute: Batch::BeginResponse takes over a request's answering and gives a
+// Responder. This one sends, for each element IN[i], after DELAY[i]
+// milliseconds, one response OUT = [IN[i]], IDX = [i]; then, WAIT
+// milliseconds later, the final flag alone. Execute only hands the work to the
+// instance's own sender thread (as an accelerator runtime hands it to a device
+// stream whose completion callback answers), so the instance takes the next
+// request at once, and the requests' responses interleave. Cancellation: a
+// Send that returns CANCELLED means the client has gone, and the request is
+// ended there.
+//
+// Thread-safety: Execute (one thread at a time) and the sender thread share
+// the job queue under a mutex.
+class RepeatInstance : public Instance {
+ public:
+  RepeatInstance() : sender_([this] { SendLoop(); }) {}
+  // Every request taken over is answered before the instance goes.
+  ~RepeatInstance() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    sender_.join();
+  }
+
+  Status Execute(Batch& batch) override {
+    const TensorView* in = nullptr;
+    const TensorView* delay = nullptr;
+    const TensorView* wait = nullptr;
+    for (const TensorView& view : batch.inputs()) {
+      if (view.name == "IN") in = &view;
+      if (view.name == "DELAY") delay = &view;
+      if (view.name == "WAIT") wait = &view;
+    }
+    if (in == nullptr || delay == nullptr || wait == nullptr) {
+      return InvalidArgument("the repeat model needs inputs IN, DELAY, WAIT");
+    }
+    // The model takes no batch dimension: one request per batch.
+    const int64_t n = ElementCount(in->shape);
+    if (ElementCount(delay->shape) != n) {
+      batch.FailRequest(
+          0, InvalidArgument("input 'DELAY' has " +
+                             std::to_string(ElementCount(delay->shape)) +
+                             " elements; it needs one per element of 'IN' (" +
+                             std::to_string(n) + ")"));
+      return Status::Ok();
+    }
+    Job job;
+    job.values.resize(n);
+    job.delays_ms.resize(n);
+    for (int64_t i = 0; i < n; ++i) {
+      job.values[i] = Load<int32_t>(in->data, i);
+      job.delays_ms[i] = Load<uint32_t>(delay->data, i);
+    }
+    job.wait_ms = Load<uint32_t>(wait->data, 0);
+    job.due =
+        Clock::now() + Milliseconds(n > 0 ? job.delays_ms[0] : job.wait_ms);
+    ADLIK_ASSIGN_OR_RETURN(job.responder, batch.BeginResponse(0));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  using Milliseconds = std::chrono::milliseconds;
+
+  // One request being answered: responses [next, values.size()) and the
+  // final flag are still to send, the next one at `due`.
+  struct Job {
+    std::vector<int32_t> values;
+    std::vector<uint32_t> delays_ms;
+    uint32_t wait_ms = 0;
+    Responder responder;
+    size_t next = 0;
+    Clock::time_point due;
+  };
+
+  // Sends whatever is due next, over all requests, so that they interleave.
+  void SendLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (jobs_.empty()) {
+        if (stopping_) return;
+        cv_.wait(lock);
+        continue;
+      }
+      auto it = std::min_element(
+          jobs_.begin(), jobs_.end(),
+          [](const Job& a, const Job& b) { return a.due < b.due; });
+      if (it->due > Clock::now()) {
+        cv_.wait_until(lock, it->due);
+        continue;
+      }
+      Job job = std::move(*it);
+      jobs_.erase(it);
+      lock.unlock();
+      const bool more = Step(job);
+      lock.lock();
+      if (more) jobs_.push_back(std::move(job));
+    }
+  }
+
+  // Sends the job's next response, or its final flag; false once ended.
+  static bool Step(Job& job) {
+    Responder& r = job.responder;
+    if (job.next == job.values.size()) {
+      r.Send(/*final=*/true).IgnoreError();
+      return false;
+    }
+    const int64_t one[] = {1};
+    auto out = r.AllocateOutput("OUT", DataType::kInt32, one);
+    auto idx = r.AllocateOutput("IDX", DataType::kUint32, one);
+    if (!out.ok() || !idx.ok()) {
+      r.SendError(out.ok() ? idx.status() : out.status(), true).IgnoreError();
+      return false;
+    }
+    const uint32_t index = static_cast<uint32_t>(job.next);
+    std::memcpy(*out, &job.values[job.next], sizeof(int32_t));
+    std::memcpy(*idx, &index, sizeof(uint32_t));
+    if (!r.Send(/*final=*/false).ok()) {
+      job.next = job.values.size();  // CANCELLED: the client has gone
+    } else {
+      ++job.next;
+    }
+    job.due = Clock::now() + Milliseconds(job.next < job.values.size()
+                                              ? job.delays_ms[job.next]
+                                              : job.wait_ms);
+    return true;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Job> jobs_;  // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::thread sender_;     // last: starts once the rest is built
+};
+
+// ---------------------------------------------------------------------------
 // 3. The model: one loaded version, shared by its instances
 //
 // Holds what is loaded once and shared: for an engine, the weights or the
@@ -368,6 +561,7 @@ class ExampleModel : public Model {
                            "': the example runtime runs on the CPU only "
                            "(instance_group kind KIND_CPU)");
     }
+    if (program_.repeat) return std::unique_ptr<Instance>(new RepeatInstance());
     return std::unique_ptr<Instance>(new ExampleInstance(&program_, spec.name));
   }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,14 @@ struct InferResponse {
 };
 
 using InferCallback = std::function<void(StatusOr<InferResponse>)>;
+
+// The answers to one request of a decoupled model (config:
+// model_transaction_policy { decoupled: true }): 0..n responses (outputs, or
+// an error), then the final flag, with the last response or alone
+// (`response` empty). Called from any thread, one call at a time, never after
+// the final one.
+using ResponseCallback = std::function<void(
+    std::optional<StatusOr<InferResponse>> response, bool final)>;
 
 struct InferRequest {
   std::string model_name;

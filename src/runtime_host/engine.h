@@ -8,6 +8,7 @@
 #define ADLIK_RUNTIME_HOST_ENGINE_H_
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -39,6 +40,22 @@ struct InstanceSpec {
   int device_id = 0;  // GPU or vendor device ordinal
 };
 
+// Where the responses of one request of a decoupled model go once the runtime
+// has taken over its answering (Batch::responders): 0..n responses, then the
+// final flag, with the last response or alone.
+//
+// Thread-safety: any thread, one call at a time; nothing after the final one.
+class Responder {
+ public:
+  virtual ~Responder() = default;
+  // Sends one response (the outputs, or the request's error), or with
+  // std::nullopt and `final` the final flag alone. Returns CANCELLED, and
+  // sends nothing, once the client has gone (the runtime may stop; it still
+  // ends the request with a final call).
+  virtual Status Send(std::optional<StatusOr<std::vector<Tensor>>> response,
+                      bool final) = 0;
+};
+
 // One batch: the requests' inputs merged along the batch dimension (or one
 // request's own buffers), borrowed for the call. Input names must be
 // NUL-terminated (views of std::strings or literals): plugins read them as C
@@ -47,6 +64,9 @@ struct Batch {
   std::span<const TensorView> inputs;
   std::span<const std::string> output_names;  // what some request asked for
   std::span<const int64_t> request_rows;      // rows of each request, in order
+  // A decoupled model's batch: one per request, for the runtime to take over
+  // the answering of that request. Empty for any other model.
+  std::span<const std::shared_ptr<Responder>> responders;
 };
 
 struct BatchResult {
@@ -54,6 +74,10 @@ struct BatchResult {
   // One per request when the runtime failed some requests alone (an OK entry
   // is answered from `outputs`); empty when none was.
   std::vector<Status> request_errors;
+  // One per request when the runtime took over the answering of some
+  // (through Batch::responders): those are answered by their Responder alone,
+  // whatever Execute returns. Empty when it took over none.
+  std::vector<char> taken_over;
 };
 
 // Thread-safety: Execute is never called concurrently on one Instance.
@@ -90,7 +114,7 @@ inline Status ExecuteOne(Instance& instance, std::span<const TensorView> inputs,
   const int64_t rows =
       !inputs.empty() && !inputs[0].shape.empty() ? inputs[0].shape[0] : 1;
   BatchResult result;
-  Status s = instance.Execute({inputs, output_names, {&rows, 1}}, &result);
+  Status s = instance.Execute({inputs, output_names, {&rows, 1}, {}}, &result);
   if (s.ok() && !result.request_errors.empty()) s = result.request_errors[0];
   *outputs = std::move(result.outputs);
   return s;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "adlik/data_type.h"
 #include "base/logging.h"
@@ -101,6 +102,13 @@ struct AdlikBatch {
   // One per input when the instance wants its inputs in its memory.
   std::vector<adlik::plugin_internal::PlacedInput> placed_inputs;
   std::vector<adlik::plugin_internal::DeviceOutput> device_outputs;
+};
+
+// One request's answering, taken over by the runtime (response_begin) until
+// its final response_send.
+struct AdlikResponder {
+  std::shared_ptr<adlik::host::Responder> target;
+  std::vector<adlik::Tensor> outputs;  // allocated since the last send
 };
 
 namespace adlik {
@@ -336,9 +344,9 @@ const char* BatchRequestedOutput(const AdlikBatch* b, uint32_t i) {
 }
 
 // Checks an output's description; returns its element count.
-StatusOr<int64_t> CheckOutput(const BatchResult& result, const char* name,
-                              AdlikDataType type, const int64_t* shape,
-                              uint32_t rank) {
+StatusOr<int64_t> CheckOutput(const std::vector<Tensor>& outputs,
+                              const char* name, AdlikDataType type,
+                              const int64_t* shape, uint32_t rank) {
   if (name == nullptr || *name == '\0') {
     return InvalidArgument("an output has no name");
   }
@@ -358,40 +366,29 @@ StatusOr<int64_t> CheckOutput(const BatchResult& result, const char* name,
                            "a dimension is negative or the shape "
                            "is too large");
   }
-  for (const Tensor& t : result.outputs) {
+  for (const Tensor& t : outputs) {
     if (t.name == name) return InvalidArgument(where + "produced twice");
   }
   return *count;
 }
 
-AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
-                           const int64_t* shape, uint32_t rank,
-                           AdlikMemoryType memory_type, int32_t device_id,
-                           void** buffer, AdlikMemoryType* placed) {
-  auto count = CheckOutput(*b->result, name, type, shape, rank);
-  if (!count.ok())
-    return MakeError(count.status().WithPrefix("output_allocate"));
+// A server-owned host buffer for output `name`, added to `outputs`.
+Status AllocateOutput(std::vector<Tensor>* outputs, const char* name,
+                      AdlikDataType type, const int64_t* shape, uint32_t rank,
+                      void** buffer) {
+  RETURN_IF_ERROR(CheckOutput(*outputs, name, type, shape, rank).status());
   if (type == ADLIK_TYPE_BYTES) {
-    return MakeError(InvalidArgument(
-        std::string("output_allocate: output '") + name +
-        "': a BYTES output has no size known in advance; use output_adopt"));
+    return InvalidArgument(std::string("output '") + name +
+                           "': a BYTES output has no size known in advance; "
+                           "use output_adopt");
   }
-  if (buffer == nullptr) {
-    return MakeError(InvalidArgument("output_allocate: `buffer` is NULL"));
-  }
-  if (!ValidMemory(memory_type)) {
-    return MakeError(InvalidArgument(
-        std::string("output_allocate: output '") + name + "': memory type " +
-        std::to_string(static_cast<int>(memory_type)) +
-        " is not an AdlikMemoryType"));
-  }
+  if (buffer == nullptr) return InvalidArgument("`buffer` is NULL");
   const std::optional<size_t> bytes =
       CheckedByteSize(std::span<const int64_t>(shape, rank),
                       DataTypeSize(static_cast<DataType>(type)));
   if (!bytes) {
-    return MakeError(
-        InvalidArgument(std::string("output_allocate: output '") + name +
-                        "': its byte size does not fit in 64 bits"));
+    return InvalidArgument(std::string("output '") + name +
+                           "': its byte size does not fit in 64 bits");
   }
   // Uninitialised: the runtime writes every byte.
   std::shared_ptr<char[]> storage(new char[std::max<size_t>(*bytes, 1)]);
@@ -402,25 +399,42 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
   t.data = storage.get();
   t.byte_size = *bytes;
   t.holder = std::move(storage);
-  char* host = const_cast<char*>(t.data);
+  *buffer = const_cast<char*>(t.data);
+  outputs->push_back(std::move(t));
+  return Status::Ok();
+}
+
+AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
+                           const int64_t* shape, uint32_t rank,
+                           AdlikMemoryType memory_type, int32_t device_id,
+                           void** buffer, AdlikMemoryType* placed) {
+  if (!ValidMemory(memory_type)) {
+    return MakeError(
+        InvalidArgument(std::string("output_allocate: output '") +
+                        (name != nullptr ? name : "") + "': memory type " +
+                        std::to_string(static_cast<int>(memory_type)) +
+                        " is not an AdlikMemoryType"));
+  }
+  Status s =
+      AllocateOutput(&b->result->outputs, name, type, shape, rank, buffer);
+  if (!s.ok()) return MakeError(s.WithPrefix("output_allocate"));
   AdlikMemoryType where = ADLIK_MEMORY_CPU;
   if (memory_type != ADLIK_MEMORY_CPU && b->memory != nullptr) {
-    // In the runtime's memory; copied into `host` after Execute.
+    // In the runtime's memory; copied into the host buffer after Execute.
+    const Tensor& t = b->result->outputs.back();
     auto device = b->memory->Get(b->memory->outputs, b->device_outputs.size(),
-                                 memory_type, device_id, *bytes);
+                                 memory_type, device_id, t.byte_size);
     if (!device.ok()) {
+      b->result->outputs.pop_back();
       return MakeError(device.status().WithPrefix(
           std::string("output_allocate: output '") + name + "'"));
     }
-    b->device_outputs.push_back(
-        {*device, memory_type, device_id, host, *bytes});
+    b->device_outputs.push_back({*device, memory_type, device_id,
+                                 const_cast<char*>(t.data), t.byte_size});
     *buffer = *device;
     where = memory_type;
-  } else {
-    *buffer = host;
   }
   if (placed != nullptr) *placed = where;
-  b->result->outputs.push_back(std::move(t));
   return nullptr;
 }
 
@@ -432,7 +446,7 @@ AdlikError* OutputAdopt(AdlikBatch* b, const char* name, AdlikDataType type,
   std::shared_ptr<void> holder(context, [release](void* c) {
     if (release != nullptr) release(c);
   });
-  auto count = CheckOutput(*b->result, name, type, shape, rank);
+  auto count = CheckOutput(b->result->outputs, name, type, shape, rank);
   if (!count.ok()) return MakeError(count.status().WithPrefix("output_adopt"));
   const size_t element = DataTypeSize(static_cast<DataType>(type));
   if (type != ADLIK_TYPE_BYTES &&
@@ -471,23 +485,70 @@ void BatchFailRequest(AdlikBatch* b, uint32_t request, AdlikError* error) {
   b->result->request_errors[request] = std::move(s);
 }
 
-// Decoupled responses need the streaming front end; until it serves them a
-// runtime is told so rather than having its responses dropped.
-AdlikError* ResponseBegin(AdlikBatch*, uint32_t, AdlikResponder** responder) {
-  if (responder != nullptr) *responder = nullptr;
-  return MakeError(Unimplemented(
-      "response_begin: this server does not serve decoupled models yet"));
+// --- Decoupled responses --------------------------------------------------
+AdlikError* ResponseBegin(AdlikBatch* b, uint32_t request,
+                          AdlikResponder** responder) {
+  if (responder == nullptr) {
+    return MakeError(InvalidArgument("response_begin: `responder` is NULL"));
+  }
+  *responder = nullptr;
+  const size_t n = b->batch->request_rows.size();
+  if (b->batch->responders.empty()) {
+    return MakeError(InvalidArgument(
+        "response_begin: the model is not decoupled (its config has no "
+        "model_transaction_policy { decoupled: true }); answer through the "
+        "batch's outputs"));
+  }
+  if (request >= n) {
+    return MakeError(
+        InvalidArgument("response_begin: request " + std::to_string(request) +
+                        " is not in a batch of " + std::to_string(n)));
+  }
+  std::vector<char>& taken = b->result->taken_over;
+  taken.resize(n);
+  if (taken[request]) {
+    return MakeError(InvalidArgument("response_begin: request " +
+                                     std::to_string(request) +
+                                     " is answered through a responder "
+                                     "already"));
+  }
+  taken[request] = 1;
+  *responder = new AdlikResponder{b->batch->responders[request], {}};
+  return nullptr;
 }
-AdlikError* ResponseOutputAllocate(AdlikResponder*, const char*, AdlikDataType,
-                                   const int64_t*, uint32_t, void**) {
-  return MakeError(Unimplemented(
-      "response_output_allocate: this server does not serve decoupled "
-      "models yet"));
+
+AdlikError* ResponseOutputAllocate(AdlikResponder* r, const char* name,
+                                   AdlikDataType type, const int64_t* shape,
+                                   uint32_t rank, void** buffer) {
+  if (r == nullptr) {
+    return MakeError(
+        InvalidArgument("response_output_allocate: `responder` is NULL"));
+  }
+  Status s = AllocateOutput(&r->outputs, name, type, shape, rank, buffer);
+  return MakeError(s.WithPrefix("response_output_allocate"));
 }
-AdlikError* ResponseSend(AdlikResponder*, uint32_t, AdlikError* error) {
-  Take(error).IgnoreError();
-  return MakeError(Unimplemented(
-      "response_send: this server does not serve decoupled models yet"));
+
+AdlikError* ResponseSend(AdlikResponder* r, uint32_t flags, AdlikError* error) {
+  Status s = Take(error);
+  if (r == nullptr) {
+    return MakeError(InvalidArgument("response_send: `responder` is NULL"));
+  }
+  if ((flags & ~ADLIK_RESPONSE_FINAL) != 0) {
+    return MakeError(InvalidArgument(
+        "response_send: unknown flags " + std::to_string(flags) +
+        " (only ADLIK_RESPONSE_FINAL is defined); nothing was sent"));
+  }
+  const bool final = (flags & ADLIK_RESPONSE_FINAL) != 0;
+  std::optional<StatusOr<std::vector<Tensor>>> response;
+  if (!s.ok()) {
+    response = std::move(s);
+  } else if (!r->outputs.empty() || !final) {
+    response = std::move(r->outputs);
+  }
+  r->outputs.clear();
+  Status sent = r->target->Send(std::move(response), final);
+  if (final) delete r;
+  return MakeError(sent.WithPrefix("response_send"));
 }
 
 AdlikError* InstanceSetInputMemory(AdlikInstance* i, AdlikMemoryType type,

@@ -39,6 +39,9 @@ namespace adlik {
 struct Pending {
   std::unique_ptr<InferRequest> request;
   InferCallback done;
+  // A decoupled model's request: where the runtime's own responses go once
+  // it takes over the answering (`done` is then not called). Empty else.
+  ResponseCallback respond;
   uint64_t arrival_ns = 0;
   uint64_t deadline_ns = 0;        // 0: none
   uint64_t sequence = 0;           // arrival order, for preserve_ordering

@@ -79,6 +79,76 @@ StatusOr<Tensor> SliceRows(const Tensor& t, int64_t total, int64_t row,
   return s;
 }
 
+// The runtime's side of a decoupled request's answering: picks the requested
+// outputs of each response, drops what comes after the client has gone, and
+// counts the request in the statistics when it ends.
+class RequestResponder : public host::Responder {
+ public:
+  RequestResponder(const Pending& p, ModelStatistics* stats, const Clock* clock)
+      : respond_(p.respond),
+        cancelled_(p.request->cancelled),
+        stats_(stats),
+        clock_(clock),
+        received_ns_(p.request->received_ns != 0 ? p.request->received_ns
+                                                 : p.arrival_ns) {
+    outputs_.reserve(p.request->outputs.size());
+    for (const auto& out : p.request->outputs) outputs_.push_back(out.name);
+  }
+
+  Status Send(std::optional<StatusOr<std::vector<Tensor>>> response,
+              bool final) override {
+    if (ended_) return InvalidArgument("the request has ended already");
+    if (cancelled_ != nullptr && cancelled_->load()) {
+      if (!final) return Cancelled("the client has gone");
+      response.reset();
+      failed_ = true;
+    }
+    std::optional<StatusOr<InferResponse>> answer;
+    if (response) {
+      answer = Select(std::move(*response));
+      failed_ |= !answer->ok();
+    }
+    if (final) {
+      ended_ = true;
+      const uint64_t total_ns = clock_->NowNs() - received_ns_;
+      if (failed_) {
+        stats_->RecordFailure(total_ns);
+      } else {
+        stats_->RecordSuccess(total_ns);
+      }
+    }
+    respond_(std::move(answer), final);
+    return Status::Ok();
+  }
+
+ private:
+  // The requested outputs, in the order requested.
+  StatusOr<InferResponse> Select(StatusOr<std::vector<Tensor>> produced) {
+    if (!produced.ok()) return produced.status();
+    InferResponse r;
+    r.outputs.reserve(outputs_.size());
+    for (const std::string& name : outputs_) {
+      auto it = std::find_if(produced->begin(), produced->end(),
+                             [&](const Tensor& t) { return t.name == name; });
+      if (it == produced->end()) {
+        return Internal("a response of the runtime has no output '" + name +
+                        "'");
+      }
+      r.outputs.push_back(std::move(*it));
+    }
+    return r;
+  }
+
+  const ResponseCallback respond_;
+  const std::shared_ptr<std::atomic<bool>> cancelled_;
+  ModelStatistics* const stats_;
+  const Clock* const clock_;
+  const uint64_t received_ns_;
+  std::vector<std::string> outputs_;
+  bool failed_ = false;  // an error was sent (or the client went)
+  bool ended_ = false;
+};
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options,
@@ -165,10 +235,11 @@ void Scheduler::NotifyWorkers() {
 }
 
 void Scheduler::Enqueue(std::unique_ptr<InferRequest> request,
-                        InferCallback done) {
+                        InferCallback done, ResponseCallback respond) {
   Pending p;
   p.request = std::move(request);
   p.done = std::move(done);
+  p.respond = std::move(respond);
   Status s;
   MutexLock lock(&mu_);
   s = stopping_ ? Unavailable("the model is being unloaded")
@@ -274,21 +345,34 @@ void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
   rows.reserve(batch.size());
   for (const Pending& p : batch) rows.push_back(p.request->batch_size);
 
+  // A decoupled model's requests, for the runtime to answer itself.
+  std::vector<std::shared_ptr<host::Responder>> responders;
+  if (batch[0].respond) {
+    responders.reserve(batch.size());
+    for (const Pending& p : batch) {
+      responders.push_back(std::make_shared<RequestResponder>(p, options_.stats,
+                                                              options_.clock));
+    }
+  }
+
   const uint64_t infer_start_ns = clock.NowNs();
   host::BatchResult result;
-  Status status = instance->Execute({views, names, rows}, &result);
+  Status status = instance->Execute({views, names, rows, responders}, &result);
   const uint64_t infer_end_ns = clock.NowNs();
   const std::vector<Tensor>& produced = result.outputs;
   // A request the runtime failed alone is answered with its error.
   std::vector<Status> failed = std::move(result.request_errors);
   failed.resize(batch.size());
+  // A request the runtime answers itself is left to its responder.
+  std::vector<char> taken = std::move(result.taken_over);
+  taken.resize(batch.size());
 
   std::vector<InferResponse> responses(batch.size());
   int64_t row = 0;
   for (size_t k = 0; status.ok() && k < batch.size(); ++k) {
     const InferRequest& req = *batch[k].request;
     for (const auto& out : req.outputs) {
-      if (!failed[k].ok()) break;
+      if (!failed[k].ok() || taken[k]) break;
       auto it =
           std::find_if(produced.begin(), produced.end(),
                        [&](const Tensor& t) { return t.name == out.name; });
@@ -315,6 +399,10 @@ void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
     LOG(WARNING) << "model '" << options_.model_name
                  << "': execution failed: " << status.ToString();
     for (size_t k = 0; k < batch.size(); ++k) {
+      if (taken[k]) {
+        Skip(batch[k]);
+        continue;
+      }
       options_.stats->RecordFailure(end_ns - batch[k].arrival_ns);
       Complete(batch[k], failed[k].ok() ? status : failed[k]);
     }
@@ -330,15 +418,25 @@ void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
       std::memory_order_relaxed);
   for (size_t k = 0; k < batch.size(); ++k) {
     Pending& p = batch[k];
-    if (!failed[k].ok()) {
+    if (!failed[k].ok() && !taken[k]) {
       options_.stats->RecordFailure(end_ns - p.arrival_ns);
       Complete(p, failed[k]);
       continue;
     }
     options_.stats->RecordCompute(start_ns - p.arrival_ns, input_ns, infer_ns,
                                   output_ns);
+    if (taken[k]) {
+      Skip(p);
+      continue;
+    }
     Complete(p, std::move(responses[k]));
   }
+}
+
+void Scheduler::Skip(Pending& p) {
+  if (!options_.policy.preserve_ordering) return;
+  p.done = [](StatusOr<InferResponse>) {};
+  Complete(p, InferResponse());
 }
 
 void Scheduler::Complete(Pending& p, StatusOr<InferResponse> result) {

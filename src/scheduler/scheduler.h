@@ -7,6 +7,10 @@
 //                          --> split outputs (views into the batch output,
 //                              no copy) --> each request's done()
 //
+// A decoupled model's runtime may instead take over the answering of a
+// request (host::Batch::responders): its responses then go, from any thread,
+// to the request's `respond`, and `done` is never called.
+//
 // Without dynamic batching, a request that finds an instance idle and
 // nothing queued runs at once on the thread that enqueued it (the front
 // end's), saving the hand-over to an instance thread; the instance's own
@@ -72,7 +76,12 @@ class Scheduler {
   // return and `request->batch_size` is set. `done` is called exactly once:
   // at once when the queue refuses the request (full: UNAVAILABLE; bad
   // priority or timeout: INVALID_ARGUMENT), else from an instance thread.
-  void Enqueue(std::unique_ptr<InferRequest> request, InferCallback done);
+  // With `respond` (a decoupled model's request) the runtime may take over
+  // the answering: then `respond` gets its responses, each holding the
+  // requested outputs in order, and `done` is not called. Statistics count
+  // the request once either way.
+  void Enqueue(std::unique_ptr<InferRequest> request, InferCallback done,
+               ResponseCallback respond = nullptr);
 
   // Makes waiting instance threads decide again (after a FakeClock moved, or
   // a request was cancelled).
@@ -96,6 +105,8 @@ class Scheduler {
   void Execute(host::Instance* instance, std::vector<Pending> batch);
   // Answers one request, in arrival order when the policy asks for it.
   void Complete(Pending& p, StatusOr<InferResponse> result);
+  // Lets the answers after a request the runtime answers itself leave.
+  void Skip(Pending& p);
 
   const SchedulerOptions options_;
   std::vector<std::unique_ptr<host::Instance>> instances_;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 
 namespace adlik {
@@ -385,4 +386,125 @@ TEST_F(SchedulerTest, StoppingRunsEveryAcceptedRequest) {
 }
 
 }  // namespace
+// A decoupled runtime: answers the batch from its outputs (OUT = x + 1) and
+// takes over its even requests, each of which gets, from within Execute, one
+// response (OUT filled with 100 + k, and an EXTRA output nobody asked for),
+// then the final flag alone.
+class TakingOverInstance : public host::Instance {
+ public:
+  Status Execute(const host::Batch& batch, host::BatchResult* result) override {
+    const TensorView& x = batch.inputs[0];
+    std::string out(x.byte_size, '\0');
+    for (size_t i = 0; i < x.byte_size / 4; ++i) {
+      int32_t v;
+      std::memcpy(&v, x.data + 4 * i, 4);
+      ++v;
+      std::memcpy(out.data() + 4 * i, &v, 4);
+    }
+    result->outputs.push_back(
+        Tensor::FromBytes("OUT", DataType::kInt32,
+                          {x.shape.begin(), x.shape.end()}, std::move(out)));
+    const size_t n = batch.request_rows.size();
+    result->taken_over.resize(n);
+    for (size_t k = 0; k < n; k += 2) {
+      result->taken_over[k] = 1;
+      std::string values(16, '\0');
+      for (int i = 0; i < 4; ++i) {
+        const int32_t v = 100 + static_cast<int32_t>(k);
+        std::memcpy(values.data() + 4 * i, &v, 4);
+      }
+      std::vector<Tensor> response;
+      response.push_back(
+          Tensor::FromBytes("EXTRA", DataType::kInt32, {1, 4}, values));
+      response.push_back(
+          Tensor::FromBytes("OUT", DataType::kInt32, {1, 4}, values));
+      EXPECT_TRUE(batch.responders[k]->Send(std::move(response), false).ok());
+      EXPECT_TRUE(batch.responders[k]->Send(std::nullopt, true).ok());
+    }
+    return Status::Ok();
+  }
+};
+
+TEST(SchedulerDecoupledTest, TheRuntimesOwnAnswersGoToRespondAndCountOnce) {
+  ModelStatistics stats;
+  FakeClock clock;
+  SchedulerOptions options;
+  options.model_name = "decoupled";
+  // One batch of all three: the fake clock never reaches the delay.
+  options.policy = Dynamic({3}, 1000000);
+  // A request the runtime answers itself must not hold the later answers.
+  options.policy.preserve_ordering = true;
+  options.stats = &stats;
+  options.clock = &clock;
+  std::vector<std::unique_ptr<host::Instance>> list;
+  list.push_back(std::make_unique<TakingOverInstance>());
+  auto scheduler =
+      std::make_unique<Scheduler>(std::move(options), std::move(list));
+
+  struct Answers {
+    std::mutex mu;
+    std::condition_variable cv;
+    // Per request: (first OUT value or -1 for the final flag alone, final).
+    std::map<int, std::vector<std::pair<int32_t, bool>>> sent;
+    std::map<int, std::vector<std::string>> names;
+    int done_calls = 0;
+  } answers;
+  for (int k = 0; k < 3; ++k) {
+    auto r = std::make_unique<InferRequest>();
+    InferInput in;
+    in.name = "x";
+    in.type = DataType::kInt32;
+    in.shape = {1, 4};
+    in.owned.assign(16, '\0');
+    in.UseOwned();
+    r->inputs.push_back(std::move(in));
+    r->outputs.push_back({"OUT", 0});
+    auto done = [&answers, k](StatusOr<InferResponse> res) {
+      std::lock_guard<std::mutex> lock(answers.mu);
+      EXPECT_TRUE(res.ok()) << res.status().ToString();
+      int32_t v = -2;
+      if (res.ok()) std::memcpy(&v, res->outputs.at(0).data, 4);
+      answers.sent[k].push_back({v, true});
+      ++answers.done_calls;
+      answers.cv.notify_all();
+    };
+    auto respond = [&answers, k](
+                       std::optional<StatusOr<InferResponse>> response,
+                       bool final) {
+      std::lock_guard<std::mutex> lock(answers.mu);
+      int32_t v = -1;
+      if (response) {
+        EXPECT_TRUE(response->ok()) << response->status().ToString();
+        for (const Tensor& t : (*response)->outputs)
+          answers.names[k].push_back(t.name);
+        std::memcpy(&v, (*response)->outputs.at(0).data, 4);
+      }
+      answers.sent[k].push_back({v, final});
+      answers.cv.notify_all();
+    };
+    scheduler->Enqueue(std::move(r), done, respond);
+  }
+  std::unique_lock<std::mutex> lock(answers.mu);
+  answers.cv.wait(lock, [&] {
+    return answers.sent.size() == 3 && answers.sent[0].size() == 2 &&
+           answers.sent[2].size() == 2 && answers.sent[1].size() == 1;
+  });
+  using Sent = std::vector<std::pair<int32_t, bool>>;
+  EXPECT_EQ(answers.sent[0], (Sent{{100, false}, {-1, true}}));
+  EXPECT_EQ(answers.sent[1], (Sent{{1, true}}));  // from the batch: 0 + 1
+  EXPECT_EQ(answers.sent[2], (Sent{{102, false}, {-1, true}}));
+  EXPECT_EQ(answers.names[0], (std::vector<std::string>{"OUT"}));
+  EXPECT_EQ(answers.done_calls, 1);
+  lock.unlock();
+  scheduler.reset();  // the batch is over: its statistics are all in
+  const StatisticsSnapshot s = stats.Snapshot();
+  EXPECT_EQ(s.inference_count, 3u);
+  EXPECT_EQ(s.execution_count, 1u);
+  EXPECT_EQ(s.compute_infer.count, 3u);
+  // The runtime's two requests end in success; the third is counted when
+  // its response is encoded, which a front end does.
+  EXPECT_EQ(s.success.count, 2u);
+  EXPECT_EQ(s.fail.count, 0u);
+}
+
 }  // namespace adlik

@@ -184,6 +184,43 @@ ModelEventBus::Subscription ServerCore::SubscribeModelStates(
 
 void ServerCore::Infer(std::unique_ptr<InferRequest> request,
                        InferCallback done) {
+  Submit(std::move(request), std::move(done), nullptr);
+}
+
+void ServerCore::InferStream(std::unique_ptr<InferRequest> request,
+                             ResponseCallback respond) {
+  InferCallback done = [respond](StatusOr<InferResponse> result) {
+    respond(std::move(result), true);
+  };
+  Submit(std::move(request), std::move(done), std::move(respond));
+}
+
+namespace {
+
+// What the completion needs of the request, which the scheduler consumes.
+struct Echo {
+  std::string id;
+  std::vector<std::pair<size_t, uint32_t>> classify;  // output index, K
+};
+
+// Names a response after its model (its request's id is the caller's to
+// set) and classifies the outputs asked for so.
+Status Finish(const ServedModel& served, const Echo& echo,
+              InferResponse* response) {
+  response->model_name = served.name();
+  response->model_version = served.version_string();
+  const bool batched = served.config().max_batch_size() > 0;
+  for (const auto& [index, k] : echo.classify) {
+    Tensor& out = response->outputs[index];
+    ASSIGN_OR_RETURN(out, Classify(out, k, batched, served.labels(out.name)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void ServerCore::Submit(std::unique_ptr<InferRequest> request,
+                        InferCallback done, ResponseCallback respond) {
   auto model = manager_->Get(request->model_name, request->model_version);
   if (!model.ok()) {
     done(model.status());
@@ -194,20 +231,39 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
   if (request->received_ns == 0) request->received_ns = clock.NowNs();
   const uint64_t received_ns = request->received_ns;
   const inference::ModelConfig& config = served->config();
+  const bool decoupled = config.model_transaction_policy().decoupled();
+  if (decoupled && !respond) {
+    done(Unimplemented(
+        "model '" + served->name() +
+        "': unary inference doesn't support models with decoupled "
+        "transaction policy (it may send any number of responses to a "
+        "request); use the gRPC ModelStreamInfer stream"));
+    return;
+  }
   if (Status s = ValidateRequest(config, request.get()); !s.ok()) {
     served->stats().RecordFailure(clock.NowNs() - received_ns);
     done(s);
     return;
   }
-  // What the completion needs of the request, which the scheduler consumes.
-  struct Echo {
-    std::string id;
-    std::vector<std::pair<size_t, uint32_t>> classify;  // output index, K
-  };
   Echo echo{request->id, {}};
   for (size_t i = 0; i < request->outputs.size(); ++i) {
     if (request->outputs[i].classification > 0)
       echo.classify.emplace_back(i, request->outputs[i].classification);
+  }
+  // The runtime's own responses to a decoupled model's request; the
+  // scheduler counts them in the statistics.
+  ResponseCallback runtime_responses;
+  if (decoupled) {
+    runtime_responses = [served, echo, respond = std::move(respond)](
+                            std::optional<StatusOr<InferResponse>> response,
+                            bool final) {
+      if (response && response->ok()) {
+        (*response)->id = echo.id;
+        if (Status s = Finish(*served, echo, &**response); !s.ok())
+          *response = s;
+      }
+      respond(std::move(response), final);
+    };
   }
   // This frame keeps its own handle until Enqueue has returned: the
   // completion may run, and release its copy, inside Enqueue (a request run
@@ -221,28 +277,20 @@ void ServerCore::Infer(std::unique_ptr<InferRequest> request,
           done(std::move(result));
           return;
         }
-        InferResponse& response = *result;
-        response.model_name = served->name();
-        response.model_version = served->version_string();
-        response.id = std::move(echo.id);
-        const bool batched = served->config().max_batch_size() > 0;
-        for (const auto& [index, k] : echo.classify) {
-          Tensor& out = response.outputs[index];
-          auto classified = Classify(out, k, batched, served->labels(out.name));
-          if (!classified.ok()) {
-            served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
-            done(classified.status());
-            return;
-          }
-          out = std::move(classified).value();
+        result->id = std::move(echo.id);
+        if (Status s = Finish(*served, echo, &*result); !s.ok()) {
+          served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
+          done(s);
+          return;
         }
         // The statistics are shared: they outlive the served model, which
         // may be destroyed before the front end has sent the answer.
-        response.encoded = [stats = served->shared_stats(), received_ns] {
+        result->encoded = [stats = served->shared_stats(), received_ns] {
           stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
         };
         done(std::move(result));
-      });
+      },
+      std::move(runtime_responses));
 }
 
 StatusOr<std::vector<ModelStatsEntry>> ServerCore::Statistics(

@@ -86,8 +86,21 @@ class ServerCore {
       const std::string& name, const std::string& version) const;
 
   // Runs an inference. `done` is called exactly once: before Infer returns
-  // when the request is refused, else from the scheduler's thread.
+  // when the request is refused, else from the scheduler's thread. A
+  // decoupled model (model_transaction_policy { decoupled: true }) is
+  // refused UNIMPLEMENTED: it may answer any number of times; use
+  // InferStream.
   void Infer(std::unique_ptr<InferRequest> request, InferCallback done);
+
+  // Runs an inference whose answers may be several (a stream's): any
+  // model's request gets its response (or error) with the final flag; a
+  // decoupled model's gets 0..n responses, then the final flag, with the last
+  // one or alone. `respond` is called from any thread, one call at a time,
+  // ending with the final one (before InferStream returns when the request is
+  // refused). A successful response's `encoded`, when set, is called as for
+  // Infer.
+  void InferStream(std::unique_ptr<InferRequest> request,
+                   ResponseCallback respond);
 
   // Statistics of one model (all its served versions, or one), or of every
   // model when `name` is empty.
@@ -124,6 +137,9 @@ class ServerCore {
 
  private:
   explicit ServerCore(ServerOptions options);
+  // Infer and InferStream: `respond` is set for a stream's request.
+  void Submit(std::unique_ptr<InferRequest> request, InferCallback done,
+              ResponseCallback respond);
   void PollLoop();
   void ControlLoop();
   // Queues `work` for the control thread.

@@ -129,4 +129,17 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
   return req;
 }
 
+void ToProto(const InferResponse& r, inference::ModelInferResponse* m) {
+  m->set_model_name(r.model_name);
+  m->set_model_version(r.model_version);
+  m->set_id(r.id);
+  for (const Tensor& t : r.outputs) {
+    auto* out = m->add_outputs();
+    out->set_name(t.name);
+    out->set_datatype(std::string(DataTypeName(t.type)));
+    for (int64_t d : t.shape) out->add_shape(d);
+    m->add_raw_output_contents()->assign(t.data, t.byte_size);
+  }
+}
+
 }  // namespace adlik::grpc_frontend

@@ -1,4 +1,6 @@
-// A KServe v2 gRPC ModelInferRequest into the core's InferRequest: the
+// The KServe v2 gRPC inference messages to and from the core's types.
+//
+// FromProto: a ModelInferRequest into the core's InferRequest: the
 // parameters the core understands (priority, timeout, classification),
 // datatypes, shapes, and the tensor contents. Tensors sent as
 // raw_input_contents, and typed contents of the protocol's native widths,
@@ -6,7 +8,7 @@
 // types are converted. Nothing here trusts a size the message claims: shapes
 // and byte counts are checked against each other later, by the validator.
 //
-// Thread-safety: pure function.
+// Thread-safety: pure functions.
 #ifndef ADLIK_FRONTENDS_GRPC_GRPC_INFER_REQUEST_H_
 #define ADLIK_FRONTENDS_GRPC_GRPC_INFER_REQUEST_H_
 
@@ -20,6 +22,9 @@ namespace adlik::grpc_frontend {
 
 StatusOr<std::unique_ptr<InferRequest>> FromProto(
     const inference::ModelInferRequest& m);
+
+// The core's response into `m`; outputs go as raw_output_contents (copied).
+void ToProto(const InferResponse& r, inference::ModelInferResponse* m);
 
 }  // namespace adlik::grpc_frontend
 

@@ -15,6 +15,7 @@
 #include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_infer_request.h"
 #include "frontends/grpc/grpc_service.grpc.pb.h"
+#include "frontends/grpc/grpc_stream.h"
 #include "frontends/grpc/health.grpc.pb.h"
 #include "frontends/kserve/kserve_protocol.h"
 #include "frontends/kserve/kserve_render.h"
@@ -58,19 +59,6 @@ grpc::Status ToGrpc(const Status& s) {
       code = grpc::StatusCode::UNKNOWN;
   }
   return grpc::Status(code, s.message());
-}
-
-void ToProto(const InferResponse& r, inference::ModelInferResponse* m) {
-  m->set_model_name(r.model_name);
-  m->set_model_version(r.model_version);
-  m->set_id(r.id);
-  for (const Tensor& t : r.outputs) {
-    auto* out = m->add_outputs();
-    out->set_name(t.name);
-    out->set_datatype(std::string(DataTypeName(t.type)));
-    for (int64_t d : t.shape) out->add_shape(d);
-    m->add_raw_output_contents()->assign(t.data, t.byte_size);
-  }
 }
 
 // A unary reactor that marks its request cancelled when the client goes.
@@ -408,6 +396,20 @@ class InferenceService final
       if (!finished->exchange(true)) reactor->Finish(status);
     }
     return reactor;
+  }
+
+  grpc::ServerBidiReactor<inference::ModelInferRequest,
+                          inference::ModelStreamInferResponse>*
+  ModelStreamInfer(grpc::CallbackServerContext* ctx) override {
+    grpc::Status s;
+    try {
+      s = Authorize(auth_, ctx->client_metadata(), auth::kInfer,
+                    "ModelStreamInfer");
+      if (s.ok()) return StartInferStream(core_);
+    } catch (...) {
+      s = ExceptionStatus("ModelStreamInfer");
+    }
+    return RefuseInferStream(s);
   }
 
  private:

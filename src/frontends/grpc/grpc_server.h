@@ -7,13 +7,16 @@
 // completes, so no gRPC thread waits on a model. Input tensors sent as
 // raw_input_contents (and typed contents of the protocol's native widths) are
 // read in place; outputs always go back as raw_output_contents. A call the
-// client cancels (or whose deadline passes) while queued is dropped. With
+// client cancels (or whose deadline passes) while queued is dropped.
+// ModelStreamInfer is the bidirectional stream of grpc_stream.h (the only RPC
+// that serves decoupled models; ModelInfer refuses them UNIMPLEMENTED). With
 // `tls` set it serves over TLS (mutual TLS when tls->client_verify).
 //
 // With `auth` set, every RPC but ServerLive, ServerReady and the health
 // service's Check needs `authorization: Bearer TOKEN` metadata of a token
-// whose groups cover it (ModelInfer: infer; metadata, readiness, config and
-// statistics: metadata; the repository RPCs: admin); otherwise it gets
+// whose groups cover it (ModelInfer, ModelStreamInfer: infer; metadata,
+// readiness, config and statistics: metadata; the repository RPCs: admin);
+// otherwise it gets
 // UNAUTHENTICATED or PERMISSION_DENIED. No exception leaves a handler: one
 // answers the call RESOURCE_EXHAUSTED (out of memory) or INTERNAL. A request
 // that is not a valid protobuf message gets INVALID_ARGUMENT.
