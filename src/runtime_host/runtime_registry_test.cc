@@ -387,242 +387,241 @@ TEST(RuntimeRegistryTest, APluginWithSomeMemoryEntryPointsIsRefused) {
   EXPECT_THAT(r.status().message(),
               AllOf(HasSubstr("libadlik_runtime_testing_device_partial.so"),
                     HasSubstr("AdlikRuntimeMemoryCopy")));
+}
 
-  // What a decoupled runtime sends for one request. `cancel_after` > 0: the
-  // client "goes" after that many responses (Send returns CANCELLED).
-  class RecordingResponder : public host::Responder {
-   public:
-    explicit RecordingResponder(int cancel_after = 0)
-        : cancel_after_(cancel_after) {}
+// What a decoupled runtime sends for one request. `cancel_after` > 0: the
+// client "goes" after that many responses (Send returns CANCELLED).
+class RecordingResponder : public host::Responder {
+ public:
+  explicit RecordingResponder(int cancel_after = 0)
+      : cancel_after_(cancel_after) {}
 
-    struct Sent {
-      std::optional<StatusOr<std::vector<Tensor>>> response;
-      bool final;
-    };
-
-    Status Send(std::optional<StatusOr<std::vector<Tensor>>> response,
-                bool final) override {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!final && cancel_after_ > 0 &&
-          static_cast<int>(sent_.size()) >= cancel_after_) {
-        ++refused_;
-        return Cancelled("the client has gone");
-      }
-      sent_.push_back({std::move(response), final});
-      if (final) cv_.notify_all();
-      return Status::Ok();
-    }
-
-    // What was sent, once the final flag came.
-    std::vector<Sent> WaitForFinal() {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return !sent_.empty() && sent_.back().final; });
-      return std::move(sent_);
-    }
-    int refused() {
-      std::lock_guard<std::mutex> lock(mu_);
-      return refused_;
-    }
-
-   private:
-    const int cancel_after_;
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::vector<Sent> sent_;  // guarded by mu_
-    int refused_ = 0;         // guarded by mu_
+  struct Sent {
+    std::optional<StatusOr<std::vector<Tensor>>> response;
+    bool final;
   };
 
-  // The first element of output "y" of a sent response.
-  float FirstY(const RecordingResponder::Sent& sent) {
-    const std::vector<Tensor>& outputs = **sent.response;
-    EXPECT_EQ(outputs.size(), 1u);
-    EXPECT_EQ(outputs[0].name, "y");
-    EXPECT_EQ(outputs[0].shape, (std::vector<int64_t>{1, 4}));
-    return reinterpret_cast<const float*>(outputs[0].data)[0];
-  }
-
-  class DecoupledTest : public ::testing::Test {
-   protected:
-    void SetUp() override {
-      auto r = registry_.Get("testing_decoupled");
-      ASSERT_TRUE(r.ok()) << r.status().ToString();
-      std::ofstream(dir_.path() / "model.bin") << "anything";
-      host::ModelSpec spec;
-      spec.name = "decoupled";
-      spec.model_path = (dir_.path() / "model.bin").string();
-      spec.max_batch_size = 4;
-      auto model = (*r)->LoadModel(spec);
-      ASSERT_TRUE(model.ok()) << model.status().ToString();
-      model_ = std::move(model).value();
-      auto instance = model_->CreateInstance({"decoupled_0"});
-      ASSERT_TRUE(instance.ok()) << instance.status().ToString();
-      instance_ = std::move(instance).value();
+  Status Send(std::optional<StatusOr<std::vector<Tensor>>> response,
+              bool final) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!final && cancel_after_ > 0 &&
+        static_cast<int>(sent_.size()) >= cancel_after_) {
+      ++refused_;
+      return Cancelled("the client has gone");
     }
-
-    // Runs a batch of three requests of one row each.
-    Status Run(std::span<const std::shared_ptr<host::Responder>> responders,
-               host::BatchResult* result) {
-      const int64_t shape[2] = {3, 4};
-      TensorView in{"x", DataType::kFp32, shape,
-                    reinterpret_cast<const char*>(x_), sizeof(x_)};
-      const std::string names[1] = {"y"};
-      const int64_t rows[3] = {1, 1, 1};
-      return instance_->Execute({{&in, 1}, names, rows, responders}, result);
-    }
-
-    RuntimeRegistry registry_{kPluginDir};
-    TempDir dir_;
-    std::unique_ptr<host::Model> model_;
-    std::unique_ptr<host::Instance> instance_;  // destroyed before model_
-    const float x_[12] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
-  };
-
-  TEST_F(DecoupledTest, ARuntimeAnswersTheRequestsItTakesOverFromItsOwnThread) {
-    auto r0 = std::make_shared<RecordingResponder>();
-    auto r1 = std::make_shared<RecordingResponder>();
-    auto r2 = std::make_shared<RecordingResponder>();
-    const std::shared_ptr<host::Responder> responders[3] = {r0, r1, r2};
-    host::BatchResult result;
-    Status s = Run(responders, &result);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    // Requests 0 and 2 were taken over; request 1 is answered from the batch.
-    EXPECT_EQ(result.taken_over, (std::vector<char>{1, 0, 1}));
-    ASSERT_EQ(result.outputs.size(), 1u);
-    EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[4], 4.0f);
-    for (auto [responder, k] :
-         {std::pair{r0.get(), 0}, std::pair{r2.get(), 2}}) {
-      std::vector<RecordingResponder::Sent> sent = responder->WaitForFinal();
-      ASSERT_EQ(sent.size(), 3u) << "request " << k;
-      ASSERT_TRUE(sent[0].response && sent[0].response->ok());
-      EXPECT_FALSE(sent[0].final);
-      EXPECT_EQ(FirstY(sent[0]), 10.0f * k + 1);
-      ASSERT_TRUE(sent[1].response && sent[1].response->ok());
-      EXPECT_EQ(FirstY(sent[1]), 10.0f * k + 2);
-      // The final flag alone.
-      EXPECT_TRUE(sent[2].final);
-      EXPECT_FALSE(sent[2].response.has_value());
-    }
+    sent_.push_back({std::move(response), final});
+    if (final) cv_.notify_all();
+    return Status::Ok();
   }
 
-  TEST_F(DecoupledTest, ACancelledRequestIsEndedWithTheFinalFlag) {
-    auto r0 = std::make_shared<RecordingResponder>(/*cancel_after=*/1);
-    auto r2 = std::make_shared<RecordingResponder>();
-    const std::shared_ptr<host::Responder> responders[3] = {
-        r0, std::make_shared<RecordingResponder>(), r2};
-    host::BatchResult result;
-    ASSERT_TRUE(Run(responders, &result).ok());
-    std::vector<RecordingResponder::Sent> sent = r0->WaitForFinal();
-    ASSERT_EQ(sent.size(), 2u);
-    EXPECT_EQ(FirstY(sent[0]), 1.0f);
-    EXPECT_TRUE(sent[1].final);
-    EXPECT_EQ(r0->refused(), 1);
-    EXPECT_EQ(r2->WaitForFinal().size(), 3u);
+  // What was sent, once the final flag came.
+  std::vector<Sent> WaitForFinal() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return !sent_.empty() && sent_.back().final; });
+    return std::move(sent_);
+  }
+  int refused() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refused_;
   }
 
-  TEST_F(DecoupledTest, AModelThatIsNotDecoupledCannotHandOverARequest) {
-    host::BatchResult result;
-    ASSERT_TRUE(Run({}, &result).ok());
-    EXPECT_TRUE(result.taken_over.empty());
-    ASSERT_EQ(result.request_errors.size(), 3u);
-    EXPECT_EQ(result.request_errors[0].code(), StatusCode::kInvalidArgument);
-    EXPECT_THAT(result.request_errors[0].message(),
-                HasSubstr("response_begin: the model is not decoupled"));
-    EXPECT_TRUE(result.request_errors[1].ok());
+ private:
+  const int cancel_after_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Sent> sent_;  // guarded by mu_
+  int refused_ = 0;         // guarded by mu_
+};
+
+// The first element of output "y" of a sent response.
+float FirstY(const RecordingResponder::Sent& sent) {
+  const std::vector<Tensor>& outputs = **sent.response;
+  EXPECT_EQ(outputs.size(), 1u);
+  EXPECT_EQ(outputs[0].name, "y");
+  EXPECT_EQ(outputs[0].shape, (std::vector<int64_t>{1, 4}));
+  return reinterpret_cast<const float*>(outputs[0].data)[0];
+}
+
+class DecoupledTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = registry_.Get("testing_decoupled");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::ofstream(dir_.path() / "model.bin") << "anything";
+    host::ModelSpec spec;
+    spec.name = "decoupled";
+    spec.model_path = (dir_.path() / "model.bin").string();
+    spec.max_batch_size = 4;
+    auto model = (*r)->LoadModel(spec);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    model_ = std::move(model).value();
+    auto instance = model_->CreateInstance({"decoupled_0"});
+    ASSERT_TRUE(instance.ok()) << instance.status().ToString();
+    instance_ = std::move(instance).value();
   }
 
-  TEST(RuntimeRegistryTest, FindsRuntimesByTheirDescribedPlatformAndModelFile) {
-    TempDir dir;
-    InstallPlugin("testing_good", dir.path(), "testing_good");
-    InstallPlugin("testing_wrong_major", dir.path(), "testing_wrong_major");
-    RuntimeRegistry registry(dir.path().string());
-    auto by_platform = registry.ForPlatform("testing_good_platform");
-    ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
-    EXPECT_EQ((*by_platform)->info().name, "testing_good");
-    EXPECT_EQ((*by_platform)->info().default_model_filename, "model.bin");
-    auto by_file = registry.ForModelFile({"notes.txt", "model.bin"}, "");
-    ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
-    EXPECT_EQ(*by_file, *by_platform);
-    auto named = registry.ForModelFile({"weights.bin"}, "weights.bin");
-    ASSERT_TRUE(named.ok()) << named.status().ToString();
-    auto none = registry.ForPlatform("no_such_platform");
-    ASSERT_FALSE(none.ok());
-    EXPECT_THAT(none.status().message(),
-                AllOf(HasSubstr("no runtime serves 'no_such_platform'"),
-                      HasSubstr("testing_good (model.bin, "
-                                "testing_good_platform)")));
-    EXPECT_FALSE(registry.ForModelFile({"model.onnx"}, "").ok());
+  // Runs a batch of three requests of one row each.
+  Status Run(std::span<const std::shared_ptr<host::Responder>> responders,
+             host::BatchResult* result) {
+    const int64_t shape[2] = {3, 4};
+    TensorView in{"x", DataType::kFp32, shape,
+                  reinterpret_cast<const char*>(x_), sizeof(x_)};
+    const std::string names[1] = {"y"};
+    const int64_t rows[3] = {1, 1, 1};
+    return instance_->Execute({{&in, 1}, names, rows, responders}, result);
   }
 
-  TEST(RuntimeRegistryTest, ForConfigPrefersBackendThenPlatformThenModelFile) {
-    TempDir dir;
-    InstallPlugin("testing_good", dir.path(), "testing_good");
-    InstallPlugin("testing_good", dir.path(), "testing_other");
-    RuntimeRegistry registry(dir.path().string());
-    // The backend wins over a platform another runtime serves.
-    auto by_backend = registry.ForConfig(
-        "testing_other", "testing_good_platform", {"model.bin"}, "");
-    ASSERT_TRUE(by_backend.ok()) << by_backend.status().ToString();
-    EXPECT_EQ((*by_backend)->info().name, "testing_other");
-    auto by_platform =
-        registry.ForConfig("", "testing_good_platform", {"model.onnx"}, "");
-    ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
-    EXPECT_EQ((*by_platform)->info().platforms.front(),
-              "testing_good_platform");
-    auto by_file = registry.ForConfig("", "", {"model.bin"}, "");
-    ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
-    auto missing = registry.ForConfig("testing_absent", "", {"model.bin"}, "");
-    ASSERT_FALSE(missing.ok());
-    EXPECT_THAT(missing.status().message(),
-                HasSubstr("runtime 'testing_absent' is not installed"));
-    auto none = registry.ForConfig("", "", {"model.onnx"}, "");
-    ASSERT_FALSE(none.ok());
-    EXPECT_THAT(none.status().message(),
-                HasSubstr("no runtime's model file is in the version folder"));
-  }
+  RuntimeRegistry registry_{kPluginDir};
+  TempDir dir_;
+  std::unique_ptr<host::Model> model_;
+  std::unique_ptr<host::Instance> instance_;  // destroyed before model_
+  const float x_[12] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3};
+};
 
-  TEST(RuntimeRegistryTest, PluginWithAnUnresolvedSymbolGivesTheLoadersReason) {
-    RuntimeRegistry registry(kPluginDir);
-    auto r = registry.Get("testing_missing_dep");
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-    EXPECT_THAT(r.status().message(),
-                AllOf(HasSubstr("cannot load"),
-                      HasSubstr("libadlik_runtime_testing_missing_dep.so"),
-                      HasSubstr("adlik_testing_symbol_no_library_defines")));
+TEST_F(DecoupledTest, ARuntimeAnswersTheRequestsItTakesOverFromItsOwnThread) {
+  auto r0 = std::make_shared<RecordingResponder>();
+  auto r1 = std::make_shared<RecordingResponder>();
+  auto r2 = std::make_shared<RecordingResponder>();
+  const std::shared_ptr<host::Responder> responders[3] = {r0, r1, r2};
+  host::BatchResult result;
+  Status s = Run(responders, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // Requests 0 and 2 were taken over; request 1 is answered from the batch.
+  EXPECT_EQ(result.taken_over, (std::vector<char>{1, 0, 1}));
+  ASSERT_EQ(result.outputs.size(), 1u);
+  EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[4], 4.0f);
+  for (auto [responder, k] : {std::pair{r0.get(), 0}, std::pair{r2.get(), 2}}) {
+    std::vector<RecordingResponder::Sent> sent = responder->WaitForFinal();
+    ASSERT_EQ(sent.size(), 3u) << "request " << k;
+    ASSERT_TRUE(sent[0].response && sent[0].response->ok());
+    EXPECT_FALSE(sent[0].final);
+    EXPECT_EQ(FirstY(sent[0]), 10.0f * k + 1);
+    ASSERT_TRUE(sent[1].response && sent[1].response->ok());
+    EXPECT_EQ(FirstY(sent[1]), 10.0f * k + 2);
+    // The final flag alone.
+    EXPECT_TRUE(sent[2].final);
+    EXPECT_FALSE(sent[2].response.has_value());
   }
+}
 
-  TEST(RuntimeRegistryTest, FileThatIsNotASharedLibraryIsRefused) {
-    TempDir dir;
-    std::ofstream(dir.path() / "libadlik_runtime_garbage.so")
-        << "not an ELF file";
-    RuntimeRegistry registry(dir.path().string());
-    auto r = registry.Get("garbage");
-    ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
-    EXPECT_THAT(r.status().message(),
-                AllOf(HasSubstr("cannot load"),
-                      HasSubstr("libadlik_runtime_garbage.so")));
-  }
+TEST_F(DecoupledTest, ACancelledRequestIsEndedWithTheFinalFlag) {
+  auto r0 = std::make_shared<RecordingResponder>(/*cancel_after=*/1);
+  auto r2 = std::make_shared<RecordingResponder>();
+  const std::shared_ptr<host::Responder> responders[3] = {
+      r0, std::make_shared<RecordingResponder>(), r2};
+  host::BatchResult result;
+  ASSERT_TRUE(Run(responders, &result).ok());
+  std::vector<RecordingResponder::Sent> sent = r0->WaitForFinal();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(FirstY(sent[0]), 1.0f);
+  EXPECT_TRUE(sent[1].final);
+  EXPECT_EQ(r0->refused(), 1);
+  EXPECT_EQ(r2->WaitForFinal().size(), 3u);
+}
 
-  TEST(RuntimeRegistryTest, ABrokenPluginDoesNotAffectAGoodOne) {
-    RuntimeRegistry registry(kPluginDir);
-    EXPECT_FALSE(registry.Get("testing_no_entry").ok());
-    EXPECT_FALSE(registry.Get("testing_wrong_major").ok());
-    EXPECT_TRUE(registry.Get("testing_good").ok());
-  }
+TEST_F(DecoupledTest, AModelThatIsNotDecoupledCannotHandOverARequest) {
+  host::BatchResult result;
+  ASSERT_TRUE(Run({}, &result).ok());
+  EXPECT_TRUE(result.taken_over.empty());
+  ASSERT_EQ(result.request_errors.size(), 3u);
+  EXPECT_EQ(result.request_errors[0].code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.request_errors[0].message(),
+              HasSubstr("response_begin: the model is not decoupled"));
+  EXPECT_TRUE(result.request_errors[1].ok());
+}
 
-  TEST(RuntimeRegistryTest, NamesThatCouldEscapeTheRuntimeDirAreRejected) {
-    RuntimeRegistry registry(kPluginDir);
-    const std::vector<std::string> names = {
-        "",    "../testing_good",   "testing/good", "Testing_Good",
-        "a.b", std::string(65, 'a')};
-    for (const std::string& name : names) {
-      auto r = registry.Get(name);
-      ASSERT_FALSE(r.ok()) << "'" << name << "'";
-      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
-      EXPECT_THAT(r.status().message(), HasSubstr("lower-case letters"));
-    }
+TEST(RuntimeRegistryTest, FindsRuntimesByTheirDescribedPlatformAndModelFile) {
+  TempDir dir;
+  InstallPlugin("testing_good", dir.path(), "testing_good");
+  InstallPlugin("testing_wrong_major", dir.path(), "testing_wrong_major");
+  RuntimeRegistry registry(dir.path().string());
+  auto by_platform = registry.ForPlatform("testing_good_platform");
+  ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
+  EXPECT_EQ((*by_platform)->info().name, "testing_good");
+  EXPECT_EQ((*by_platform)->info().default_model_filename, "model.bin");
+  auto by_file = registry.ForModelFile({"notes.txt", "model.bin"}, "");
+  ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
+  EXPECT_EQ(*by_file, *by_platform);
+  auto named = registry.ForModelFile({"weights.bin"}, "weights.bin");
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  auto none = registry.ForPlatform("no_such_platform");
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              AllOf(HasSubstr("no runtime serves 'no_such_platform'"),
+                    HasSubstr("testing_good (model.bin, "
+                              "testing_good_platform)")));
+  EXPECT_FALSE(registry.ForModelFile({"model.onnx"}, "").ok());
+}
+
+TEST(RuntimeRegistryTest, ForConfigPrefersBackendThenPlatformThenModelFile) {
+  TempDir dir;
+  InstallPlugin("testing_good", dir.path(), "testing_good");
+  InstallPlugin("testing_good", dir.path(), "testing_other");
+  RuntimeRegistry registry(dir.path().string());
+  // The backend wins over a platform another runtime serves.
+  auto by_backend = registry.ForConfig("testing_other", "testing_good_platform",
+                                       {"model.bin"}, "");
+  ASSERT_TRUE(by_backend.ok()) << by_backend.status().ToString();
+  EXPECT_EQ((*by_backend)->info().name, "testing_other");
+  auto by_platform =
+      registry.ForConfig("", "testing_good_platform", {"model.onnx"}, "");
+  ASSERT_TRUE(by_platform.ok()) << by_platform.status().ToString();
+  EXPECT_EQ((*by_platform)->info().platforms.front(), "testing_good_platform");
+  auto by_file = registry.ForConfig("", "", {"model.bin"}, "");
+  ASSERT_TRUE(by_file.ok()) << by_file.status().ToString();
+  auto missing = registry.ForConfig("testing_absent", "", {"model.bin"}, "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("runtime 'testing_absent' is not installed"));
+  auto none = registry.ForConfig("", "", {"model.onnx"}, "");
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("no runtime's model file is in the version folder"));
+}
+
+TEST(RuntimeRegistryTest, PluginWithAnUnresolvedSymbolGivesTheLoadersReason) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_missing_dep");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("cannot load"),
+                    HasSubstr("libadlik_runtime_testing_missing_dep.so"),
+                    HasSubstr("adlik_testing_symbol_no_library_defines")));
+}
+
+TEST(RuntimeRegistryTest, FileThatIsNotASharedLibraryIsRefused) {
+  TempDir dir;
+  std::ofstream(dir.path() / "libadlik_runtime_garbage.so")
+      << "not an ELF file";
+  RuntimeRegistry registry(dir.path().string());
+  auto r = registry.Get("garbage");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(),
+              AllOf(HasSubstr("cannot load"),
+                    HasSubstr("libadlik_runtime_garbage.so")));
+}
+
+TEST(RuntimeRegistryTest, ABrokenPluginDoesNotAffectAGoodOne) {
+  RuntimeRegistry registry(kPluginDir);
+  EXPECT_FALSE(registry.Get("testing_no_entry").ok());
+  EXPECT_FALSE(registry.Get("testing_wrong_major").ok());
+  EXPECT_TRUE(registry.Get("testing_good").ok());
+}
+
+TEST(RuntimeRegistryTest, NamesThatCouldEscapeTheRuntimeDirAreRejected) {
+  RuntimeRegistry registry(kPluginDir);
+  const std::vector<std::string> names = {
+      "",    "../testing_good",   "testing/good", "Testing_Good",
+      "a.b", std::string(65, 'a')};
+  for (const std::string& name : names) {
+    auto r = registry.Get(name);
+    ASSERT_FALSE(r.ok()) << "'" << name << "'";
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_THAT(r.status().message(), HasSubstr("lower-case letters"));
   }
+}
 
 }  // namespace
 }  // namespace adlik
