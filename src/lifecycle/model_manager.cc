@@ -44,12 +44,10 @@ void ModelManager::SetState(const std::string& name, int64_t version,
   }
   if (state == ModelState::kUnavailable && !reason.empty() &&
       !reason.starts_with("unloaded")) {
-    LOG(ERROR) << "model '" << name << "' version " << version
-               << ": UNAVAILABLE: " << reason;
+    LOG(ERROR).Model(name).Version(version) << "UNAVAILABLE: " << reason;
   } else {
-    LOG(INFO) << "model '" << name << "' version " << version << ": "
-              << ModelStateName(state)
-              << (reason.empty() ? "" : " (" + reason + ")");
+    LOG(INFO).Model(name).Version(version)
+        << ModelStateName(state) << (reason.empty() ? "" : " (" + reason + ")");
   }
 }
 
@@ -85,7 +83,7 @@ void ModelManager::ReapLoop() {
         const std::string name = m->name();
         const int64_t v = m->version();
         m.reset();  // drains its queue, joins its threads, frees the engine
-        LOG(INFO) << "model '" << name << "' version " << v << ": unloaded";
+        LOG(INFO).Model(name).Version(v) << "unloaded";
       }
       malloc_trim(0);  // give the freed engine memory back to the system
       lock.lock();
@@ -149,7 +147,7 @@ Status ModelManager::Plan(
             "serving the previous config; the new one failed: " + s.message();
     }
     if (loaded.empty()) {
-      LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << s.message();
+      LOG(ERROR).Model(name) << "UNAVAILABLE: " << s.message();
     }
     return s;
   }
@@ -161,7 +159,7 @@ Status ModelManager::Plan(
     unload_all(why);
     std::lock_guard<std::mutex> lock(mu_);
     models_[name].reason = why;
-    LOG(ERROR) << "model '" << name << "': UNAVAILABLE: " << why;
+    LOG(ERROR).Model(name) << "UNAVAILABLE: " << why;
     return Unavailable("model '" + name + "': " + why);
   }
   const std::vector<int64_t> chosen =
@@ -263,9 +261,8 @@ void ModelManager::RunLoads(std::vector<LoadTask>* tasks) {
             "loading did not finish within " +
             std::to_string(timeout.count() / 1000) +
             " s (--model_load_timeout_seconds); the load was abandoned");
-        LOG(ERROR) << "model '" << (*tasks)[i].snapshot.name << "' version "
-                   << (*tasks)[i].version << ": "
-                   << (*tasks)[i].result.status().message();
+        LOG(ERROR).Model((*tasks)[i].snapshot.name).Version((*tasks)[i].version)
+            << (*tasks)[i].result.status().message();
       } else {
         if (timeout.count() > 0) earliest = std::min(earliest, *deadline[i]);
         continue;
@@ -337,9 +334,8 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
         vs.reason = "serving the previous copy; reloading failed: " + why;
     }
     if (serving) {
-      LOG(ERROR) << "model '" << name << "' version " << t.version
-                 << ": reload failed, "
-                 << "the previous copy keeps serving: " << why;
+      LOG(ERROR).Model(name).Version(t.version)
+          << "reload failed, the previous copy keeps serving: " << why;
     } else {
       SetState(name, t.version, ModelState::kUnavailable, why);
     }
@@ -362,8 +358,7 @@ Status ModelManager::Reconcile(const std::vector<std::string>& names,
           keep.reason =
               "kept serving: the version(s) chosen to replace it failed to "
               "load";
-          LOG(WARNING) << "model '" << name << "' version " << v << ": "
-                       << keep.reason;
+          LOG(WARNING).Model(name).Version(v) << keep.reason;
           continue;
         }
       }
