@@ -152,3 +152,35 @@ if [ "${ADLIK_SETUP_BENCH:-0}" = "1" ]; then
   fi
   echo "setup: benchmark extras ready (/usr/bin/python3 scripts/make_benchmark_models.py)"
 fi
+
+# ---------------------------------------------------------------------------------------
+# Optional: the offline checkers of deploy/ (ADLIK_SETUP_DEPLOY=1; scripts/test.sh sets it).
+#   helm and kubeconform, built from the Go module proxy into $deps/go-bin (about 3 min the
+#   first time); PyPI's kubernetes-validate (the Kubernetes JSON schemas kubeconform reads)
+#   and kserve (the SDK whose model classes check the KServe resources).
+if [ "${ADLIK_SETUP_DEPLOY:-0}" = "1" ]; then
+  helm_version=v3.22.0
+  kubeconform_version=v0.8.0
+  go_bin="$deps/go-bin"
+  mkdir -p "$go_bin"
+  if ! command -v go >/dev/null; then
+    echo "setup: no Go toolchain (helm $helm_version needs Go >= 1.24): helm and kubeconform not built," \
+      "tests/deploy will skip their checks"
+  else
+    # The module version a binary was built from (go install sets no version flags).
+    built() { go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'; }
+    if [ "$(built "$go_bin/helm")" != "$helm_version" ]; then
+      echo "setup: building helm $helm_version into $go_bin"
+      GOBIN="$go_bin" go install "helm.sh/helm/v3/cmd/helm@$helm_version"
+    fi
+    if [ "$(built "$go_bin/kubeconform")" != "$kubeconform_version" ]; then
+      echo "setup: building kubeconform $kubeconform_version into $go_bin"
+      GOBIN="$go_bin" go install "github.com/yannh/kubeconform/cmd/kubeconform@$kubeconform_version"
+    fi
+  fi
+  if ! python3 -c 'import kubernetes_validate, kserve, yaml' 2>/dev/null; then
+    echo "setup: installing Python packages: kubernetes-validate kserve"
+    python3 -m pip install -q --disable-pip-version-check kubernetes-validate==1.37.0 kserve==0.21.0 pyyaml
+  fi
+  echo "setup: deploy checkers ready (helm, kubeconform in $go_bin)"
+fi

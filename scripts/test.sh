@@ -8,10 +8,11 @@
 #   3. each libFuzzer target for a bounded time (scripts/fuzz.sh);
 #   4. the hostile-input integration tests against adlik_serving built with
 #      AddressSanitizer + UndefinedBehaviorSanitizer;
-#   5. every integration test against the release build (pytest).
+#   5. every integration test against the release build (pytest), with the deployment
+#      manifests' checks (tests/deploy: helm, kubeconform, the kserve SDK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export ADLIK_WITH_LIBTORCH=1
+export ADLIK_WITH_LIBTORCH=1 ADLIK_SETUP_DEPLOY=1
 scripts/setup.sh
 scripts/build.sh -DADLIK_WITH_LIBTORCH=ON
 ctest --test-dir build --output-on-failure -j"$(nproc)"

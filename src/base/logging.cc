@@ -4,28 +4,87 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <string>
+
+#include "base/utf8.h"
 
 namespace adlik {
 namespace {
 std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<LogFormat> g_format{LogFormat::kText};
 
 const char* LevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kVerbose:
-      return "V";
+      return "VERBOSE";
     case LogLevel::kInfo:
-      return "I";
+      return "INFO";
     case LogLevel::kWarning:
-      return "W";
+      return "WARNING";
     case LogLevel::kError:
-      return "E";
+      return "ERROR";
     case LogLevel::kFatal:
-      return "F";
+      return "FATAL";
   }
   return "?";
+}
+
+// RFC 3339 in UTC with microseconds: 2024-05-01T12:00:00.000123Z
+std::string Rfc3339(int64_t time_us) {
+  const std::time_t secs = static_cast<std::time_t>(time_us / 1000000);
+  std::tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec,
+                static_cast<long long>(time_us % 1000000));
+  return buf;
+}
+
+// `s` as a JSON string, quotes included.
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const std::string valid =
+      IsValidUtf8(s) ? std::string() : EscapeInvalidUtf8(s);
+  if (!valid.empty()) s = valid;
+  *out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+          *out += "\\u00";
+          *out += kHex[(c >> 4) & 0xF];
+          *out += kHex[c & 0xF];
+        } else {
+          *out += c;
+        }
+    }
+  }
+  *out += '"';
+}
+
+std::string_view BaseName(const char* path) {
+  std::string_view p = path != nullptr ? path : "";
+  const size_t slash = p.rfind('/');
+  return slash == std::string_view::npos ? p : p.substr(slash + 1);
 }
 }  // namespace
 
@@ -37,23 +96,80 @@ bool LogEnabled(LogLevel level) {
   return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
 }
 
+void SetLogFormat(LogFormat format) {
+  g_format.store(format, std::memory_order_relaxed);
+}
+
+std::string FormatLogLine(const LogRecord& r, LogFormat format) {
+  std::string line;
+  line.reserve(96 + r.message.size());
+  if (format == LogFormat::kText) {
+    line += LevelName(r.level)[0];
+    line += Rfc3339(r.time_us);
+    line += ' ';
+    if (r.relayed) {
+      line += r.file;
+      line += ':' + std::to_string(r.line) + ": ";
+    }
+    if (r.model) {
+      line += "model '";
+      line += *r.model;
+      line += '\'';
+      if (r.version) line += " version " + std::to_string(*r.version);
+      line += ": ";
+    }
+    if (r.request_id) {
+      line += "request '";
+      line += *r.request_id;
+      line += "': ";
+    }
+    line += r.message;
+    line += '\n';
+    return line;
+  }
+  line += "{\"time\":\"" + Rfc3339(r.time_us) + "\",\"level\":\"";
+  line += LevelName(r.level);
+  line += "\",\"file\":";
+  AppendJsonString(r.file, &line);
+  line += ",\"line\":" + std::to_string(r.line);
+  if (r.model) {
+    line += ",\"model\":";
+    AppendJsonString(*r.model, &line);
+  }
+  if (r.version) line += ",\"version\":" + std::to_string(*r.version);
+  if (r.request_id) {
+    line += ",\"request_id\":";
+    AppendJsonString(*r.request_id, &line);
+  }
+  line += ",\"message\":";
+  AppendJsonString(r.message, &line);
+  line += "}\n";
+  return line;
+}
+
+LogMessage::LogMessage(LogLevel level, const char* file, int line) {
+  record_.level = level;
+  record_.file = BaseName(file);
+  record_.line = line;
+}
+
+LogMessage& LogMessage::At(const char* file, int line) {
+  record_.file = BaseName(file);
+  record_.line = line;
+  record_.relayed = true;
+  return *this;
+}
+
 LogMessage::~LogMessage() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                          now.time_since_epoch())
-                          .count() %
-                      1000000;
-  std::tm tm;
-  gmtime_r(&secs, &tm);
-  char prefix[64];
-  std::snprintf(prefix, sizeof(prefix),
-                "%s%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ ", LevelName(level_),
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
-  std::string line = prefix + stream_.str() + "\n";
+  record_.time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  const std::string message = stream_.str();
+  record_.message = message;
+  const std::string line =
+      FormatLogLine(record_, g_format.load(std::memory_order_relaxed));
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-  if (level_ == LogLevel::kFatal) std::abort();
+  if (record_.level == LogLevel::kFatal) std::abort();
 }
 
 }  // namespace adlik

@@ -76,7 +76,7 @@ void ModelDestroyer::Loop() {
     const int64_t version = d.model->version();
     d.model.reset();  // drains its queue, joins its threads, frees the engine
     malloc_trim(0);   // gives the engine's freed memory back to the system
-    LOG(INFO) << "model '" << name << "' version " << version << ": destroyed";
+    LOG(INFO).Model(name).Version(version) << "destroyed";
     lock.Lock();
     --live_;
     if (d.retired) --retiring_;

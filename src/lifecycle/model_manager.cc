@@ -17,27 +17,26 @@ const std::string kReloaded = "reloaded";
 
 // The one log line of a change.
 void LogEvent(const ModelStateEvent& e) {
-  const std::string what =
-      "model '" + e.name + "'" +
-      (e.version > 0 ? " version " + std::to_string(e.version) : "") + ": ";
   if (e.version == 0) {
     if (e.new_state == ModelState::kUnavailable) {
-      LOG(ERROR) << what << "UNAVAILABLE: " << e.reason;
+      LOG(ERROR).Model(e.name) << "UNAVAILABLE: " << e.reason;
     } else if (e.old_state == ModelState::kUnavailable) {
-      LOG(INFO) << what << "no longer failing";
+      LOG(INFO).Model(e.name) << "no longer failing";
     }
     return;
   }
   if (e.new_state == ModelState::kUnknown) {
-    LOG(INFO) << what << "no longer listed";
+    LOG(INFO).Model(e.name).Version(e.version) << "no longer listed";
   } else if (e.new_state == ModelState::kUnavailable &&
              e.old_state != ModelState::kUnloading) {
-    LOG(ERROR) << what << "UNAVAILABLE: " << e.reason;
+    LOG(ERROR).Model(e.name).Version(e.version) << "UNAVAILABLE: " << e.reason;
   } else if (e.new_state == e.old_state && e.reason != kReloaded) {
-    LOG(WARNING) << what << ModelStateName(e.new_state) << ": " << e.reason;
+    LOG(WARNING).Model(e.name).Version(e.version)
+        << ModelStateName(e.new_state) << ": " << e.reason;
   } else {
-    LOG(INFO) << what << ModelStateName(e.new_state)
-              << (e.reason.empty() ? "" : " (" + e.reason + ")");
+    LOG(INFO).Model(e.name).Version(e.version)
+        << ModelStateName(e.new_state)
+        << (e.reason.empty() ? "" : " (" + e.reason + ")");
   }
 }
 

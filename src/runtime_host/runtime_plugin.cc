@@ -194,20 +194,13 @@ const char* ErrorMessage(const AdlikError* e) {
 void ErrorDelete(AdlikError* e) { delete e; }
 
 void Log(AdlikLogLevel level, const char* file, int line, const char* message) {
-  std::string text;
-  if (file != nullptr && *file != '\0')
-    text = std::string(file) + ":" + std::to_string(line) + ": ";
-  text += message != nullptr ? message : "";
-  switch (level) {
-    case ADLIK_LOG_ERROR:
-      LOG(ERROR) << text;
-      break;
-    case ADLIK_LOG_WARNING:
-      LOG(WARNING) << text;
-      break;
-    default:
-      LOG(INFO) << text;
-  }
+  const LogLevel ours = level == ADLIK_LOG_ERROR     ? LogLevel::kError
+                        : level == ADLIK_LOG_WARNING ? LogLevel::kWarning
+                                                     : LogLevel::kInfo;
+  if (!LogEnabled(ours)) return;
+  LogMessage m(ours, __FILE__, __LINE__);
+  if (file != nullptr && *file != '\0') m.At(file, line);
+  m << (message != nullptr ? message : "");
 }
 
 void* HostAlloc(size_t size) {

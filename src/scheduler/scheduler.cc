@@ -396,8 +396,11 @@ void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
   }
   const uint64_t end_ns = clock.NowNs();
   if (!status.ok()) {
-    LOG(WARNING) << "model '" << options_.model_name
-                 << "': execution failed: " << status.ToString();
+    // A batch of one request names it.
+    LOG(WARNING)
+            .Model(options_.model_name)
+            .RequestId(batch.size() == 1 ? batch[0].request->id : "")
+        << "execution failed: " << status.ToString();
     for (size_t k = 0; k < batch.size(); ++k) {
       if (taken[k]) {
         Skip(batch[k]);

@@ -81,6 +81,10 @@ ABSL_FLAG(std::string, server_name, "adlik",
           "Name reported in server metadata (some Triton examples expect "
           "\"triton\").");
 ABSL_FLAG(bool, verbose, false, "Log verbose messages too.");
+ABSL_FLAG(std::string, log_format, "text",
+          "text: one human-readable line per message. json: one JSON object "
+          "per line (time, level, file, line, model, version, request_id, "
+          "message), for log collectors.");
 ABSL_FLAG(
     std::string, model_control_mode, "poll",
     "poll: serve every model of the repository and follow its changes (see "
@@ -178,6 +182,12 @@ int main(int argc, char** argv) {
   if (absl::flags_internal::HandleUsageFlags(
           std::cout, absl::ProgramUsageMessage()) != -1) {
     return 0;
+  }
+  const std::string log_format = absl::GetFlag(FLAGS_log_format);
+  if (log_format == "json") adlik::SetLogFormat(adlik::LogFormat::kJson);
+  if (log_format != "json" && log_format != "text") {
+    LOG(ERROR) << "--log_format: '" << log_format << "' is not text or json";
+    return 1;
   }
   if (absl::GetFlag(FLAGS_verbose))
     adlik::SetMinLogLevel(adlik::LogLevel::kVerbose);
