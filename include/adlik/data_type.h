@@ -63,29 +63,30 @@ inline constexpr std::array<Entry, 14> kEntries = {{
     {DataType::kBytes, "BYTES", "TYPE_STRING", 0},
     {DataType::kBf16, "BF16", "TYPE_BF16", 2},
 }};
-constexpr const Entry* Find(DataType t) {
-  for (const Entry& e : kEntries)
-    if (e.type == t) return &e;
-  return nullptr;
+// The entry of `t`, or kInvalid's stand-in. (An index, not a pointer: GCC
+// cannot compare a global's address in a constant expression under ASan.)
+inline constexpr Entry kInvalidEntry{DataType::kInvalid, "INVALID",
+                                     "TYPE_INVALID", 0};
+constexpr const Entry& Find(DataType t) {
+  for (size_t i = 0; i < kEntries.size(); ++i)
+    if (kEntries[i].type == t) return kEntries[i];
+  return kInvalidEntry;
 }
 }  // namespace data_type_internal
 
 // "FP32", "BYTES"; "INVALID" for kInvalid.
 constexpr std::string_view DataTypeName(DataType t) {
-  const auto* e = data_type_internal::Find(t);
-  return e ? e->protocol_name : "INVALID";
+  return data_type_internal::Find(t).protocol_name;
 }
 
 // "TYPE_FP32", "TYPE_STRING"; "TYPE_INVALID" for kInvalid.
 constexpr std::string_view DataTypeConfigName(DataType t) {
-  const auto* e = data_type_internal::Find(t);
-  return e ? e->config_name : "TYPE_INVALID";
+  return data_type_internal::Find(t).config_name;
 }
 
 // Bytes per element; 0 for BYTES (variable) and kInvalid.
 constexpr size_t DataTypeSize(DataType t) {
-  const auto* e = data_type_internal::Find(t);
-  return e ? e->size : 0;
+  return data_type_internal::Find(t).size;
 }
 
 // Accepts either spelling ("FP32", "TYPE_FP32", "BYTES", "TYPE_STRING").
