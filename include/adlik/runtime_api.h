@@ -327,9 +327,11 @@ ADLIK_EXPORT AdlikError* AdlikInstanceExecute(void* instance_state,
  * device the server has no driver for (a vendor's accelerator, a GPU through
  * the vendor's API, pinned host memory). The server calls them from any
  * thread, never with ADLIK_MEMORY_CPU as the memory to allocate or free. */
-ADLIK_EXPORT AdlikError* AdlikRuntimeMemoryAllocate(
-    void* runtime_state, AdlikMemoryType memory_type, int32_t device_id,
-    size_t byte_size, void** buffer);
+ADLIK_EXPORT AdlikError* AdlikRuntimeMemoryAllocate(void* runtime_state,
+                                                    AdlikMemoryType memory_type,
+                                                    int32_t device_id,
+                                                    size_t byte_size,
+                                                    void** buffer);
 ADLIK_EXPORT void AdlikRuntimeMemoryFree(void* runtime_state,
                                          AdlikMemoryType memory_type,
                                          int32_t device_id, void* buffer);
