@@ -158,7 +158,11 @@ fi
 #   helm and kubeconform, built from the Go module proxy into $deps/go-bin (about 3 min the
 #   first time); PyPI's kubernetes-validate (the Kubernetes JSON schemas kubeconform reads)
 #   and kserve (the SDK whose model classes check the KServe resources).
+#   mmdebstrap, umoci and runc: scripts/build_image.sh builds the OCI image without Docker
+#   and tests/deploy/test_image.py runs it. chromium and PyPI's websocket-client: the
+#   dashboard's test drives headless Chromium over the DevTools protocol.
 if [ "${ADLIK_SETUP_DEPLOY:-0}" = "1" ]; then
+  apt_ensure "Debian packages for the image and the dashboard's test" mmdebstrap umoci runc chromium
   helm_version=v3.22.0
   kubeconform_version=v0.8.0
   go_bin="$deps/go-bin"
@@ -178,9 +182,10 @@ if [ "${ADLIK_SETUP_DEPLOY:-0}" = "1" ]; then
       GOBIN="$go_bin" go install "github.com/yannh/kubeconform/cmd/kubeconform@$kubeconform_version"
     fi
   fi
-  if ! python3 -c 'import kubernetes_validate, kserve, yaml' 2>/dev/null; then
-    echo "setup: installing Python packages: kubernetes-validate kserve"
-    python3 -m pip install -q --disable-pip-version-check kubernetes-validate==1.37.0 kserve==0.21.0 pyyaml
+  if ! python3 -c 'import kubernetes_validate, kserve, yaml, websocket' 2>/dev/null; then
+    echo "setup: installing Python packages: kubernetes-validate kserve websocket-client"
+    python3 -m pip install -q --disable-pip-version-check kubernetes-validate==1.37.0 kserve==0.21.0 pyyaml \
+      websocket-client==1.9.2
   fi
   echo "setup: deploy checkers ready (helm, kubeconform in $go_bin)"
 fi
