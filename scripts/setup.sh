@@ -3,6 +3,7 @@
 # machine that already has everything it only checks, in a few seconds.
 #
 #   ADLIK_DEPS   where downloaded dependencies are cached (default ~/.cache/adlik)
+#   ADLIK_SETUP_PYTHON=0  skips the tests' Python packages (the Dockerfile's build stage)
 set -euo pipefail
 
 deps="${ADLIK_DEPS:-$HOME/.cache/adlik}"
@@ -53,7 +54,8 @@ if [ ! -f "$ort_dir/lib/libonnxruntime.so" ] || [ ! -f "$ort_dir/include/onnxrun
   rm -rf "$tmp" "${deps:?}/$tarball"
 fi
 
-if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest, PIL, prometheus_client' 2>/dev/null; then
+if [ "${ADLIK_SETUP_PYTHON:-1}" = 1 ] &&
+  ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest, PIL, prometheus_client' 2>/dev/null; then
   echo "setup: installing Python packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
