@@ -5,9 +5,10 @@
 #   docker run -p 8500:8500 -p 8501:8501 -v /srv/models:/models:ro adlik/adlik-serving:0.1.0
 #
 # Runtimes: ONNX Runtime always; LibTorch with WITH_LIBTORCH=1 (Debian's LibTorch 1.13,
-# CPU; the image grows by about 1 GB). scripts/build_image.sh builds the same image
-# without Docker (mmdebstrap and umoci) from binaries built on the host; both take the
-# files and the Debian packages the runtime stage needs from `scripts/build_image.sh --stage`.
+# CPU; libtorch1.13 and its dependencies add several hundred MB). scripts/build_image.sh
+# builds the same image without Docker (mmdebstrap and umoci) from binaries built on the
+# host; both take the files and the Debian packages the runtime stage needs from
+# `scripts/build_image.sh --stage`.
 
 # ---- build: the server and the runtime plugins ------------------------------------------
 FROM debian:bookworm AS build
@@ -24,7 +25,8 @@ RUN torch=$([ "$WITH_LIBTORCH" = 1 ] && echo ON || echo OFF) \
       -DADLIK_WITH_LIBTORCH="$torch" \
  && ninja -C build adlik_serving adlik_runtime_onnxruntime \
       $([ "$WITH_LIBTORCH" = 1 ] && echo adlik_runtime_libtorch) \
- && scripts/build_image.sh --stage /stage
+ && RUNTIMES="onnxruntime$([ "$WITH_LIBTORCH" = 1 ] && echo ' libtorch')" \
+      scripts/build_image.sh --stage /stage
 
 # ---- runtime: bookworm-slim, the shared libraries' packages, the binaries ---------------
 FROM debian:bookworm-slim

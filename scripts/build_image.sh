@@ -10,8 +10,9 @@
 #                                          DIR/packages.txt (the Debian packages needed)
 #
 #   BUILD_DIR  where the binaries are (default build)
-#   RUNTIMES   runtime plugins to include (default: "onnxruntime", and "libtorch" too when
-#              build/bin has it)
+#   RUNTIMES   runtime plugins to include (default "onnxruntime"; "onnxruntime libtorch"
+#              adds LibTorch, whose Debian packages, libtorch1.13 and its dependencies,
+#              add several hundred MB)
 #   MIRROR     the Debian mirror (default: the first of this machine's apt sources)
 #
 # The image: two layers (Debian with the libraries; /opt/adlik), user adlik (10001:10001),
@@ -26,7 +27,6 @@ version=$(sed -n 's/.*ServerCore::Version() { return "\(.*\)"; }/\1/p' src/serve
 [ -n "$version" ] || { echo "build_image: no version in src/server/server_core.cc" >&2; exit 1; }
 
 runtimes="${RUNTIMES:-onnxruntime}"
-if [ -z "${RUNTIMES:-}" ] && [ -f "$build/bin/libadlik_runtime_libtorch.so" ]; then runtimes+=" libtorch"; fi
 
 # stage DIR: the binaries into DIR/opt/adlik/bin, their libraries that no Debian package
 # holds beside them, and the names of the packages that hold the others in DIR/packages.txt.
