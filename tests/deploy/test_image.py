@@ -1,6 +1,6 @@
 """The OCI image (scripts/build_image.sh, the Dockerfile's twin): its config says what the
 Dockerfile says (non-root user, entrypoint and default arguments, ports, the health check
-as a label), and the image runs: unpacked by umoci, run by runc with the host's network and
+as a label) and is the image the Helm chart and the KServe ServingRuntime name; and it runs: unpacked by umoci, run by runc with the host's network and
 an example model repository mounted at /models, it becomes ready and answers an inference
 from outside over loopback, as user 10001, on a read-only root file system.
 
@@ -17,6 +17,7 @@ import subprocess
 import time
 
 import pytest
+import yaml
 
 import support
 
@@ -60,6 +61,17 @@ def test_image_config(image):
     assert set(c["ExposedPorts"]) == {"8500/tcp", "8501/tcp", "8502/tcp"}, c
     assert "/v2/health/ready" in c["Labels"]["org.adlik.healthcheck"], c
     assert c["Labels"]["org.opencontainers.image.version"] == VERSION
+    # The chart and the KServe ServingRuntime run this image, as its user.
+    chart_dir = os.path.join(support.ROOT, "deploy", "helm", "adlik-serving")
+    with open(os.path.join(chart_dir, "Chart.yaml")) as f:
+        assert yaml.safe_load(f)["appVersion"] == VERSION
+    with open(os.path.join(chart_dir, "values.yaml")) as f:
+        values = yaml.safe_load(f)
+    assert values["image"]["repository"] == "adlik/adlik-serving", values["image"]
+    assert values["podSecurityContext"]["runAsUser"] == 10001, values["podSecurityContext"]
+    with open(os.path.join(support.ROOT, "deploy", "kserve", "servingruntime.yaml")) as f:
+        runtime = yaml.safe_load(f)
+    assert [c["image"] for c in runtime["spec"]["containers"]] == [f"adlik/adlik-serving:{VERSION}"], runtime
     # The Dockerfile says the same.
     with open(os.path.join(support.ROOT, "Dockerfile")) as f:
         dockerfile = f.read()
