@@ -33,6 +33,11 @@
 //                      LATENCY)
 //   inference_num_threads  threads of the model's streams together; default
 //                      the thread budget
+//   inference_precision  f32 (default: compute in the model's own precision)
+//                      or bf16 / f16 (faster where the CPU has them, less
+//                      exact). OpenVINO's own default is bf16 on CPUs with
+//                      AMX or AVX512-BF16, which would make results depend
+//                      on the host.
 //
 // Network: the C++ runtime sends nothing anywhere. OpenVINO's telemetry
 // lives in the Python tools (ovc, through the openvino-telemetry package);
@@ -97,7 +102,8 @@ std::optional<DataType> FromOv(ov::element::Type t) {
 std::string PortName(const ov::Output<const ov::Node>& port) {
   const auto& names = port.get_names();
   if (names.empty()) return "";
-  // get_any_name() is the first of the sorted set; keep that choice stable.
+  // A port may have several names (an IR's names="a,b"); the first of the
+  // sorted set, as get_any_name() picks.
   return port.get_any_name();
 }
 
@@ -190,6 +196,17 @@ StatusOr<ov::AnyMap> CompileProperties(const ModelSpec& spec,
     threads = *n;
   }
   props.emplace(ov::inference_num_threads(threads));
+  const std::string precision = spec.Parameter("inference_precision");
+  if (precision.empty() || precision == "f32") {
+    props.emplace(ov::hint::inference_precision(ov::element::f32));
+  } else if (precision == "bf16") {
+    props.emplace(ov::hint::inference_precision(ov::element::bf16));
+  } else if (precision == "f16") {
+    props.emplace(ov::hint::inference_precision(ov::element::f16));
+  } else {
+    return InvalidArgument("parameter inference_precision: '" + precision +
+                           "' is not one of f32, bf16, f16");
+  }
   return props;
 }
 
@@ -354,18 +371,22 @@ class OvRuntime : public Runtime {
                                OvMessage(e));
       }
     }
-    ov::CompiledModel compiled = core_->compile_model(model, "CPU", props);
+    // The signature from the model as read: compiling may merge a port's
+    // tensor with internal ones and add their names to it. The compiled
+    // model's ports come in the same order.
     Signature sig;
     size_t i = 0;
-    for (const auto& port : compiled.inputs()) {
+    const ov::Model& read = *model;
+    for (const ov::Output<const ov::Node>& port : read.inputs()) {
       ADLIK_ASSIGN_OR_RETURN(TensorSpec t, Describe(port, "input", i++));
       sig.inputs.push_back(std::move(t));
     }
     i = 0;
-    for (const auto& port : compiled.outputs()) {
+    for (const ov::Output<const ov::Node>& port : read.outputs()) {
       ADLIK_ASSIGN_OR_RETURN(TensorSpec t, Describe(port, "output", i++));
       sig.outputs.push_back(std::move(t));
     }
+    ov::CompiledModel compiled = core_->compile_model(model, "CPU", props);
     return std::unique_ptr<Model>(
         new OvModel(std::move(compiled), std::move(sig)));
   }
