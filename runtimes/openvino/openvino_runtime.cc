@@ -98,12 +98,17 @@ std::optional<DataType> FromOv(ov::element::Type t) {
   }
 }
 
-// A port's first name; "" for a port without one.
+// A port's name; "" for a port without one. A tensor may have several names
+// (an identity's input and output are one tensor; an IR's names="a,b"): an
+// input takes its Parameter's name and an output its Result's (the ONNX
+// frontend names a Result "<output>/sink_port_0") when the tensor has it,
+// else the first name.
 std::string PortName(const ov::Output<const ov::Node>& port) {
   const auto& names = port.get_names();
   if (names.empty()) return "";
-  // A port may have several names (an IR's names="a,b"); the first of the
-  // sorted set, as get_any_name() picks.
+  std::string own = port.get_node()->get_friendly_name();
+  if (own.ends_with("/sink_port_0")) own.resize(own.size() - 12);
+  if (names.count(own) != 0) return own;
   return port.get_any_name();
 }
 
