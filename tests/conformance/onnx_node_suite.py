@@ -1413,15 +1413,15 @@ def cause_of(category, detail, more=""):
 
 
 def summary_counts(path):
-    """{row title: (passed, total)} of the summary table of the report at `path`; {} when
-    there is none."""
+    """{row title: (passed, total, server bugs)} of the summary table of the report at
+    `path`; {} when there is none."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         return {}
-    return {m.group(1): (int(m.group(2)), int(m.group(3)))
-            for m in re.finditer(r"^\| ([^|]+?) \| \*\*(\d+)\*\* of (\d+) \|", text, re.M)}
+    return {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
+            for m in re.finditer(r"^\| ([^|]+?) \| \*\*(\d+)\*\* of (\d+) \| \d+ \| (\d+) \|", text, re.M)}
 
 
 def write_report(result, path, command_line=None):
@@ -1446,10 +1446,10 @@ def write_report(result, path, command_line=None):
     for backend, info in BACKENDS.items():
         if backend == result.backend:
             continue
-        for row, (passed, total) in summary_counts(info["report"]).items():
-            if not row.startswith("bare"):
-                others.append(f"| {row}, through the {info['title']} runtime | {passed} of {total} | {total - passed} | "
-                              f"see [{os.path.basename(info['report'])}]({os.path.basename(info['report'])}) |")
+        for row, (passed, total, bugs) in summary_counts(info["report"]).items():
+            name = os.path.basename(info["report"])
+            others.append(f"| {row}, through the {info['title']} runtime ([{name}]({name})) | {passed} of {total} | "
+                          f"{total - passed} | {bugs} |")
     if others:
         at = next(i for i, line in enumerate(lines) if line.startswith("| bare ")) + 1
         lines[at:at] = others
