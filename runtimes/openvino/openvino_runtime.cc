@@ -5,8 +5,8 @@
 // a .tflite or a legacy Paddle .pdmodel) runs that file through OpenVINO,
 // which picks its frontend from the file.
 //
-// The config completes from the model: inputs and outputs by their first
-// name, element type and shape (a dynamic dimension is -1).
+// The config completes from the model: inputs and outputs by name (see
+// PortName), element type and shape (a dynamic dimension is -1).
 //
 // Batching: with max_batch_size > 0 the runtime reshapes the model so that
 // every input's first dimension is dynamic (an IR saved with a fixed batch
