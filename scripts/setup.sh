@@ -141,8 +141,8 @@ fi
 #   prepares its metadata, which needs scikit-build-core, put in a scratch folder), into
 #   $deps/treelite-<version>/{treelite/lib,treelite.libs,include} (the wheel's layout, which
 #   libtreelite.so's rpath expects): 1 MB download, 3 MB unpacked. The Python
-#   packages treelite, xgboost-cpu and lightgbm (the tests' example models and reference
-#   outputs; about 30 MB) are installed too.
+#   packages treelite, xgboost-cpu, lightgbm and scikit-learn (the tests' example models and
+#   reference outputs; about 85 MB, and scipy, 113 MB) are installed too.
 if [ "${ADLIK_WITH_TREELITE:-0}" = 1 ]; then
   tl_version=4.8.1
   tl_dir="$deps/treelite-$tl_version"
@@ -161,9 +161,10 @@ if [ "${ADLIK_WITH_TREELITE:-0}" = 1 ]; then
     cp -r "$tmp/treelite-$tl_version/cpp_src/include/treelite" "$tl_dir/include/"
     rm -rf "$tmp"
   fi
-  if ! python3 -c 'import treelite, xgboost, lightgbm' 2>/dev/null; then
-    echo "setup: installing Python packages treelite==$tl_version xgboost-cpu lightgbm"
-    python3 -m pip install -q --disable-pip-version-check "treelite==$tl_version" xgboost-cpu lightgbm
+  if ! python3 -c 'import treelite, xgboost, lightgbm, sklearn' 2>/dev/null; then
+    echo "setup: installing Python packages treelite==$tl_version xgboost-cpu lightgbm scikit-learn"
+    python3 -m pip install -q --disable-pip-version-check "treelite==$tl_version" xgboost-cpu lightgbm \
+      scikit-learn
   fi
   echo "setup: treelite ready in $tl_dir (build with -DADLIK_WITH_TREELITE=ON)"
 fi

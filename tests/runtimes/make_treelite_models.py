@@ -3,7 +3,7 @@
 
     python3 tests/runtimes/make_treelite_models.py REPO_DIR EXPECTED_DIR [XGB_TREES]
 
-Needs the xgboost, lightgbm and treelite Python packages (ADLIK_WITH_TREELITE=1
+Needs the xgboost, lightgbm, treelite and scikit-learn Python packages (ADLIK_WITH_TREELITE=1
 scripts/setup.sh). Models are fitted on random data drawn from a fixed seed. Writes:
 
     REPO_DIR/xgb_binary/1/model.json    XGBoost binary classifier (XGB_TREES trees, default 20)
@@ -12,6 +12,10 @@ scripts/setup.sh). Models are fitted on random data drawn from a fixed seed. Wri
     REPO_DIR/lgbm_multiclass/1/model.txt  LightGBM 3-class classifier (10 rounds) on 6 features;
                                         config: backend treelite, default_model_filename
                                         model.txt, max_batch_size 0
+    REPO_DIR/sklearn_forest/1/model.tl  scikit-learn random forest (5 trees, 2 classes) on 5
+                                        features, imported with treelite.sklearn.import_model and
+                                        saved as a treelite checkpoint; config: backend treelite,
+                                        default_model_filename model.tl, max_batch_size 16
     EXPECTED_DIR/<model>_x.npy          inputs (FP32, 7 rows)
     EXPECTED_DIR/<model>_y.npy          treelite.gtil.predict of the loaded file on them
     EXPECTED_DIR/<model>_engine.npy     the training library's own prediction (XGBoost's or
@@ -23,7 +27,9 @@ import sys
 
 import lightgbm
 import numpy as np
+import sklearn.ensemble
 import treelite
+import treelite.sklearn
 import xgboost
 
 SEED = 20240607
@@ -69,6 +75,20 @@ def main(repo, expected, xgb_trees=20):
     np.save(os.path.join(expected, "lgbm_multiclass_y.npy"),
             treelite.gtil.predict(treelite.frontend.load_lightgbm_model(path), xq))
     np.save(os.path.join(expected, "lgbm_multiclass_engine.npy"), model.predict(xq))
+
+    # scikit-learn random forest, through a treelite checkpoint.
+    x = rng.standard_normal((200, 5)).astype(np.float32)
+    y = (x[:, 1] - x[:, 4] > 0).astype(np.int32)
+    forest = sklearn.ensemble.RandomForestClassifier(n_estimators=5, max_depth=4, random_state=0).fit(x, y)
+    os.makedirs(os.path.join(repo, "sklearn_forest", "1"), exist_ok=True)
+    path = os.path.join(repo, "sklearn_forest", "1", "model.tl")
+    treelite.sklearn.import_model(forest).serialize(path)
+    write(os.path.join(repo, "sklearn_forest", "config.pbtxt"),
+          'name: "sklearn_forest"\nbackend: "treelite"\ndefault_model_filename: "model.tl"\nmax_batch_size: 16\n')
+    xq = rng.standard_normal((7, 5)).astype(np.float32)
+    np.save(os.path.join(expected, "sklearn_forest_x.npy"), xq)
+    np.save(os.path.join(expected, "sklearn_forest_y.npy"), treelite.gtil.predict(treelite.Model.deserialize(path), xq))
+    np.save(os.path.join(expected, "sklearn_forest_engine.npy"), forest.predict_proba(xq))
 
 
 if __name__ == "__main__":

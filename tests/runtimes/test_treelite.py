@@ -4,7 +4,8 @@ Tree models are fitted at test time with xgboost and lightgbm (tests/runtimes/
 make_treelite_models.py), which also writes treelite's own predictions (treelite.gtil in
 Python, the same library as the runtime's) and the training library's; the served outputs
 must equal treelite's and match the training library's. Served: an XGBoost JSON classifier
-with dynamic batching on two instances, a LightGBM text model without a batch dimension,
+with dynamic batching on two instances, a LightGBM text model without a batch dimension, a
+scikit-learn random forest saved as a treelite checkpoint,
 broken files, and the plugin with libtreelite.so missing.
 """
 
@@ -34,7 +35,7 @@ if not os.path.exists(PLUGIN):
     )
 
 # model -> input dtype (XGBoost models take FP32, LightGBM models FP64).
-MODELS = {"xgb_binary": np.float32, "lgbm_multiclass": np.float64}
+MODELS = {"xgb_binary": np.float32, "lgbm_multiclass": np.float64, "sklearn_forest": None}
 
 
 def write_config(repo, name, text):
@@ -84,12 +85,18 @@ def server(models, log_dir):
     assert srv.stop() == 0, srv.log_tail()
 
 
-@pytest.mark.parametrize("model", ["xgb_binary", "lgbm_multiclass", "lgbm_by_type"])
+@pytest.mark.parametrize("model", ["xgb_binary", "lgbm_multiclass", "lgbm_by_type", "sklearn_forest"])
 @pytest.mark.parametrize("protocol", support.PROTOCOLS)
 def test_outputs_equal_treelites(server, models, model, protocol):
     _, expected = models
     source = "lgbm_multiclass" if model == "lgbm_by_type" else model
-    x = np.load(expected / f"{source}_x.npy").astype(MODELS[source])
+    client = httpclient.InferenceServerClient(server.http_url)
+    try:
+        datatype = client.get_model_metadata(model)["inputs"][0]["datatype"]
+    finally:
+        client.close()
+    assert MODELS[source] is None or datatype == {np.float32: "FP32", np.float64: "FP64"}[MODELS[source]]
+    x = np.load(expected / f"{source}_x.npy").astype(np.float32 if datatype == "FP32" else np.float64)
     want = np.load(expected / f"{source}_y.npy")
     url = server.grpc_url if protocol == "grpc" else server.http_url
     out = support.infer(protocol, url, model, {"input__0": x}, ["output__0"])["output__0"]
