@@ -106,6 +106,72 @@ if [ "${ADLIK_ORT_GPU:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: OpenVINO (ADLIK_WITH_OPENVINO=1; scripts/test.sh sets it), for the OpenVINO
+#   runtime (scripts/build.sh -DADLIK_WITH_OPENVINO=ON). The C++ runtime of PyPI's openvino
+#   wheel: `pip download` (no install), then its libs/, include/ and cmake/ are unpacked
+#   into $deps/openvino-<version>/openvino (the layout its OpenVINOConfig.cmake expects).
+#   The GPU and NPU plugins and the GPU kernel cache are left out: 59 MB download, 101 MB
+#   unpacked (libraries 96 MB, headers 5 MB). The Python package (for the tests' example
+#   models and reference outputs) is installed too.
+if [ "${ADLIK_WITH_OPENVINO:-0}" = 1 ]; then
+  ov_version=2026.4.1
+  ov_dir="$deps/openvino-$ov_version"
+  if [ ! -f "$ov_dir/openvino/cmake/OpenVINOConfig.cmake" ]; then
+    echo "setup: fetching OpenVINO $ov_version (PyPI openvino wheel, 59 MB)"
+    wheels=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$wheels" "openvino==$ov_version"
+    tmp=$(mktemp -d)
+    python3 -m zipfile -e "$wheels"/openvino-*.whl "$tmp"
+    rm -f "$tmp"/openvino/libs/libopenvino_intel_{gpu,npu}_plugin.so "$tmp/openvino/libs/cache.json"
+    rm -rf "$ov_dir" && mkdir -p "$ov_dir/openvino"
+    mv "$tmp"/openvino/{libs,include,cmake} "$ov_dir/openvino/"
+    rm -rf "$tmp" "$wheels"
+  fi
+  if ! python3 -c 'import openvino' 2>/dev/null; then
+    echo "setup: installing Python package openvino==$ov_version"
+    python3 -m pip install -q --disable-pip-version-check "openvino==$ov_version"
+  fi
+  echo "setup: OpenVINO ready in $ov_dir (build with -DADLIK_WITH_OPENVINO=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Optional: treelite (ADLIK_WITH_TREELITE=1; scripts/test.sh sets it), for the treelite
+#   runtime (scripts/build.sh -DADLIK_WITH_TREELITE=ON) that serves XGBoost and LightGBM
+#   models. libtreelite.so (and the libgomp it links) from PyPI's treelite wheel, its C API
+#   headers from the treelite sdist on PyPI (the wheel has none; `pip download` of an sdist
+#   prepares its metadata, which needs scikit-build-core, put in a scratch folder), into
+#   $deps/treelite-<version>/{treelite/lib,treelite.libs,include} (the wheel's layout, which
+#   libtreelite.so's rpath expects): 1 MB download, 3 MB unpacked. The Python
+#   packages treelite, xgboost-cpu, lightgbm and scikit-learn (the tests' example models and
+#   reference outputs; about 85 MB, and scipy, 113 MB) are installed too.
+if [ "${ADLIK_WITH_TREELITE:-0}" = 1 ]; then
+  tl_version=4.8.1
+  tl_dir="$deps/treelite-$tl_version"
+  if [ ! -f "$tl_dir/treelite/lib/libtreelite.so" ] || [ ! -f "$tl_dir/include/treelite/c_api.h" ]; then
+    echo "setup: fetching treelite $tl_version (PyPI treelite wheel and sdist)"
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$tmp/wheel" "treelite==$tl_version"
+    python3 -m pip install -q --disable-pip-version-check --target "$tmp/sbc" scikit-build-core
+    PYTHONPATH="$tmp/sbc" python3 -m pip download -q --disable-pip-version-check --no-deps \
+      --no-binary :all: --no-build-isolation -d "$tmp/sdist" "treelite==$tl_version"
+    python3 -m zipfile -e "$tmp"/wheel/treelite-*.whl "$tmp/unpacked"
+    tar -xzf "$tmp"/sdist/treelite-*.tar.gz -C "$tmp"
+    rm -rf "$tl_dir" && mkdir -p "$tl_dir/treelite" "$tl_dir/include"
+    mv "$tmp/unpacked/treelite/lib" "$tl_dir/treelite/" && mv "$tmp/unpacked/treelite.libs" "$tl_dir/"
+    cp -r "$tmp/treelite-$tl_version/cpp_src/include/treelite" "$tl_dir/include/"
+    rm -rf "$tmp"
+  fi
+  if ! python3 -c 'import treelite, xgboost, lightgbm, sklearn' 2>/dev/null; then
+    echo "setup: installing Python packages treelite==$tl_version xgboost-cpu lightgbm scikit-learn"
+    python3 -m pip install -q --disable-pip-version-check "treelite==$tl_version" xgboost-cpu lightgbm \
+      scikit-learn
+  fi
+  echo "setup: treelite ready in $tl_dir (build with -DADLIK_WITH_TREELITE=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
 #   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
 #   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and

@@ -31,6 +31,11 @@ http_json (HTTP with JSON tensor data) is a third, optional mode; tests whose da
 JSON cannot carry (FP16/BF16, NaN/Inf) are counted apart there. The exit status is 1
 when any failure is the server's own.
 
+--backend openvino serves the same models through the OpenVINO runtime instead (each
+model's config.pbtxt says `backend: "openvino"` and `default_model_filename: "model.onnx"`)
+and runs them bare with the openvino Python package; its report goes to
+docs/onnx-conformance-openvino.md, and the ONNX Runtime report shows its pass counts.
+
 The server binary is build/bin/adlik_serving unless ADLIK_SERVING or --server says
 otherwise. When a server is given by URL it must already serve a repository built by
 this script (--repo DIR --build-only builds one).
@@ -63,6 +68,12 @@ RTOL = 1e-3
 ATOL = 1e-7
 PROTOCOLS = ("http", "grpc")  # the default run
 ALL_PROTOCOLS = ("http", "grpc", "http_json")  # http_json: HTTP with JSON tensor data, on request
+# The runtimes the suite can serve the models through: the title the report uses for the
+# engine, and the report's default path.
+BACKENDS = {
+    "onnxruntime": {"title": "ONNX Runtime", "report": DEFAULT_REPORT},
+    "openvino": {"title": "OpenVINO", "report": os.path.join(ROOT, "docs", "onnx-conformance-openvino.md")},
+}
 PROTOCOL_TITLES = {"http": "HTTP/REST (binary tensors)", "grpc": "gRPC", "http_json": "HTTP/REST (JSON tensor data)"}
 
 # ONNX element types the KServe v2 protocol has a datatype for.
@@ -291,13 +302,17 @@ def discover(data_dir, pattern=None):
     return names
 
 
-def build_repository(data_dir, names, repo_dir):
-    """<repo>/<test>/1/model.onnx for every test; no config.pbtxt."""
+def build_repository(data_dir, names, repo_dir, backend="onnxruntime"):
+    """<repo>/<test>/1/model.onnx for every test; no config.pbtxt for ONNX Runtime (which
+    serves model.onnx by default), one naming the backend and the file for another."""
     os.makedirs(repo_dir, exist_ok=True)
     for name in names:
         version_dir = os.path.join(repo_dir, name, "1")
         os.makedirs(version_dir, exist_ok=True)
         shutil.copyfile(os.path.join(data_dir, name, "model.onnx"), os.path.join(version_dir, "model.onnx"))
+        if backend != "onnxruntime":
+            with open(os.path.join(repo_dir, name, "config.pbtxt"), "w") as f:
+                f.write(f'backend: "{backend}"\ndefault_model_filename: "model.onnx"\n')
 
 
 # ---------------------------------------------------------------------------------------
@@ -387,13 +402,14 @@ def compare_outputs(case, actual_by_name):
 # test, not the run)
 
 
-def _bare_one(case):
+def _bare_one(case, backend="onnxruntime"):
+    if case.data_error:
+        return {"status": "data", "detail": case.data_error}
+    if backend == "openvino":
+        return _bare_one_openvino(case)
     import onnxruntime as ort
 
     result = {"status": None, "detail": ""}
-    if case.data_error:
-        result.update(status="data", detail=case.data_error)
-        return result
     try:
         options = ort.SessionOptions()
         options.log_severity_level = 4
@@ -429,6 +445,42 @@ def _bare_one(case):
     return result
 
 
+def _bare_one_openvino(case):
+    """As _bare_one, through the openvino Python package (CPU, one thread, FP32 as the
+    runtime compiles by default)."""
+    import openvino as ov
+
+    result = {"status": None, "detail": ""}
+    try:
+        core = ov.Core()
+        model = core.read_model(case.model_path)
+        compiled = core.compile_model(model, "CPU", {"INFERENCE_NUM_THREADS": 1, "INFERENCE_PRECISION_HINT": "f32"})
+    except Exception as e:
+        result.update(status="load", detail=one_line(str(e)))
+        return result
+    # Ports by the names the runtime gives them (compiling may add internal names to a
+    # port, so the compiled model's ports are taken by index).
+    in_names, out_names = ([t[0] for t in side] for side in expected_metadata_openvino(case, model))
+    feeds = {}
+    for port, value in zip(case.fed_inputs, case.input_values):
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            value = value.astype(str)
+        if port.name in in_names:
+            feeds[compiled.inputs[in_names.index(port.name)]] = value
+        else:
+            feeds[port.name] = value  # OpenVINO's own error follows
+    names = [p.name for p in case.checked_outputs]
+    try:
+        out = compiled.create_infer_request().infer(feeds)
+        values = [out[compiled.outputs[out_names.index(name)]] if name in out_names else out[name] for name in names]
+    except Exception as e:
+        result.update(status="run", detail=one_line(str(e)))
+        return result
+    why = compare_outputs(case, dict(zip(names, values)))
+    result.update(status="differs" if why else "pass", detail=why or "")
+    return result
+
+
 def _run_bound(ort, session, case, feeds):
     """Runs with bfloat16 outputs written into buffers of the expected shape (the
     Python binding cannot hand a bfloat16 tensor to numpy)."""
@@ -458,11 +510,11 @@ def _run_bound(ort, session, case, feeds):
     return values
 
 
-def _bare_worker(data_dir, names, conn):
+def _bare_worker(data_dir, names, conn, backend):
     for name in names:
         try:
             case = Case(name, os.path.join(data_dir, name))
-            result = _bare_one(case)
+            result = _bare_one(case, backend)
         except Exception as e:
             result = {"status": "data", "detail": f"{type(e).__name__}: {e}"}
         conn.send((name, result))
@@ -470,14 +522,14 @@ def _bare_worker(data_dir, names, conn):
     conn.close()
 
 
-def run_bare(data_dir, names, log=print):
+def run_bare(data_dir, names, log=print, backend="onnxruntime"):
     """name -> {"status": pass|load|run|differs|data|crash, "detail": str}."""
     results = {}
     remaining = list(names)
     ctx = multiprocessing.get_context("spawn")
     while remaining:
         parent, child = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_bare_worker, args=(data_dir, remaining, child), daemon=True)
+        proc = ctx.Process(target=_bare_worker, args=(data_dir, remaining, child, backend), daemon=True)
         proc.start()
         child.close()
         while True:
@@ -491,8 +543,8 @@ def run_bare(data_dir, names, log=print):
             if item == "died":
                 proc.join()
                 crashed = remaining[0]
-                results[crashed] = {"status": "crash", "detail": f"onnxruntime process died (exit code {proc.exitcode})"}
-                log(f"bare onnxruntime crashed on {crashed}")
+                results[crashed] = {"status": "crash", "detail": f"{backend} process died (exit code {proc.exitcode})"}
+                log(f"bare {backend} crashed on {crashed}")
                 remaining = remaining[1:]
                 break
             name, result = item
@@ -773,8 +825,32 @@ def expected_metadata(case):
     return [one(p) for p in case.inputs], [one(p) for p in case.outputs]
 
 
-def metadata_mismatch(case, protocol, clients):
-    """None when the server's model metadata matches the ONNX signature, else why not."""
+OPENVINO_TYPES = {"boolean": "BOOL", "u8": "UINT8", "u16": "UINT16", "u32": "UINT32", "u64": "UINT64",
+                  "i8": "INT8", "i16": "INT16", "i32": "INT32", "i64": "INT64", "f16": "FP16", "f32": "FP32",
+                  "f64": "FP64", "bf16": "BF16"}
+
+
+def expected_metadata_openvino(case, model=None):
+    """expected_metadata as OpenVINO reads the model (its ONNX frontend may fold a graph input
+    that has an initializer, rename an input an identity passes through, or give a dimension
+    it cannot infer statically as dynamic): the runtime's signature should be OpenVINO's."""
+    import openvino as ov
+
+    model = model or ov.Core().read_model(case.model_path)
+
+    def one(port):
+        own = port.get_node().get_friendly_name().removesuffix("/sink_port_0")
+        name = own if own in port.get_names() else port.get_any_name()
+        shape = port.get_partial_shape()
+        dims = None if shape.rank.is_dynamic else [d.get_length() if d.is_static else -1 for d in shape]
+        return (name, OPENVINO_TYPES.get(port.get_element_type().get_type_name(), "?"), dims)
+
+    return [one(p) for p in model.inputs], [one(p) for p in model.outputs]
+
+
+def metadata_mismatch(case, protocol, clients, backend="onnxruntime"):
+    """None when the server's model metadata matches the ONNX signature (for OpenVINO: the
+    signature OpenVINO reads from it), else why not."""
     if protocol.startswith("http"):
         doc = clients.http.get_model_metadata(case.name)
         got_in = [(t["name"], t["datatype"], [int(d) for d in t["shape"]]) for t in doc.get("inputs", [])]
@@ -783,7 +859,7 @@ def metadata_mismatch(case, protocol, clients):
         doc = clients.grpc.get_model_metadata(case.name)
         got_in = [(t.name, t.datatype, list(t.shape)) for t in doc.inputs]
         got_out = [(t.name, t.datatype, list(t.shape)) for t in doc.outputs]
-    want_in, want_out = expected_metadata(case)
+    want_in, want_out = expected_metadata_openvino(case) if backend == "openvino" else expected_metadata(case)
     for kind, want, got in (("input", want_in, got_in), ("output", want_out, got_out)):
         if [w[0] for w in want] != [g[0] for g in got]:
             return f"{kind} names {[g[0] for g in got]}, the graph has {[w[0] for w in want]}"
@@ -869,6 +945,7 @@ def classify_ready(case, bare, error=None, mismatch=None):
 
 class SuiteResult:
     def __init__(self):
+        self.backend = "onnxruntime"  # the runtime the server ran the models on
         self.names = []
         self.cases_meta = {}  # name -> {"opset", "inputs", "outputs"}
         self.bare = {}  # name -> {"status", "detail"}
@@ -921,8 +998,15 @@ class SuiteResult:
         }
 
 
-def versions():
+def versions(backend="onnxruntime"):
     out = {"python": platform.python_version(), "onnx": onnx.__version__, "numpy": np.__version__}
+    if backend == "openvino":
+        try:
+            import openvino
+
+            out["openvino (PyPI)"] = openvino.__version__
+        except ImportError:
+            out["openvino (PyPI)"] = "not installed"
     try:
         import onnxruntime
 
@@ -983,16 +1067,21 @@ def run_suite(
     check_json_on_bug=True,
     sweep_cores=(),
     log=print,
+    backend="onnxruntime",
+    sample_every=1,
 ):
     """Runs the suite; returns a SuiteResult. Without http_url it builds the repository
-    (in repo_dir, or a temporary folder) and starts its own server."""
+    (in repo_dir, or a temporary folder) and starts its own server. sample_every=k runs
+    every k-th test (in name order) only."""
     binary = binary or os.environ.get("ADLIK_SERVING", os.path.join(ROOT, "build", "bin", "adlik_serving"))
     result = SuiteResult()
+    result.backend = backend
     result.protocols = list(protocols)
-    result.versions = versions()
+    result.versions = versions(backend)
     result.versions["adlik_serving"] = binary
-    result.versions["server's ONNX Runtime"] = server_ort_version(binary)
-    names = discover(data_dir, pattern)
+    if backend == "onnxruntime":
+        result.versions["server's ONNX Runtime"] = server_ort_version(binary)
+    names = discover(data_dir, pattern)[::sample_every]
     result.names = names
     log(f"{len(names)} node tests in {data_dir}")
 
@@ -1004,7 +1093,7 @@ def run_suite(
                 own_tmp = tempfile.mkdtemp(prefix="onnx_node_suite_")
                 repo_dir = os.path.join(own_tmp, "repo")
             t0 = time.monotonic()
-            build_repository(data_dir, names, repo_dir)
+            build_repository(data_dir, names, repo_dir, backend)
             result.metrics["repository_build_s"] = time.monotonic() - t0
             log_path = os.path.join(own_tmp or os.path.dirname(os.path.abspath(repo_dir)), "adlik_serving.log")
             server = Server(binary, repo_dir, log_path, extra_args=server_args)
@@ -1018,7 +1107,7 @@ def run_suite(
         # While the server loads, run the same models bare (the child process uses
         # one thread; the measurements below are taken before it counts against them).
         bare_started = time.monotonic()
-        ctx_bare = _BareInBackground(data_dir, names)
+        ctx_bare = _BareInBackground(data_dir, names, backend)
 
         states = wait_all_settled(http_url, names, load_timeout, server)
         if server is not None:
@@ -1042,7 +1131,7 @@ def run_suite(
         for b in result.bare.values():
             b["detail"] = b["detail"].replace(data_dir.rstrip("/"), "<data>")
         result.metrics["bare_s"] = time.monotonic() - bare_started
-        log(f"bare onnxruntime: {result.bare_passed()} of {len(names)} pass ({result.metrics['bare_s']:.1f} s)")
+        log(f"bare {backend}: {result.bare_passed()} of {len(names)} pass ({result.metrics['bare_s']:.1f} s)")
 
         on_http = any(p.startswith("http") for p in protocols)
         clients = Clients(http_url if on_http else None, grpc_url if "grpc" in protocols else None, request_timeout)
@@ -1069,7 +1158,7 @@ def run_suite(
                         )
                         continue
                     if result.states[name]["state"] == "READY":
-                        result.metadata[protocol][name] = check_metadata(clients, protocol, name, data_dir)
+                        result.metadata[protocol][name] = check_metadata(clients, protocol, name, data_dir, backend)
                 result.metrics[f"{protocol}_s"] = time.monotonic() - t0
                 log(
                     f"{protocol}: {result.passed(protocol)} of {len(names)} pass, "
@@ -1119,7 +1208,7 @@ def cores_sweep(binary, repo_dir, names, cores_list, load_timeout=900, log=print
 class _BareInBackground:
     """run_bare in a thread of this process (the work itself is in a child process)."""
 
-    def __init__(self, data_dir, names):
+    def __init__(self, data_dir, names, backend):
         import threading
 
         self._out = {}
@@ -1127,7 +1216,7 @@ class _BareInBackground:
 
         def target():
             try:
-                self._out = run_bare(data_dir, names)
+                self._out = run_bare(data_dir, names, backend=backend)
             except BaseException as e:  # surfaced by wait()
                 self._error = e
 
@@ -1225,11 +1314,11 @@ def coverage(data_dir, names, results):
     return sorted(counts.items(), key=lambda kv: (not kv[0].startswith("datatype"), kv[0])), carriable
 
 
-def check_metadata(clients, protocol, name, data_dir):
+def check_metadata(clients, protocol, name, data_dir, backend="onnxruntime"):
     from tritonclient.utils import InferenceServerException
 
     try:
-        return metadata_mismatch(Case(name, os.path.join(data_dir, name)), protocol, clients)
+        return metadata_mismatch(Case(name, os.path.join(data_dir, name)), protocol, clients, backend)
     except InferenceServerException as e:
         return f"metadata request failed: {one_line(e.message(), 300)}"
     except Exception as e:
@@ -1323,7 +1412,52 @@ def cause_of(category, detail, more=""):
     return one_line(re.sub(r"first at \d+: .*", "", first), 120).rstrip(" ;")
 
 
+def summary_counts(path):
+    """{row title: (passed, total, server bugs)} of the summary table of the report at
+    `path`; {} when there is none."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}
+    return {m.group(1): (int(m.group(2)), int(m.group(3)), m.group(4))
+            for m in re.finditer(r"^\| ([^|]+?) \| \*\*(\d+)\*\* of (\d+) \| \d+ \| (\d+) \|", text, re.M)}
+
+
 def write_report(result, path, command_line=None):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if result.backend != "onnxruntime":
+        # The same report, about the other engine: every "ONNX Runtime" and the bare runs'
+        # package name say which.
+        title = BACKENDS[result.backend]["title"]
+        lines = _report_lines(result, command_line)
+        text = "\n".join(lines)
+        text = text.replace("ONNX Runtime", title).replace("`onnxruntime` Python package", f"`{result.backend}` Python package")
+        text = text.replace("(no `config.pbtxt`: the server completes the configuration from the ONNX signature,",
+                            f"(a `config.pbtxt` naming the `{result.backend}` runtime and `model.onnx`; the server "
+                            "completes the rest from the model's signature,")
+        text = text.replace("# ONNX operator conformance through adlik_serving",
+                            f"# ONNX operator conformance through adlik_serving's {title} runtime", 1)
+        with open(path, "w") as f:
+            f.write(text)
+        return
+    lines = _report_lines(result, command_line)
+    others = []
+    for backend, info in BACKENDS.items():
+        if backend == result.backend:
+            continue
+        for row, (passed, total, bugs) in summary_counts(info["report"]).items():
+            name = os.path.basename(info["report"])
+            others.append(f"| {row}, through the {info['title']} runtime ([{name}]({name})) | {passed} of {total} | "
+                          f"{total - passed} | {bugs} |")
+    if others:
+        at = next(i for i, line in enumerate(lines) if line.startswith("| bare ")) + 1
+        lines[at:at] = others
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
+def _report_lines(result, command_line):
     n = len(result.names)
     lines = []
     add = lines.append
@@ -1536,10 +1670,7 @@ def write_report(result, path, command_line=None):
         b = result.bare.get(name)
         if b and b["status"] != "pass":
             add(f"| {name} | {b['status']} | {_esc(one_line(b['detail'], 300))} |")
-    add("")
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        f.write("\n".join(lines))
+    return lines
 
 
 def main(argv=None):
@@ -1558,7 +1689,10 @@ def main(argv=None):
         default=",".join(PROTOCOLS),
         help="comma-separated: http (binary tensors), grpc, http_json (JSON tensor data); default: %(default)s",
     )
-    ap.add_argument("--report", default=DEFAULT_REPORT, help="Markdown report (default: %(default)s; '' for none)")
+    ap.add_argument("--backend", choices=sorted(BACKENDS), default="onnxruntime",
+                    help="the runtime that serves the models (default: %(default)s)")
+    ap.add_argument("--report", help="Markdown report (default: docs/onnx-conformance.md, or "
+                    "docs/onnx-conformance-<backend>.md for another backend; '' for none)")
     ap.add_argument("--json", help="also write the full results as JSON here")
     ap.add_argument("--load-timeout", type=float, default=900)
     ap.add_argument(
@@ -1572,7 +1706,7 @@ def main(argv=None):
         if not args.repo:
             ap.error("--build-only needs --repo")
         names = discover(args.data, args.filter)
-        build_repository(args.data, names, args.repo)
+        build_repository(args.data, names, args.repo, args.backend)
         print(f"{len(names)} models in {args.repo}")
         return 0
     protocols = [p for p in args.protocols.split(",") if p]
@@ -1593,7 +1727,10 @@ def main(argv=None):
         server_args=args.server_arg,
         load_timeout=args.load_timeout,
         sweep_cores=[int(c) for c in args.cores_sweep.split(",")] if args.cores_sweep else (),
+        backend=args.backend,
     )
+    if args.report is None:
+        args.report = BACKENDS[args.backend]["report"]
     if args.report:
         cmd = "python3 tests/conformance/onnx_node_suite.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
         write_report(result, args.report, cmd)
