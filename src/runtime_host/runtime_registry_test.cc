@@ -301,7 +301,7 @@ TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
   const std::string names[1] = {"y"};
   const int64_t rows[3] = {1, 2, 1};
   host::BatchResult result;
-  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}}, &result);
+  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}, {}}, &result);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(result.request_errors.size(), 3u);
   EXPECT_TRUE(result.request_errors[0].ok());
@@ -468,7 +468,7 @@ class DecoupledTest : public ::testing::Test {
                   reinterpret_cast<const char*>(x_), sizeof(x_)};
     const std::string names[1] = {"y"};
     const int64_t rows[3] = {1, 1, 1};
-    return instance_->Execute({{&in, 1}, names, rows, responders}, result);
+    return instance_->Execute({{&in, 1}, names, rows, responders, {}}, result);
   }
 
   RuntimeRegistry registry_{kPluginDir};

@@ -27,6 +27,7 @@
 #include "frontends/grpc/grpc_server.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/ssl_config.h"
 #include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
@@ -323,7 +324,9 @@ int main(int argc, char** argv) {
   }
 
   adlik::PrometheusMetrics prometheus(core->get());
-  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get());
+  adlik::shm::SharedMemoryRegistry shared_memory;
+  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get(),
+                                         &shared_memory);
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
     adlik::http::HttpServerOptions ho = http_options(http_port);
@@ -346,6 +349,7 @@ int main(int argc, char** argv) {
     go.port = grpc_port;
     go.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_mb) << 20;
     go.auth = auth.get();
+    go.shm = &shared_memory;
     go.tls = tls;
     auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
     if (!started.ok()) {
