@@ -240,10 +240,8 @@ RenderedResponse RenderInferResponse(
     for (int64_t d : t.shape) w.Int64(d);
     w.EndArray();
     if (i < shm.size() && shm[i]) {
-      w.Key("parameters");
-      w.StartObject();
-      WriteSharedMemoryParameters(w, *shm[i]);
-      w.EndObject();
+      // No data and no parameters, as Triton answers: its clients read an
+      // output's "parameters" as binary data.
     } else if (i < binary.size() && binary[i]) {
       w.Key("parameters");
       w.StartObject();

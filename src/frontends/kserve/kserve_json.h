@@ -44,23 +44,12 @@ struct RenderedResponse {
 };
 
 // `binary` says, per output of the response, whether it goes as binary;
-// `shm`, per output, whether it went to shared memory (then it carries its
-// shared_memory_* parameters and no data).
+// `shm`, per output, whether it went to shared memory: then it has its name,
+// datatype and shape, and neither data nor parameters (as Triton answers;
+// Triton's C++ client reads an output's parameters as binary_data_size).
 RenderedResponse RenderInferResponse(
     const InferResponse& response, const std::vector<bool>& binary,
     const std::vector<std::optional<SharedMemoryRef>>& shm = {});
-
-// Writes the shared_memory_* parameters of `ref` as the members of an
-// object.
-template <typename Writer>
-void WriteSharedMemoryParameters(Writer& w, const SharedMemoryRef& ref) {
-  w.Key("shared_memory_region");
-  w.String(ref.region.data(), ref.region.size());
-  w.Key("shared_memory_offset");
-  w.Uint64(ref.offset);
-  w.Key("shared_memory_byte_size");
-  w.Uint64(ref.byte_size);
-}
 
 // {"error":"<message>"}
 std::string ErrorJson(std::string_view message);
