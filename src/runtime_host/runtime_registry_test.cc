@@ -312,6 +312,49 @@ TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
   EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[15], 8.0f);
 }
 
+TEST(RuntimeRegistryTest, AnOutputGoesToTheBufferTheRequestGives) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_good");
+  ASSERT_TRUE(r.ok());
+  TempDir dir;
+  std::ofstream(dir.path() / "model.bin") << "anything";
+  host::ModelSpec spec;
+  spec.name = "double";
+  spec.model_path = (dir.path() / "model.bin").string();
+  spec.max_batch_size = 4;
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok());
+  auto instance = (*model)->CreateInstance({"double_0"});
+  ASSERT_TRUE(instance.ok());
+  const float x[4] = {1, 2, 3, 4};
+  const int64_t shape[2] = {1, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  const int64_t rows[1] = {1};
+  float placed[4] = {};
+  const host::OutputBuffer buffer[1] = {
+      {"y", reinterpret_cast<char*>(placed), sizeof(placed)}};
+  host::BatchResult result;
+  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}, buffer}, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(result.outputs.size(), 1u);
+  EXPECT_EQ(result.outputs[0].data, reinterpret_cast<const char*>(placed));
+  EXPECT_EQ(placed[3], 8.0f);
+
+  // A buffer too small is not used: the server's own takes the output.
+  float small[2] = {};
+  const host::OutputBuffer too_small[1] = {
+      {"y", reinterpret_cast<char*>(small), sizeof(small)}};
+  host::BatchResult other;
+  s = (*instance)->Execute({{&in, 1}, names, rows, {}, too_small}, &other);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(other.outputs.size(), 1u);
+  EXPECT_NE(other.outputs[0].data, reinterpret_cast<const char*>(small));
+  EXPECT_EQ(reinterpret_cast<const float*>(other.outputs[0].data)[3], 8.0f);
+  EXPECT_EQ(small[0], 0.0f);
+}
+
 // What the simulated device of libadlik_runtime_testing_device.so has seen.
 struct DeviceCounters {
   uint64_t to_device = 0, to_host = 0, buffers = 0;
