@@ -94,6 +94,12 @@ def main():
                 totals[name][1] += 1.0 / fps  # time per item, for the overall mean
             rows.append(row)
             print(f"round {k + 1}: " + ", ".join(f"{n} {v:.2f} infer/s" for n, v in row.items()), file=sys.stderr)
+        # The server's own account of the served requests: the time from receipt to the
+        # response encoded, and the part the runtime spent computing.
+        stats = support.http_request(server.http_url, "GET", f"/v2/models/{args.model}/stats").json()
+        s = stats["model_stats"][0]["inference_stats"]
+        served_ms = s["success"]["ns"] / max(1, s["success"]["count"]) / 1e6
+        infer_ms = s["compute_infer"]["ns"] / max(1, s["compute_infer"]["count"]) / 1e6
     finally:
         server.stop()
 
@@ -105,6 +111,10 @@ def main():
     overall = {n: c / t for n, (c, t) in totals.items()}
     print(f"| all | {overall['bare']:.2f} | {overall['grpc']:.2f} | {overall['http']:.2f} | "
           f"**{overall['grpc'] / overall['bare']:.3f}** | **{overall['http'] / overall['bare']:.3f}** |")
+    print()
+    print(f"The server's statistics over its {s['success']['count']} served requests: {served_ms:.3f} ms from "
+          f"receipt to response, of which {infer_ms:.3f} ms in the runtime: serving adds "
+          f"{served_ms - infer_ms:.3f} ms ({100 * (served_ms - infer_ms) / served_ms:.2f} %) per request.")
     print()
     for name, cmd in commands.items():
         print(f"- {name}: `{cmd}`")
