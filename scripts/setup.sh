@@ -3,6 +3,7 @@
 # machine that already has everything it only checks, in a few seconds.
 #
 #   ADLIK_DEPS   where downloaded dependencies are cached (default ~/.cache/adlik)
+#   ADLIK_SETUP_PYTHON=0  skips the tests' Python packages (the Dockerfile's build stage)
 set -euo pipefail
 
 deps="${ADLIK_DEPS:-$HOME/.cache/adlik}"
@@ -53,7 +54,8 @@ if [ ! -f "$ort_dir/lib/libonnxruntime.so" ] || [ ! -f "$ort_dir/include/onnxrun
   rm -rf "$tmp" "${deps:?}/$tarball"
 fi
 
-if ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest, PIL, prometheus_client' 2>/dev/null; then
+if [ "${ADLIK_SETUP_PYTHON:-1}" = 1 ] &&
+  ! python3 -c 'import tritonclient.http, tritonclient.grpc, numpy, onnx, onnxruntime, pytest, PIL, prometheus_client' 2>/dev/null; then
   echo "setup: installing Python packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
@@ -172,7 +174,11 @@ fi
 #   helm and kubeconform, built from the Go module proxy into $deps/go-bin (about 3 min the
 #   first time); PyPI's kubernetes-validate (the Kubernetes JSON schemas kubeconform reads)
 #   and kserve (the SDK whose model classes check the KServe resources).
+#   mmdebstrap, umoci and runc: scripts/build_image.sh builds the OCI image without Docker
+#   and tests/deploy/test_image.py runs it. chromium and PyPI's websocket-client: the
+#   dashboard's test drives headless Chromium over the DevTools protocol.
 if [ "${ADLIK_SETUP_DEPLOY:-0}" = "1" ]; then
+  apt_ensure "Debian packages for the image and the dashboard's test" mmdebstrap umoci runc chromium
   helm_version=v3.22.0
   kubeconform_version=v0.8.0
   go_bin="$deps/go-bin"
@@ -192,9 +198,10 @@ if [ "${ADLIK_SETUP_DEPLOY:-0}" = "1" ]; then
       GOBIN="$go_bin" go install "github.com/yannh/kubeconform/cmd/kubeconform@$kubeconform_version"
     fi
   fi
-  if ! python3 -c 'import kubernetes_validate, kserve, yaml' 2>/dev/null; then
-    echo "setup: installing Python packages: kubernetes-validate kserve"
-    python3 -m pip install -q --disable-pip-version-check kubernetes-validate==1.37.0 kserve==0.21.0 pyyaml
+  if ! python3 -c 'import kubernetes_validate, kserve, yaml, websocket' 2>/dev/null; then
+    echo "setup: installing Python packages: kubernetes-validate kserve websocket-client"
+    python3 -m pip install -q --disable-pip-version-check kubernetes-validate==1.37.0 kserve==0.21.0 pyyaml \
+      websocket-client==1.9.2
   fi
   echo "setup: deploy checkers ready (helm, kubeconform in $go_bin)"
 fi

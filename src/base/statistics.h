@@ -6,6 +6,8 @@
 #ifndef ADLIK_BASE_STATISTICS_H_
 #define ADLIK_BASE_STATISTICS_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 
@@ -14,6 +16,25 @@ namespace adlik {
 struct DurationStat {
   uint64_t count = 0;
   uint64_t ns = 0;
+};
+
+// A histogram of durations over fixed bounds (microseconds, upper bounds
+// inclusive, as Prometheus' "le"): counts[i] is the number of durations in
+// (kLatencyBoundsUs[i-1], kLatencyBoundsUs[i]]; the last count is those above
+// every bound. Counts are per bucket, not cumulative.
+inline constexpr std::array<uint64_t, 18> kLatencyBoundsUs = {
+    25,    50,    100,    250,    500,    1000,    2500,    5000,    10000,
+    25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000};
+
+struct LatencyHistogram {
+  std::array<uint64_t, kLatencyBoundsUs.size() + 1> counts = {};
+
+  // The bucket of a duration.
+  static size_t Bucket(uint64_t ns) {
+    size_t i = 0;
+    while (i < kLatencyBoundsUs.size() && ns > kLatencyBoundsUs[i] * 1000) ++i;
+    return i;
+  }
 };
 
 struct BatchStat {
@@ -28,6 +49,8 @@ struct StatisticsSnapshot {
   uint64_t execution_count = 0;
   uint64_t last_inference_ms = 0;
   std::map<uint64_t, BatchStat> batch_stats;  // by batch size
+  // The distributions of `success` and `queue` durations.
+  LatencyHistogram success_latency, queue_latency;
 };
 
 }  // namespace adlik

@@ -3,6 +3,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <limits>
 #include <vector>
 
 namespace adlik {
@@ -23,6 +24,24 @@ MetricFamily Family(const char* name, const char* help, MetricType type) {
 ClientMetric Labelled(const ModelStatsEntry& e) {
   ClientMetric m;
   m.label = {{"model", e.name}, {"version", e.version}};
+  return m;
+}
+
+// A LatencyHistogram as a Prometheus histogram in microseconds.
+ClientMetric Latency(const ModelStatsEntry& e, const LatencyHistogram& h,
+                     const DurationStat& total) {
+  ClientMetric m = Labelled(e);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kLatencyBoundsUs.size(); ++i) {
+    cumulative += h.counts[i];
+    m.histogram.bucket.push_back({cumulative, double(kLatencyBoundsUs[i])});
+  }
+  cumulative += h.counts.back();
+  m.histogram.bucket.push_back(
+      {cumulative, std::numeric_limits<double>::infinity()});
+  // The count is the buckets' (read at nearly the same moment as `total`).
+  m.histogram.sample_count = cumulative;
+  m.histogram.sample_sum = total.ns / 1e3;
   return m;
 }
 
@@ -139,6 +158,22 @@ std::string PrometheusMetrics::Render() const {
     batch.metric.push_back(std::move(m));
   }
   families.push_back(std::move(batch));
+
+  MetricFamily request_latency =
+      Family("adlik_inference_request_latency_us",
+             "Successful requests' time from arrival to answer, microseconds",
+             MetricType::Histogram);
+  MetricFamily queue_latency = Family(
+      "adlik_inference_queue_latency_us",
+      "Requests' time in the queue, microseconds", MetricType::Histogram);
+  for (const auto& e : models) {
+    request_latency.metric.push_back(
+        Latency(e, e.stats.success_latency, e.stats.success));
+    queue_latency.metric.push_back(
+        Latency(e, e.stats.queue_latency, e.stats.queue));
+  }
+  families.push_back(std::move(request_latency));
+  families.push_back(std::move(queue_latency));
 
   MetricFamily versions =
       Family("adlik_model_versions", "Model versions in each state",

@@ -22,6 +22,11 @@
 //   adlik_inference_compute_output_duration_us  counter    nv_inference_compute_output_duration_us
 //   adlik_inference_batch_size                  histogram  (Triton has none) the batch sizes
 //                                                          executed, buckets 1,2,4,...,max
+//   adlik_inference_request_latency_us          histogram  (Triton has none) successful
+//                                                          requests' time, arrival to answer
+//   adlik_inference_queue_latency_us            histogram  (Triton has none) queue time
+//     The two latency histograms have the buckets of base/statistics.h's
+//     kLatencyBoundsUs (25us .. 10s), for histogram_quantile().
 //
 // Model states (Triton has none), with the label state="LOADING", "READY",
 // "UNLOADING" or "UNAVAILABLE":

@@ -18,6 +18,7 @@ void Add(DurationStat* d, uint64_t ns) {
 void ModelStatistics::RecordCompute(uint64_t queue_ns, uint64_t input_ns,
                                     uint64_t infer_ns, uint64_t output_ns) {
   queue_.Add(queue_ns);
+  queue_latency_.Add(queue_ns);
   input_.Add(input_ns);
   infer_.Add(infer_ns);
   output_.Add(output_ns);
@@ -25,6 +26,7 @@ void ModelStatistics::RecordCompute(uint64_t queue_ns, uint64_t input_ns,
 
 void ModelStatistics::RecordSuccess(uint64_t total_ns) {
   success_.Add(total_ns);
+  success_latency_.Add(total_ns);
   last_inference_ms_.store(NowMs(), std::memory_order_relaxed);
 }
 
@@ -55,6 +57,8 @@ StatisticsSnapshot ModelStatistics::Snapshot() const {
   s.compute_output = output_.Load();
   s.inference_count = inference_count_.load(std::memory_order_relaxed);
   s.execution_count = execution_count_.load(std::memory_order_relaxed);
+  s.success_latency = success_latency_.Load();
+  s.queue_latency = queue_latency_.Load();
   s.last_inference_ms = last_inference_ms_.load(std::memory_order_relaxed);
   MutexLock lock(&mu_);
   s.batch_stats = batch_stats_;

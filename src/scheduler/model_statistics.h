@@ -10,13 +10,19 @@
 //   inference_count  batch elements inferred (a request of batch 4 counts 4)
 //   execution_count  engine executions (one per batch formed)
 //   batch_stats      per formed batch size: executions and compute times
+//   success_latency, queue_latency
+//                    histograms of the success and queue durations
+//                    (base/statistics.h's LatencyHistogram)
 //   last_inference   wall-clock milliseconds since the epoch of the last answer
 //
-// Thread-safety: all methods are safe from any thread; counters are atomics
-// and the per-batch-size map has its own lock.
+// Thread-safety: all methods are safe from any thread; counters (histogram
+// buckets included) are atomics and the per-batch-size map has its own lock.
+// A snapshot taken while requests complete may see a request in one counter
+// and not yet in another.
 #ifndef ADLIK_SCHEDULER_MODEL_STATISTICS_H_
 #define ADLIK_SCHEDULER_MODEL_STATISTICS_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -57,7 +63,21 @@ class ModelStatistics {
               ns.load(std::memory_order_relaxed)};
     }
   };
+  struct AtomicHistogram {
+    std::array<std::atomic<uint64_t>, kLatencyBoundsUs.size() + 1> counts{};
+    void Add(uint64_t ns) {
+      counts[LatencyHistogram::Bucket(ns)].fetch_add(1,
+                                                     std::memory_order_relaxed);
+    }
+    LatencyHistogram Load() const {
+      LatencyHistogram h;
+      for (size_t i = 0; i < counts.size(); ++i)
+        h.counts[i] = counts[i].load(std::memory_order_relaxed);
+      return h;
+    }
+  };
   AtomicDuration success_, fail_, queue_, input_, infer_, output_;
+  AtomicHistogram success_latency_, queue_latency_;
   std::atomic<uint64_t> inference_count_{0}, execution_count_{0},
       last_inference_ms_{0};
   mutable Mutex mu_;

@@ -99,6 +99,26 @@ def test_metrics_count_what_was_sent(start_server):
         assert {1.0, 2.0, 4.0, 8.0} <= set(buckets), (where, buckets)
         assert sample(families, hist, "idle", hist + "_count") == 0, where
 
+        # The latency histograms: one observation per successful request (request latency)
+        # and per request executed (queue time); their sums are the cumulative durations.
+        for hist, total in (
+            ("adlik_inference_request_latency_us", "adlik_inference_request_duration_us"),
+            ("adlik_inference_queue_latency_us", "adlik_inference_queue_duration_us"),
+        ):
+            assert families[hist].type == "histogram", (where, families[hist])
+            assert sample(families, hist, "simple", hist + "_count") == len(BATCHES), where
+            assert sample(families, hist, "simple", hist + "_sum") == sample(families, total, "simple"), where
+            bounds = [
+                (float(x.labels["le"]), x.value)
+                for x in families[hist].samples
+                if x.name == hist + "_bucket" and x.labels.get("model") == "simple"
+            ]
+            assert [b for b, _ in bounds] == sorted(b for b, _ in bounds), (where, bounds)
+            assert bounds[0][0] == 25 and bounds[-2][0] == 10_000_000, (where, bounds)
+            counts = [c for _, c in bounds]
+            assert counts == sorted(counts) and counts[-1] == len(BATCHES), (where, hist, bounds)
+            assert sample(families, hist, "idle", hist + "_count") == 0, where
+
     # Both ports serve the same numbers.
     for family in ("adlik_inference_request_success", "adlik_inference_request_failure", "adlik_inference_count"):
         assert sample(parsed["http port"], family, "simple") == sample(parsed["metrics port"], family, "simple")

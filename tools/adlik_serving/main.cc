@@ -25,6 +25,7 @@
 #include "base/logging.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/grpc/grpc_server.h"
+#include "frontends/http/dashboard_handler.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
 #include "frontends/shared_memory/shared_memory_registry.h"
@@ -105,6 +106,12 @@ ABSL_FLAG(
     bool, strict_readiness, false,
     "Report ready only while every model that should serve has a ready version "
     "(default: ready once the initial load is done, whatever failed).");
+
+ABSL_FLAG(bool, dashboard, true,
+          "Serve a web dashboard at /dashboard on the HTTP port: the models, "
+          "their states, load and unload, live charts of throughput, latency, "
+          "queue time and batch sizes. The page is static; its data comes "
+          "from the API with the token the user enters.");
 
 ABSL_FLAG(std::string, auth_token_file, "",
           "Bearer tokens, one a line: 'TOKEN GROUP[,GROUP...]' with groups "
@@ -327,13 +334,17 @@ int main(int argc, char** argv) {
   adlik::shm::SharedMemoryRegistry shared_memory;
   adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get(),
                                          &shared_memory);
+  adlik::http::DashboardHttpHandler with_dashboard(&handler);
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
     adlik::http::HttpServerOptions ho = http_options(http_port);
     ho.threads = absl::GetFlag(FLAGS_http_num_threads);
     ho.max_body_bytes =
         static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_mb)) << 20;
-    auto started = adlik::http::HttpServer::Start(ho, &handler);
+    const bool dashboard = absl::GetFlag(FLAGS_dashboard);
+    auto started = adlik::http::HttpServer::Start(
+        ho, dashboard ? static_cast<adlik::http::HttpHandler*>(&with_dashboard)
+                      : &handler);
     if (!started.ok()) {
       LOG(ERROR) << started.status().message();
       return 1;
@@ -341,6 +352,10 @@ int main(int argc, char** argv) {
     http = std::move(started).value();
     LOG(INFO) << scheme << " (KServe v2 REST) listening on " << ho.address
               << ":" << http->port();
+    if (dashboard) {
+      LOG(INFO) << "Dashboard at " << (tls ? "https" : "http") << "://"
+                << ho.address << ":" << http->port() << "/dashboard";
+    }
   }
   std::unique_ptr<adlik::grpc_frontend::GrpcServer> grpc;
   if (grpc_port != 0) {
