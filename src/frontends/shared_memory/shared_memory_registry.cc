@@ -30,7 +30,12 @@ struct SharedMemoryRegistry::Region {
 
 namespace {
 
-std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quoted(std::string_view s) {
+  std::string q(1, '\'');
+  q.append(s);
+  q += '\'';
+  return q;
+}
 
 }  // namespace
 
