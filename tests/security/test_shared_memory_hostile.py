@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import sched_support  # noqa: E402
 
 BYTES = 16 * 4
+ONE_INSTANCE = "instance_group [ { count: 1 kind: KIND_CPU } ]\n"
 U64_MAX = 2**64 - 1
 
 
@@ -130,17 +131,22 @@ def test_unregister_while_a_request_uses_the_region(start_server, tmp_path, exam
     """The request keeps the region mapped until it ends: unregistering it frees the name at
     once, and the request still reads its input from, and writes its output to, the region."""
     repo = tmp_path / "slow_repo"
-    sched_support.build_repository(repo, {"slow": ("slow", sched_support.slow_config("slow"))}, example_repo)
+    sched_support.build_repository(repo, {"slow": ("slow", sched_support.slow_config("slow", extra=ONE_INSTANCE))}, example_repo)
     srv = start_server(repo, "--cores=1")
-    trips = max(1, int(sched_support.trips_per_second() * 2))  # the blocker runs about 2 s
+    trips = max(1, int(sched_support.trips_per_second()))  # a blocker runs about 1 s
     key, handle = objects(2 * 4 * 4)
     x = sched_support.slow_inputs(1, 5)
     shm.set_shared_memory_region(handle, [x])
     r = http_register(srv.http_url, "r", {"key": key, "byte_size": 32})
     assert r.status == 200, r
 
-    blocker = threading.Thread(target=sched_support.http_slow, args=(srv.http_url, "slow", x, trips))
-    blocker.start()
+    # Two blockers on the one instance: one runs, the other waits; the request in shared
+    # memory then surely waits behind them.
+    blockers = [threading.Thread(target=sched_support.http_slow, args=(srv.http_url, "slow", x, trips))
+                for _ in range(2)]
+    for b in blockers:
+        b.start()
+    sched_support.wait_pending(srv.http_url, "slow", 1)
     results = {}
 
     def in_shm():
@@ -157,15 +163,15 @@ def test_unregister_while_a_request_uses_the_region(start_server, tmp_path, exam
             results["error"] = e
         c.close()
 
-    sched_support.wait_pending(srv.http_url, "slow", 0)
     user = threading.Thread(target=in_shm)
     user.start()
-    sched_support.wait_pending(srv.http_url, "slow", 1)  # queued behind the blocker
+    sched_support.wait_pending(srv.http_url, "slow", 2)  # queued behind a blocker
     r = support.http_request(srv.http_url, "POST", "/v2/systemsharedmemory/region/r/unregister", {})
     assert r.status == 200, r
     assert support.http_request(srv.http_url, "GET", "/v2/systemsharedmemory/status").json() == []
     user.join(120)
-    blocker.join(120)
+    for b in blockers:
+        b.join(120)
     assert "error" not in results, results
     np.testing.assert_array_equal(shm.get_contents_as_numpy(handle, np.float32, [1, 4], offset=16), 2 * x)
 
