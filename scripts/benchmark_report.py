@@ -332,7 +332,44 @@ def markdown(ctx):
         "",
     ]
     lines += ctx["perf_analyzer"]
+    lines += [""] + ctx.get("shared_memory", [])
     return "\n".join(lines) + "\n"
+
+
+def shared_memory_section(args):
+    """Runs scripts/bench_shared_memory.py (YOLOv5s at batch 30 served over system shared
+    memory through perf_analyzer, against the bare runtime, in one run) and renders its
+    table, or why it could not run."""
+    lines = [
+        "## Served over system shared memory",
+        "",
+        "With the system shared-memory extension the client's tensors never cross the socket:",
+        "the server reads the inputs in place from the client's region and the outputs land in",
+        "the client's region (written there by the runtime when it allocates its outputs",
+        "through the server; ONNX Runtime hands over its own buffer, which the server copies",
+        "into the region once). `scripts/bench_shared_memory.py` measures, in each round, the",
+        "bare runtime (adlik_bench's bare target) and then the model served by one adlik_serving",
+        "through Triton's perf_analyzer with `--shared-memory=system`, over gRPC and HTTP",
+        "(perf_analyzer writes its inputs into the region once, as a client that produces them",
+        "there would; the bare target gets its inputs in memory). Throughput in inferences/s",
+        "(images/s); the `all` row is over every round.",
+        "",
+    ]
+    if args.no_shared_memory:
+        return lines + ["(Not run in this report: --no-shared-memory.)"]
+    cmd = [sys.executable, os.path.join(ROOT, "scripts", "bench_shared_memory.py"), "--model=yolov5s", "--batch=30", "--rounds=1", "--iterations=3",
+           f"--models={args.models_dir}", f"--build={os.path.dirname(os.path.dirname(os.path.abspath(args.bench)))}"]
+    print("+ " + " ".join(cmd), flush=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if r.returncode != 0:
+        return lines + ["It did not run in this report:", "", "```", *(r.stdout + r.stderr).strip().splitlines()[-15:], "```"]
+    return lines + [
+        f"`python3 scripts/bench_shared_memory.py --model=yolov5s --batch=30 --rounds=1 --iterations=3` "
+        f"({datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"revision {git_revision()}, load average {' '.join(f'{x:.2f}' for x in load_average())} after):",
+        "",
+        *r.stdout.strip().splitlines(),
+    ]
 
 
 def perf_analyzer_section(args):
@@ -449,6 +486,8 @@ def render_only(args):
     ctx = dict(saved["context"], latency=lat, throughput=thr, examples=ex, reading=reading(lat, thr))
     if args.rerun_perf_analyzer:
         ctx["perf_analyzer"] = perf_analyzer_section(args)
+    if args.rerun_shared_memory:
+        ctx["shared_memory"] = shared_memory_section(args)
     write_outputs(args, ctx, saved["command"])
     return 0
 
@@ -489,6 +528,10 @@ def main(argv):
     parser.add_argument("--from-json", help="render the page from a benchmarks.json of an earlier run, running nothing")
     parser.add_argument(
         "--rerun-perf-analyzer", action="store_true", help="with --from-json: run the perf_analyzer section again"
+    )
+    parser.add_argument("--no-shared-memory", action="store_true", help="skip scripts/bench_shared_memory.py")
+    parser.add_argument(
+        "--rerun-shared-memory", action="store_true", help="with --from-json: run the shared-memory section again"
     )
     args = parser.parse_args(argv)
     if not os.access(args.bench, os.X_OK):
@@ -551,6 +594,7 @@ def main(argv):
         "minutes": (time.monotonic() - start) / 60,
         "reading": reading(lat, thr),
         "perf_analyzer": perf_analyzer_section(args),
+        "shared_memory": shared_memory_section(args),
     }
     write_outputs(args, ctx, command)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Triton's perf_analyzer against adlik_serving: `simple` and `classifier` over gRPC
-# and HTTP. A benchmark, not a test: it prints perf_analyzer's own report.
+# and HTTP, then `simple` with its tensors in system shared memory (gRPC, HTTP) and
+# over the gRPC stream. A benchmark, not a test: it prints perf_analyzer's own report.
 #
 #   scripts/perf_analyzer.sh              # starts build/bin/adlik_serving on the example models
 #   GRPC_URL=h:p HTTP_URL=h:p scripts/perf_analyzer.sh   # a server that is already running
@@ -30,10 +31,11 @@ if command -v perf_analyzer >/dev/null && perf_analyzer --version >/dev/null 2>&
 else
   bin="$deps/perf_analyzer/perf_analyzer/bin/perf_analyzer"
   libs="$deps/trixie-libs/usr/lib/x86_64-linux-gnu"
+  cudart="$deps/perf_analyzer/cudart"  # loaded by --shared-memory
   if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then
-    pa=("$bin")
+    pa=(env LD_LIBRARY_PATH="$cudart${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$bin")
   elif [ -x "$bin" ] && [ -x "$libs/ld-linux-x86-64.so.2" ]; then
-    pa=("$libs/ld-linux-x86-64.so.2" --library-path "$libs" "$bin")
+    pa=("$libs/ld-linux-x86-64.so.2" --library-path "$libs:$cudart" "$bin")
   else
     echo "perf_analyzer: not runnable here (PyPI's wheel needs glibc >= 2.38);" \
       "run ADLIK_SETUP_BENCH=1 scripts/setup.sh first" >&2
@@ -82,4 +84,7 @@ run -m simple -i grpc -u "$grpc_url"
 run -m simple -i http -u "$http_url"
 run -m classifier -i grpc -u "$grpc_url" -b 8
 run -m classifier -i http -u "$http_url" -b 8
+run -m simple -i grpc -u "$grpc_url" --shared-memory=system
+run -m simple -i http -u "$http_url" --shared-memory=system
+run -m simple -i grpc -u "$grpc_url" --streaming
 exit $status

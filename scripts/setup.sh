@@ -180,7 +180,9 @@ fi
 #   perf_analyzer: PyPI's perf-analyzer has only a manylinux_2_38 wheel (glibc >= 2.38,
 #   GCC 13's libstdc++); bookworm has glibc 2.36. The wheel is unpacked into
 #   $deps/perf_analyzer and, beside it, Debian trixie's libc6, libstdc++6 and libgcc-s1 into
-#   $deps/trixie-libs, for scripts/perf_analyzer.sh to run it through trixie's loader.
+#   $deps/trixie-libs, for scripts/perf_analyzer.sh to run it through trixie's loader, and
+#   the CUDA runtime library (no GPU needed) into $deps/perf_analyzer/cudart, which its
+#   shared-memory code loads.
 if [ "${ADLIK_SETUP_BENCH:-0}" = "1" ]; then
   apt_ensure "Debian packages for the benchmarks" python3-torch python3-torchvision python3-pil darknet
   pylib="$deps/pylib"
@@ -202,6 +204,18 @@ if [ "${ADLIK_SETUP_BENCH:-0}" = "1" ]; then
     mkdir -p "$pa_dir"
     python3 -m zipfile -e "$wheels"/perf_analyzer-*.whl "$pa_dir"
     chmod +x "$pa_dir/perf_analyzer/bin/perf_analyzer"
+    rm -rf "$wheels"
+  fi
+  # Its shared-memory code dlopens libcudart.so even for --shared-memory=system.
+  if [ ! -e "$pa_dir/cudart/libcudart.so" ]; then
+    echo "setup: unpacking the CUDA runtime library (PyPI nvidia-cuda-runtime 13) into $pa_dir/cudart"
+    wheels=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$wheels" 'nvidia-cuda-runtime==13.*'
+    python3 -m zipfile -e "$wheels"/nvidia_cuda_runtime-*.whl "$wheels/x"
+    mkdir -p "$pa_dir/cudart"
+    cp "$wheels"/x/nvidia/cu13/lib/libcudart.so.13 "$pa_dir/cudart/"
+    ln -sf libcudart.so.13 "$pa_dir/cudart/libcudart.so"
     rm -rf "$wheels"
   fi
   trixie="$deps/trixie-libs"

@@ -48,6 +48,12 @@ struct RequestedOutput {
   // > 0: return the top `classification` entries of each batch row as BYTES
   // "score:index[:label]" (the KServe/Triton classification extension).
   uint32_t classification = 0;
+  // Where the output's bytes should go (a client's shared memory), or
+  // nullptr: the runtime writes them there when it allocates its outputs
+  // through the server, the output fits, and the request is batched alone.
+  // The front end keeps the buffer valid until it has written the response.
+  char* buffer = nullptr;
+  size_t buffer_size = 0;
 };
 
 struct InferResponse {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,13 @@ class Responder {
                       bool final) = 0;
 };
 
+// A buffer an output should be written to (see RequestedOutput::buffer).
+struct OutputBuffer {
+  std::string_view name;
+  char* data = nullptr;
+  size_t byte_size = 0;
+};
+
 // One batch: the requests' inputs merged along the batch dimension (or one
 // request's own buffers), borrowed for the call. Input names must be
 // NUL-terminated (views of std::strings or literals): plugins read them as C
@@ -67,6 +75,9 @@ struct Batch {
   // A decoupled model's batch: one per request, for the runtime to take over
   // the answering of that request. Empty for any other model.
   std::span<const std::shared_ptr<Responder>> responders;
+  // Outputs a runtime that allocates through the server places there when
+  // they fit (only for a batch of one request).
+  std::span<const OutputBuffer> output_buffers;
 };
 
 struct BatchResult {
@@ -114,7 +125,8 @@ inline Status ExecuteOne(Instance& instance, std::span<const TensorView> inputs,
   const int64_t rows =
       !inputs.empty() && !inputs[0].shape.empty() ? inputs[0].shape[0] : 1;
   BatchResult result;
-  Status s = instance.Execute({inputs, output_names, {&rows, 1}, {}}, &result);
+  Status s =
+      instance.Execute({inputs, output_names, {&rows, 1}, {}, {}}, &result);
   if (s.ok() && !result.request_errors.empty()) s = result.request_errors[0];
   *outputs = std::move(result.outputs);
   return s;

@@ -365,10 +365,13 @@ StatusOr<int64_t> CheckOutput(const std::vector<Tensor>& outputs,
   return *count;
 }
 
-// A server-owned host buffer for output `name`, added to `outputs`.
+// A host buffer for output `name`, added to `outputs`: one of `placed` (the
+// buffers the request asked for) when it is there and large enough, else the
+// server's own.
 Status AllocateOutput(std::vector<Tensor>* outputs, const char* name,
                       AdlikDataType type, const int64_t* shape, uint32_t rank,
-                      void** buffer) {
+                      void** buffer,
+                      std::span<const host::OutputBuffer> placed = {}) {
   RETURN_IF_ERROR(CheckOutput(*outputs, name, type, shape, rank).status());
   if (type == ADLIK_TYPE_BYTES) {
     return InvalidArgument(std::string("output '") + name +
@@ -383,15 +386,23 @@ Status AllocateOutput(std::vector<Tensor>* outputs, const char* name,
     return InvalidArgument(std::string("output '") + name +
                            "': its byte size does not fit in 64 bits");
   }
-  // Uninitialised: the runtime writes every byte.
-  std::shared_ptr<char[]> storage(new char[std::max<size_t>(*bytes, 1)]);
   Tensor t;
   t.name = name;
   t.type = static_cast<DataType>(type);
   t.shape.assign(shape, shape + rank);
-  t.data = storage.get();
   t.byte_size = *bytes;
-  t.holder = std::move(storage);
+  auto asked = std::find_if(placed.begin(), placed.end(),
+                            [&](const host::OutputBuffer& b) {
+                              return b.name == name && b.byte_size >= *bytes;
+                            });
+  if (asked != placed.end()) {
+    t.data = asked->data;  // the request's holder keeps it valid
+  } else {
+    // Uninitialised: the runtime writes every byte.
+    std::shared_ptr<char[]> storage(new char[std::max<size_t>(*bytes, 1)]);
+    t.data = storage.get();
+    t.holder = std::move(storage);
+  }
   *buffer = const_cast<char*>(t.data);
   outputs->push_back(std::move(t));
   return Status::Ok();
@@ -408,8 +419,10 @@ AdlikError* OutputAllocate(AdlikBatch* b, const char* name, AdlikDataType type,
                         std::to_string(static_cast<int>(memory_type)) +
                         " is not an AdlikMemoryType"));
   }
-  Status s =
-      AllocateOutput(&b->result->outputs, name, type, shape, rank, buffer);
+  // An output computed in the runtime's memory is copied out into the
+  // server's buffer, which may then be the request's.
+  Status s = AllocateOutput(&b->result->outputs, name, type, shape, rank,
+                            buffer, b->batch->output_buffers);
   if (!s.ok()) return MakeError(s.WithPrefix("output_allocate"));
   AdlikMemoryType where = ADLIK_MEMORY_CPU;
   if (memory_type != ADLIK_MEMORY_CPU && b->memory != nullptr) {

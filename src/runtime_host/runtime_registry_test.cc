@@ -301,7 +301,7 @@ TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
   const std::string names[1] = {"y"};
   const int64_t rows[3] = {1, 2, 1};
   host::BatchResult result;
-  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}}, &result);
+  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}, {}}, &result);
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_EQ(result.request_errors.size(), 3u);
   EXPECT_TRUE(result.request_errors[0].ok());
@@ -310,6 +310,49 @@ TEST(RuntimeRegistryTest, ARequestOfABatchFailsAloneAndTheOthersAnswer) {
   EXPECT_TRUE(result.request_errors[2].ok());
   ASSERT_EQ(result.outputs.size(), 1u);
   EXPECT_EQ(reinterpret_cast<const float*>(result.outputs[0].data)[15], 8.0f);
+}
+
+TEST(RuntimeRegistryTest, AnOutputGoesToTheBufferTheRequestGives) {
+  RuntimeRegistry registry(kPluginDir);
+  auto r = registry.Get("testing_good");
+  ASSERT_TRUE(r.ok());
+  TempDir dir;
+  std::ofstream(dir.path() / "model.bin") << "anything";
+  host::ModelSpec spec;
+  spec.name = "double";
+  spec.model_path = (dir.path() / "model.bin").string();
+  spec.max_batch_size = 4;
+  auto model = (*r)->LoadModel(spec);
+  ASSERT_TRUE(model.ok());
+  auto instance = (*model)->CreateInstance({"double_0"});
+  ASSERT_TRUE(instance.ok());
+  const float x[4] = {1, 2, 3, 4};
+  const int64_t shape[2] = {1, 4};
+  TensorView in{"x", DataType::kFp32, shape, reinterpret_cast<const char*>(x),
+                sizeof(x)};
+  const std::string names[1] = {"y"};
+  const int64_t rows[1] = {1};
+  float placed[4] = {};
+  const host::OutputBuffer buffer[1] = {
+      {"y", reinterpret_cast<char*>(placed), sizeof(placed)}};
+  host::BatchResult result;
+  Status s = (*instance)->Execute({{&in, 1}, names, rows, {}, buffer}, &result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(result.outputs.size(), 1u);
+  EXPECT_EQ(result.outputs[0].data, reinterpret_cast<const char*>(placed));
+  EXPECT_EQ(placed[3], 8.0f);
+
+  // A buffer too small is not used: the server's own takes the output.
+  float small[2] = {};
+  const host::OutputBuffer too_small[1] = {
+      {"y", reinterpret_cast<char*>(small), sizeof(small)}};
+  host::BatchResult other;
+  s = (*instance)->Execute({{&in, 1}, names, rows, {}, too_small}, &other);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(other.outputs.size(), 1u);
+  EXPECT_NE(other.outputs[0].data, reinterpret_cast<const char*>(small));
+  EXPECT_EQ(reinterpret_cast<const float*>(other.outputs[0].data)[3], 8.0f);
+  EXPECT_EQ(small[0], 0.0f);
 }
 
 // What the simulated device of libadlik_runtime_testing_device.so has seen.
@@ -468,7 +511,7 @@ class DecoupledTest : public ::testing::Test {
                   reinterpret_cast<const char*>(x_), sizeof(x_)};
     const std::string names[1] = {"y"};
     const int64_t rows[3] = {1, 1, 1};
-    return instance_->Execute({{&in, 1}, names, rows, responders}, result);
+    return instance_->Execute({{&in, 1}, names, rows, responders, {}}, result);
   }
 
   RuntimeRegistry registry_{kPluginDir};

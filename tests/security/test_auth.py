@@ -82,6 +82,9 @@ HTTP_ROUTES = [
     ("POST", "/v2/repository/index", {}, "admin"),
     ("POST", "/v2/repository/models/simple/load", {}, "admin"),
     ("POST", "/v2/repository/models/not_loaded/unload", {}, "admin"),
+    ("GET", "/v2/systemsharedmemory/status", None, "admin"),
+    ("POST", "/v2/systemsharedmemory/unregister", {}, "admin"),
+    ("GET", "/v2/cudasharedmemory/status", None, "admin"),
     ("GET", "/metrics", None, "metrics"),
 ]
 ROUTE_IDS = [f"{m} {p}" for m, p, _, _ in HTTP_ROUTES]
@@ -254,6 +257,9 @@ def _grpc_rpcs():
         ("RepositoryIndex", service_pb2.RepositoryIndexRequest(), "admin"),
         ("RepositoryModelLoad", service_pb2.RepositoryModelLoadRequest(model_name="simple"), "admin"),
         ("RepositoryModelUnload", service_pb2.RepositoryModelUnloadRequest(model_name="not_loaded"), "admin"),
+        ("SystemSharedMemoryStatus", service_pb2.SystemSharedMemoryStatusRequest(), "admin"),
+        ("SystemSharedMemoryUnregister", service_pb2.SystemSharedMemoryUnregisterRequest(), "admin"),
+        ("CudaSharedMemoryStatus", service_pb2.CudaSharedMemoryStatusRequest(), "admin"),
     ]
 
 

@@ -28,6 +28,7 @@
 #include "frontends/http/dashboard_handler.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/ssl_config.h"
 #include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
@@ -330,7 +331,9 @@ int main(int argc, char** argv) {
   }
 
   adlik::PrometheusMetrics prometheus(core->get());
-  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get());
+  adlik::shm::SharedMemoryRegistry shared_memory;
+  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get(),
+                                         &shared_memory);
   adlik::http::DashboardHttpHandler with_dashboard(&handler);
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
@@ -361,6 +364,7 @@ int main(int argc, char** argv) {
     go.port = grpc_port;
     go.max_message_bytes = absl::GetFlag(FLAGS_grpc_max_message_mb) << 20;
     go.auth = auth.get();
+    go.shm = &shared_memory;
     go.tls = tls;
     auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
     if (!started.ok()) {

@@ -78,8 +78,21 @@ kserve::ParameterValue ToParameter(const inference::InferParameter& p) {
 
 }  // namespace
 
+// The tensor's shared_memory_* parameters; `what` names it.
+template <typename Params>
+StatusOr<std::optional<kserve::SharedMemoryRef>> SharedMemoryOf(
+    const Params& parameters, const std::string& what) {
+  kserve::SharedMemoryParameters params;
+  for (const auto& [key, p] : parameters) {
+    bool taken = false;
+    RETURN_IF_ERROR(kserve::ApplySharedMemoryParameter(
+        what, key, ToParameter(p), &params, &taken));
+  }
+  return kserve::FinishSharedMemoryRef(what, params);
+}
+
 StatusOr<std::unique_ptr<InferRequest>> FromProto(
-    const inference::ModelInferRequest& m) {
+    const inference::ModelInferRequest& m, kserve::SharedMemoryRefs* shm) {
   auto req = std::make_unique<InferRequest>();
   req->model_name = m.model_name();
   RETURN_IF_ERROR(kserve::CheckModelVersion(m.model_version()));
@@ -89,13 +102,23 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
     RETURN_IF_ERROR(
         kserve::ApplyRequestParameter(key, ToParameter(p), req.get()));
   }
-  const bool raw = m.raw_input_contents_size() > 0;
-  if (raw && m.raw_input_contents_size() != m.inputs_size()) {
-    return InvalidArgument("raw_input_contents has " +
-                           std::to_string(m.raw_input_contents_size()) +
-                           " entries but there are " +
-                           std::to_string(m.inputs_size()) + " inputs");
+  shm->inputs.assign(m.inputs_size(), std::nullopt);
+  int in_shm = 0;
+  for (int i = 0; i < m.inputs_size(); ++i) {
+    ASSIGN_OR_RETURN(shm->inputs[i],
+                     SharedMemoryOf(m.inputs(i).parameters(),
+                                    "input '" + m.inputs(i).name() + "'"));
+    if (shm->inputs[i]) ++in_shm;
   }
+  const bool raw = m.raw_input_contents_size() > 0;
+  if (raw && m.raw_input_contents_size() != m.inputs_size() - in_shm) {
+    return InvalidArgument(
+        "raw_input_contents has " +
+        std::to_string(m.raw_input_contents_size()) +
+        " entries but there are " + std::to_string(m.inputs_size() - in_shm) +
+        " inputs" + (in_shm > 0 ? " not in shared memory" : ""));
+  }
+  int next_raw = 0;
   req->inputs.resize(m.inputs_size());
   for (int i = 0; i < m.inputs_size(); ++i) {
     const auto& t = m.inputs(i);
@@ -107,14 +130,21 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
       RETURN_IF_ERROR(kserve::CheckDimension(t.name(), d));
       in.shape.push_back(d);
     }
-    if (raw) {
+    if (shm->inputs[i]) {
+      if (t.has_contents()) {
+        return InvalidArgument("input '" + t.name() +
+                               "': has both shared_memory_region and contents");
+      }
+      in.byte_size = shm->inputs[i]->byte_size;
+    } else if (raw) {
       if (t.has_contents()) {
         return InvalidArgument(
             "input '" + t.name() +
             "': contents given together with raw_input_contents");
       }
-      in.data = m.raw_input_contents(i).data();
-      in.byte_size = m.raw_input_contents(i).size();
+      in.data = m.raw_input_contents(next_raw).data();
+      in.byte_size = m.raw_input_contents(next_raw).size();
+      ++next_raw;
     } else {
       RETURN_IF_ERROR(FromContents(t.contents(), &in));
     }
@@ -124,21 +154,34 @@ StatusOr<std::unique_ptr<InferRequest>> FromProto(
     for (const auto& [key, p] : o.parameters()) {
       RETURN_IF_ERROR(kserve::ApplyOutputParameter(key, ToParameter(p), &out));
     }
+    ASSIGN_OR_RETURN(auto where, SharedMemoryOf(o.parameters(),
+                                                "output '" + o.name() + "'"));
+    shm->outputs.push_back(std::move(where));
     req->outputs.push_back(std::move(out));
   }
   return req;
 }
 
-void ToProto(const InferResponse& r, inference::ModelInferResponse* m) {
+void ToProto(const InferResponse& r, inference::ModelInferResponse* m,
+             const std::vector<std::optional<kserve::SharedMemoryRef>>& shm) {
   m->set_model_name(r.model_name);
   m->set_model_version(r.model_version);
   m->set_id(r.id);
-  for (const Tensor& t : r.outputs) {
+  for (size_t i = 0; i < r.outputs.size(); ++i) {
+    const Tensor& t = r.outputs[i];
     auto* out = m->add_outputs();
     out->set_name(t.name);
     out->set_datatype(std::string(DataTypeName(t.type)));
     for (int64_t d : t.shape) out->add_shape(d);
-    m->add_raw_output_contents()->assign(t.data, t.byte_size);
+    std::string* raw = m->add_raw_output_contents();
+    if (i < shm.size() && shm[i]) {
+      auto& params = *out->mutable_parameters();
+      params["shared_memory_region"].set_string_param(shm[i]->region);
+      params["shared_memory_offset"].set_uint64_param(shm[i]->offset);
+      params["shared_memory_byte_size"].set_uint64_param(shm[i]->byte_size);
+    } else {
+      raw->assign(t.data, t.byte_size);
+    }
   }
 }
 

@@ -17,14 +17,21 @@
 #include "adlik/status.h"
 #include "base/infer_request.h"
 #include "frontends/grpc/grpc_service.pb.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::grpc_frontend {
 
+// `shm` receives where the tensors in shared memory are (an input's data is
+// then unset; raw_input_contents holds the other inputs', in order).
 StatusOr<std::unique_ptr<InferRequest>> FromProto(
-    const inference::ModelInferRequest& m);
+    const inference::ModelInferRequest& m, kserve::SharedMemoryRefs* shm);
 
-// The core's response into `m`; outputs go as raw_output_contents (copied).
-void ToProto(const InferResponse& r, inference::ModelInferResponse* m);
+// The core's response into `m`; outputs go as raw_output_contents (copied),
+// except those in shared memory (`shm`, per output), which carry their
+// shared_memory_* parameters and an empty raw_output_contents entry.
+void ToProto(
+    const InferResponse& r, inference::ModelInferResponse* m,
+    const std::vector<std::optional<kserve::SharedMemoryRef>>& shm = {});
 
 }  // namespace adlik::grpc_frontend
 

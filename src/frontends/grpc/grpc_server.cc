@@ -19,6 +19,7 @@
 #include "frontends/grpc/health.grpc.pb.h"
 #include "frontends/kserve/kserve_protocol.h"
 #include "frontends/kserve/kserve_render.h"
+#include "frontends/shared_memory/shared_memory_tensors.h"
 
 namespace adlik::grpc_frontend {
 namespace {
@@ -212,8 +213,9 @@ class UnparsedRequestInterceptorFactory
 class InferenceService final
     : public inference::GRPCInferenceService::CallbackService {
  public:
-  InferenceService(ServerCore* core, const auth::TokenAuth* auth)
-      : core_(core), auth_(auth) {}
+  InferenceService(ServerCore* core, const auth::TokenAuth* auth,
+                   shm::SharedMemoryRegistry* shm)
+      : core_(core), auth_(auth), shm_(shm) {}
 
   // Open to probes, like /v2/health/live and /ready.
   grpc::ServerUnaryReactor* ServerLive(
@@ -366,31 +368,40 @@ class InferenceService final
     // before this returns.
     const std::shared_ptr<std::atomic<bool>> finished = reactor->finished;
     try {
-      auto parsed = FromProto(*req);
-      if (!parsed.ok()) {
+      kserve::SharedMemoryRefs refs;
+      auto parsed = FromProto(*req, &refs);
+      StatusOr<std::vector<std::optional<shm::Block>>> blocks = parsed.status();
+      if (parsed.ok()) blocks = shm::PlaceTensors(shm_, refs, parsed->get());
+      if (!blocks.ok()) {
         finished->store(true);
-        reactor->Finish(ToGrpc(parsed.status()));
+        reactor->Finish(ToGrpc(blocks.status()));
         return reactor;
       }
       (*parsed)->cancelled = reactor->cancelled;
       (*parsed)->received_ns = received_ns;
-      core_->Infer(std::move(parsed).value(),
-                   [reactor, res, finished](StatusOr<InferResponse> result) {
-                     if (finished->exchange(true)) return;
-                     grpc::Status status = grpc::Status::OK;
-                     try {
-                       if (result.ok()) {
-                         ToProto(*result, res);
-                         if (result->encoded) result->encoded();
-                       } else {
-                         status = ToGrpc(result.status());
-                       }
-                     } catch (...) {
-                       res->Clear();
-                       status = ExceptionStatus("ModelInfer");
-                     }
-                     reactor->Finish(status);
-                   });
+      core_->Infer(
+          std::move(parsed).value(),
+          [reactor, res, finished, shm = std::move(refs.outputs),
+           blocks = std::move(blocks).value()](StatusOr<InferResponse> result) {
+            if (finished->exchange(true)) return;
+            grpc::Status status = grpc::Status::OK;
+            try {
+              if (result.ok()) {
+                if (Status s = shm::WriteOutputs(blocks, *result); !s.ok())
+                  result = s;
+              }
+              if (result.ok()) {
+                ToProto(*result, res, shm);
+                if (result->encoded) result->encoded();
+              } else {
+                status = ToGrpc(result.status());
+              }
+            } catch (...) {
+              res->Clear();
+              status = ExceptionStatus("ModelInfer");
+            }
+            reactor->Finish(status);
+          });
     } catch (...) {
       grpc::Status status = ExceptionStatus("ModelInfer");
       if (!finished->exchange(true)) reactor->Finish(status);
@@ -405,11 +416,89 @@ class InferenceService final
     try {
       s = Authorize(auth_, ctx->client_metadata(), auth::kInfer,
                     "ModelStreamInfer");
-      if (s.ok()) return StartInferStream(core_);
+      if (s.ok()) return StartInferStream(core_, shm_);
     } catch (...) {
       s = ExceptionStatus("ModelStreamInfer");
     }
     return RefuseInferStream(s);
+  }
+
+  grpc::ServerUnaryReactor* SystemSharedMemoryStatus(
+      grpc::CallbackServerContext* ctx,
+      const inference::SystemSharedMemoryStatusRequest* req,
+      inference::SystemSharedMemoryStatusResponse* res) override {
+    return Guard(ctx, "SystemSharedMemoryStatus", auth::kAdmin, [&] {
+      if (shm_ == nullptr)
+        return Done(ctx, ToGrpc(kserve::NoSystemSharedMemory()));
+      auto regions = shm_->List(req->name());
+      if (!regions.ok()) return Done(ctx, ToGrpc(regions.status()));
+      for (const shm::RegionStatus& r : *regions) {
+        auto& out = (*res->mutable_regions())[r.name];
+        out.set_name(r.name);
+        out.set_key(r.key);
+        out.set_offset(r.offset);
+        out.set_byte_size(r.byte_size);
+      }
+      return Done(ctx, grpc::Status::OK);
+    });
+  }
+
+  grpc::ServerUnaryReactor* SystemSharedMemoryRegister(
+      grpc::CallbackServerContext* ctx,
+      const inference::SystemSharedMemoryRegisterRequest* req,
+      inference::SystemSharedMemoryRegisterResponse*) override {
+    return Guard(ctx, "SystemSharedMemoryRegister", auth::kAdmin, [&] {
+      if (shm_ == nullptr)
+        return Done(ctx, ToGrpc(kserve::NoSystemSharedMemory()));
+      return Done(ctx, ToGrpc(shm_->Register(req->name(), req->key(),
+                                             req->offset(), req->byte_size())));
+    });
+  }
+
+  grpc::ServerUnaryReactor* SystemSharedMemoryUnregister(
+      grpc::CallbackServerContext* ctx,
+      const inference::SystemSharedMemoryUnregisterRequest* req,
+      inference::SystemSharedMemoryUnregisterResponse*) override {
+    return Guard(ctx, "SystemSharedMemoryUnregister", auth::kAdmin, [&] {
+      if (shm_ == nullptr)
+        return Done(ctx, ToGrpc(kserve::NoSystemSharedMemory()));
+      if (req->name().empty()) {
+        shm_->UnregisterAll();
+        return Done(ctx, grpc::Status::OK);
+      }
+      return Done(ctx, ToGrpc(shm_->Unregister(req->name())));
+    });
+  }
+
+  // No CUDA in this server: no region to list, none to register.
+  grpc::ServerUnaryReactor* CudaSharedMemoryStatus(
+      grpc::CallbackServerContext* ctx,
+      const inference::CudaSharedMemoryStatusRequest* req,
+      inference::CudaSharedMemoryStatusResponse*) override {
+    return Guard(ctx, "CudaSharedMemoryStatus", auth::kAdmin, [&] {
+      if (req->name().empty()) return Done(ctx, grpc::Status::OK);
+      return Done(ctx, ToGrpc(NotFound("CUDA shared-memory region '" +
+                                       req->name() + "' is not registered")));
+    });
+  }
+
+  grpc::ServerUnaryReactor* CudaSharedMemoryRegister(
+      grpc::CallbackServerContext* ctx,
+      const inference::CudaSharedMemoryRegisterRequest*,
+      inference::CudaSharedMemoryRegisterResponse*) override {
+    return Guard(ctx, "CudaSharedMemoryRegister", auth::kAdmin, [&] {
+      return Done(ctx, ToGrpc(kserve::NoCudaSharedMemory()));
+    });
+  }
+
+  grpc::ServerUnaryReactor* CudaSharedMemoryUnregister(
+      grpc::CallbackServerContext* ctx,
+      const inference::CudaSharedMemoryUnregisterRequest* req,
+      inference::CudaSharedMemoryUnregisterResponse*) override {
+    return Guard(ctx, "CudaSharedMemoryUnregister", auth::kAdmin, [&] {
+      if (req->name().empty()) return Done(ctx, grpc::Status::OK);
+      return Done(ctx, ToGrpc(kserve::NoCudaSharedMemory()));
+    });
   }
 
  private:
@@ -466,7 +555,8 @@ class InferenceService final
   }
 
   ServerCore* const core_;
-  const auth::TokenAuth* const auth_;  // nullptr: no authentication
+  const auth::TokenAuth* const auth_;     // nullptr: no authentication
+  shm::SharedMemoryRegistry* const shm_;  // nullptr: no shared memory
 };
 
 namespace {
@@ -492,8 +582,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
 
 class GrpcServer::Impl {
  public:
-  Impl(ServerCore* core, const auth::TokenAuth* auth)
-      : service(core, auth), health(core) {}
+  Impl(ServerCore* core, const auth::TokenAuth* auth,
+       shm::SharedMemoryRegistry* shm)
+      : service(core, auth, shm), health(core) {}
   InferenceService service;
   HealthService health;
   std::unique_ptr<grpc::Server> server;
@@ -502,7 +593,7 @@ class GrpcServer::Impl {
 StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     GrpcServerOptions options, ServerCore* core) {
   std::unique_ptr<GrpcServer> s(new GrpcServer());
-  s->impl_ = std::make_unique<Impl>(core, options.auth);
+  s->impl_ = std::make_unique<Impl>(core, options.auth, options.shm);
   grpc::ServerBuilder builder;
   const std::string address =
       options.address + ":" + std::to_string(options.port);

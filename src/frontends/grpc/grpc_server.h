@@ -8,6 +8,9 @@
 // raw_input_contents (and typed contents of the protocol's native widths) are
 // read in place; outputs always go back as raw_output_contents. A call the
 // client cancels (or whose deadline passes) while queued is dropped.
+// Tensors in system shared memory (shared_memory_* parameters) are read and
+// written in the client's region (shared_memory_tensors.h); CUDA shared memory
+// is not supported (UNIMPLEMENTED; its status lists no region).
 // ModelStreamInfer is the bidirectional stream of grpc_stream.h (the only RPC
 // that serves decoupled models; ModelInfer refuses them UNIMPLEMENTED). With
 // `tls` set it serves over TLS (mutual TLS when tls->client_verify).
@@ -15,7 +18,8 @@
 // With `auth` set, every RPC but ServerLive, ServerReady and the health
 // service's Check needs `authorization: Bearer TOKEN` metadata of a token
 // whose groups cover it (ModelInfer, ModelStreamInfer: infer; metadata,
-// readiness, config and statistics: metadata; the repository RPCs: admin);
+// readiness, config and statistics: metadata; the repository and
+// shared-memory RPCs: admin);
 // otherwise it gets
 // UNAUTHENTICATED or PERMISSION_DENIED. No exception leaves a handler: one
 // answers the call RESOURCE_EXHAUSTED (out of memory) or INTERNAL. A request
@@ -33,6 +37,7 @@
 
 #include "adlik/status.h"
 #include "frontends/auth/token_auth.h"
+#include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/tls_options.h"
 #include "server/server_core.h"
 
@@ -45,6 +50,9 @@ struct GrpcServerOptions {
   // Bearer-token authentication; nullptr: none. Not owned.
   const auth::TokenAuth* auth = nullptr;
   std::optional<TlsOptions> tls;  // TLS when set
+  // The system shared-memory regions (shared with the HTTP front end);
+  // nullptr: the extension is off. Not owned.
+  shm::SharedMemoryRegistry* shm = nullptr;
 };
 
 class GrpcServer {

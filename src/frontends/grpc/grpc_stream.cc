@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "frontends/grpc/grpc_infer_request.h"
+#include "frontends/shared_memory/shared_memory_tensors.h"
 
 namespace adlik::grpc_frontend {
 namespace {
@@ -39,6 +40,9 @@ std::string ExceptionMessage() {
 struct RequestEcho {
   std::string id, model_name, model_version;
   bool empty_final = false;  // triton_enable_empty_final_response
+  // The outputs in shared memory (each answer is written there).
+  std::vector<std::optional<kserve::SharedMemoryRef>> shm;
+  std::vector<std::optional<shm::Block>> blocks;
 };
 
 // One answer as a stream message; nullptr when nothing is to be written (a
@@ -51,7 +55,11 @@ std::unique_ptr<ModelStreamInferResponse> Render(
   inference::ModelInferResponse* r = m->mutable_infer_response();
   try {
     if (response && response->ok()) {
-      ToProto(**response, r);
+      if (Status s = shm::WriteOutputs(echo.blocks, **response); !s.ok())
+        *response = s;
+    }
+    if (response && response->ok()) {
+      ToProto(**response, r, echo.shm);
       // Ends the success duration in the statistics.
       if ((*response)->encoded) (*response)->encoded();
     } else {
@@ -161,8 +169,8 @@ class StreamState {
 
 class InferStream final : public StreamReactor {
  public:
-  explicit InferStream(ServerCore* core)
-      : core_(core), state_(std::make_shared<StreamState>(this)) {
+  InferStream(ServerCore* core, const shm::SharedMemoryRegistry* shm)
+      : core_(core), shm_(shm), state_(std::make_shared<StreamState>(this)) {
     ReadNext();
   }
 
@@ -202,16 +210,29 @@ class InferStream final : public StreamReactor {
           it != message->parameters().end()) {
         echo->empty_final = it->second.bool_param();
       }
-      auto parsed = FromProto(*message);
+      kserve::SharedMemoryRefs refs;
+      auto parsed = FromProto(*message, &refs);
       if (!parsed.ok()) {
         state->Answer(Render(*echo, parsed.status(), true), true);
         return;
       }
       std::unique_ptr<InferRequest> request = std::move(parsed).value();
+      auto blocks = shm::PlaceTensors(shm_, refs, request.get());
+      if (!blocks.ok()) {
+        state->Answer(Render(*echo, blocks.status(), true), true);
+        return;
+      }
+      echo->blocks = std::move(blocks).value();
+      echo->shm = std::move(refs.outputs);
       request->cancelled = state->cancelled;
       request->received_ns = received_ns;
-      // The inputs are read in place from the message.
-      request->keepalive = std::move(message);
+      // The inputs are read in place from the message (and the blocks
+      // PlaceTensors put in the keepalive stay held with it).
+      struct Both {
+        std::shared_ptr<const void> message, blocks;
+      };
+      request->keepalive = std::make_shared<Both>(
+          Both{std::move(message), std::move(request->keepalive)});
       core_->InferStream(
           std::move(request),
           [state, echo](std::optional<StatusOr<InferResponse>> response,
@@ -228,6 +249,7 @@ class InferStream final : public StreamReactor {
   }
 
   ServerCore* const core_;
+  const shm::SharedMemoryRegistry* const shm_;
   const std::shared_ptr<StreamState> state_;
   std::shared_ptr<ModelInferRequest> reading_;  // the read in progress
 };
@@ -240,8 +262,9 @@ class RefusedStream final : public StreamReactor {
 
 }  // namespace
 
-StreamReactor* StartInferStream(ServerCore* core) {
-  return new InferStream(core);
+StreamReactor* StartInferStream(ServerCore* core,
+                                const shm::SharedMemoryRegistry* shm) {
+  return new InferStream(core, shm);
 }
 
 StreamReactor* RefuseInferStream(const grpc::Status& status) {

@@ -30,6 +30,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "frontends/grpc/grpc_service.pb.h"
+#include "frontends/shared_memory/shared_memory_registry.h"
 #include "server/server_core.h"
 
 namespace adlik::grpc_frontend {
@@ -38,8 +39,10 @@ using StreamReactor =
     grpc::ServerBidiReactor<inference::ModelInferRequest,
                             inference::ModelStreamInferResponse>;
 
-// Serves one ModelStreamInfer call on `core` (which must outlive it).
-StreamReactor* StartInferStream(ServerCore* core);
+// Serves one ModelStreamInfer call on `core`, with the shared-memory regions
+// of `shm` (nullptr: none); both must outlive it.
+StreamReactor* StartInferStream(ServerCore* core,
+                                const shm::SharedMemoryRegistry* shm);
 
 // Ends a ModelStreamInfer call at once with `status` (refused before any
 // request is read).

@@ -13,6 +13,7 @@
 #include "frontends/kserve/kserve_protocol.h"
 #include "frontends/kserve/kserve_render.h"
 #include "frontends/kserve/proto_json.h"
+#include "frontends/shared_memory/shared_memory_tensors.h"
 
 namespace adlik::http {
 
@@ -131,6 +132,8 @@ std::optional<KServeHttpHandler::RouteArgs> KServeHttpHandler::Match(
     const std::string_view segment = route.segments[i];
     if (segment == "{m}") {
       args.model = Decode(parts[i]);
+    } else if (segment == "{r}") {
+      args.region = Decode(parts[i]);
     } else if (segment == "{v}") {
       args.version = Decode(parts[i]);
       args.versioned = true;
@@ -195,6 +198,35 @@ const std::vector<KServeHttpHandler::Route>& KServeHttpHandler::Routes() {
          [](H& h, HttpRequest& q, A a, R r) {
            h.RepositoryControl(q, a.model, false, std::move(r));
          }},
+        {"GET", "v2/systemsharedmemory/status",
+         [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryStatus(a)); }},
+        {"GET", "v2/systemsharedmemory/region/{r}/status",
+         [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryStatus(a)); }},
+        {"POST", "v2/systemsharedmemory/region/{r}/register",
+         [](H& h, HttpRequest& q, A a, R r) {
+           r(h.SharedMemoryRegister(q, a));
+         }},
+        {"POST", "v2/systemsharedmemory/unregister",
+         [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryUnregister(a)); }},
+        {"POST", "v2/systemsharedmemory/region/{r}/unregister",
+         [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryUnregister(a)); }},
+        {"GET", "v2/cudasharedmemory/status",
+         [](H&, HttpRequest&, A, R r) { r(Json(200, "[]")); }},
+        {"GET", "v2/cudasharedmemory/region/{r}/status",
+         [](H&, HttpRequest&, A a, R r) {
+           r(Error(NotFound("CUDA shared-memory region '" + a.region +
+                            "' is not registered")));
+         }},
+        {"POST", "v2/cudasharedmemory/region/{r}/register",
+         [](H&, HttpRequest&, A, R r) {
+           r(Error(kserve::NoCudaSharedMemory()));
+         }},
+        {"POST", "v2/cudasharedmemory/unregister",
+         [](H&, HttpRequest&, A, R r) { r(Json(200, "{}")); }},
+        {"POST", "v2/cudasharedmemory/region/{r}/unregister",
+         [](H&, HttpRequest&, A, R r) {
+           r(Error(kserve::NoCudaSharedMemory()));
+         }},
     };
     std::vector<Route> routes;
     for (const Entry& e : entries) {
@@ -247,22 +279,28 @@ void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
   req->model_version = route.version;
   req->cancelled = request.cancelled;
   req->received_ns = received_ns;
-  core_->Infer(std::move(req), [respond = std::move(respond),
-                                binary = std::move(parsed.binary_outputs),
-                                by_default = parsed.binary_by_default](
-                                   StatusOr<InferResponse> result) mutable {
-    if (!result.ok()) return respond(Error(result.status()));
-    binary.resize(result->outputs.size(), by_default);
-    RenderedResponse r = RenderInferResponse(*result, binary);
-    HttpResponse response{200, "application/json", std::move(r.body), {}};
-    if (r.header_length) {
-      response.content_type = "application/octet-stream";
-      response.headers.emplace_back("Inference-Header-Content-Length",
-                                    std::to_string(*r.header_length));
-    }
-    if (result->encoded) result->encoded();
-    respond(std::move(response));
-  });
+  auto blocks = shm::PlaceTensors(shm_, parsed.shm, req.get());
+  if (!blocks.ok()) return respond(Error(blocks.status()));
+  core_->Infer(
+      std::move(req),
+      [respond = std::move(respond), binary = std::move(parsed.binary_outputs),
+       by_default = parsed.binary_by_default,
+       shm = std::move(parsed.shm.outputs), blocks = std::move(blocks).value()](
+          StatusOr<InferResponse> result) mutable {
+        if (!result.ok()) return respond(Error(result.status()));
+        if (Status s = shm::WriteOutputs(blocks, *result); !s.ok())
+          return respond(Error(s));
+        binary.resize(result->outputs.size(), by_default);
+        RenderedResponse r = RenderInferResponse(*result, binary, shm);
+        HttpResponse response{200, "application/json", std::move(r.body), {}};
+        if (r.header_length) {
+          response.content_type = "application/octet-stream";
+          response.headers.emplace_back("Inference-Header-Content-Length",
+                                        std::to_string(*r.header_length));
+        }
+        if (result->encoded) result->encoded();
+        respond(std::move(response));
+      });
 }
 
 HttpResponse KServeHttpHandler::ServerMetadata() {
@@ -366,6 +404,69 @@ HttpResponse KServeHttpHandler::RepositoryIndex(const HttpRequest& request) {
   for (const auto& m : index.models()) kserve::WriteProtoJson(w, m);
   w.EndArray();
   return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+HttpResponse KServeHttpHandler::SharedMemoryStatus(const RouteArgs& route) {
+  if (shm_ == nullptr) return Error(kserve::NoSystemSharedMemory());
+  auto regions = shm_->List(route.region);
+  if (!regions.ok()) return Error(regions.status());
+  rapidjson::StringBuffer buffer;
+  kserve::JsonWriter w(buffer);
+  w.StartArray();
+  for (const shm::RegionStatus& r : *regions) {
+    w.StartObject();
+    w.Key("name");
+    w.String(r.name.data(), r.name.size());
+    w.Key("key");
+    w.String(r.key.data(), r.key.size());
+    w.Key("offset");
+    w.Uint64(r.offset);
+    w.Key("byte_size");
+    w.Uint64(r.byte_size);
+    w.EndObject();
+  }
+  w.EndArray();
+  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+HttpResponse KServeHttpHandler::SharedMemoryRegister(const HttpRequest& request,
+                                                     const RouteArgs& route) {
+  if (shm_ == nullptr) return Error(kserve::NoSystemSharedMemory());
+  const std::string where =
+      "register shared-memory region '" + route.region + "'";
+  rapidjson::Document doc;
+  if (Status s = ParseJson(request.body, where, &doc); !s.ok()) return Error(s);
+  if (!doc.IsObject())
+    return Error(InvalidArgument(where + ": the body must be a JSON object"));
+  auto key = doc.FindMember("key");
+  if (key == doc.MemberEnd() || !key->value.IsString())
+    return Error(InvalidArgument(where + ": 'key' (a string) is required"));
+  uint64_t offset = 0;
+  if (auto o = doc.FindMember("offset"); o != doc.MemberEnd()) {
+    if (!o->value.IsUint64())
+      return Error(
+          InvalidArgument(where + ": 'offset' must be an integer >= 0"));
+    offset = o->value.GetUint64();
+  }
+  auto size = doc.FindMember("byte_size");
+  if (size == doc.MemberEnd() || !size->value.IsUint64())
+    return Error(
+        InvalidArgument(where + ": 'byte_size' (an integer >= 0) is required"));
+  Status s = shm_->Register(
+      route.region,
+      std::string(key->value.GetString(), key->value.GetStringLength()), offset,
+      size->value.GetUint64());
+  return s.ok() ? Json(200, "{}") : Error(s);
+}
+
+HttpResponse KServeHttpHandler::SharedMemoryUnregister(const RouteArgs& route) {
+  if (shm_ == nullptr) return Error(kserve::NoSystemSharedMemory());
+  if (route.region.empty()) {
+    shm_->UnregisterAll();
+    return Json(200, "{}");
+  }
+  Status s = shm_->Unregister(route.region);
+  return s.ok() ? Json(200, "{}") : Error(s);
 }
 
 }  // namespace adlik::http

@@ -15,6 +15,14 @@
 //   GET  /v2/models[/{m}[/versions/{v}]]/stats       statistics
 //   POST /v2/repository/index                        model states
 //   POST /v2/repository/models/{m}/load | unload     explicit model control
+//   GET  /v2/systemsharedmemory[/region/{r}]/status  registered regions
+//   POST /v2/systemsharedmemory/region/{r}/register  {"key","offset",
+//                                                    "byte_size"}
+//   POST /v2/systemsharedmemory[/region/{r}]/unregister
+//   POST /v2/cudasharedmemory/...                    the same routes; this
+//                                                    server has no CUDA: status
+//                                                    lists none, the others
+//                                                    answer 501
 //   GET  /metrics                                    Prometheus metrics
 //
 // A {v} that is not a decimal number (or is empty, or out of int64's range)
@@ -38,6 +46,7 @@
 #include "frontends/auth/token_auth.h"
 #include "frontends/http/http_server.h"
 #include "frontends/kserve/kserve_json.h"
+#include "frontends/shared_memory/shared_memory_registry.h"
 #include "metrics/prometheus_metrics.h"
 #include "server/server_core.h"
 
@@ -54,16 +63,20 @@ class KServeHttpHandler : public HttpHandler {
  public:
   // `auth`: nullptr for no authentication.
   // `metrics` answers GET /metrics.
+  // `shm`: the system shared-memory regions (shared with the gRPC front end);
+  // nullptr: the extension is off.
   KServeHttpHandler(ServerCore* core, const PrometheusMetrics* metrics,
-                    const auth::TokenAuth* auth = nullptr)
-      : core_(core), metrics_(metrics), auth_(auth) {}
+                    const auth::TokenAuth* auth = nullptr,
+                    shm::SharedMemoryRegistry* shm = nullptr)
+      : core_(core), metrics_(metrics), auth_(auth), shm_(shm) {}
 
   void Handle(HttpRequest request, HttpResponder respond) override;
 
  private:
-  // What a route's {m} and {v} matched, percent-decoded; empty if absent.
+  // What a route's {m}, {v} and {r} matched, percent-decoded; empty if
+  // absent.
   struct RouteArgs {
-    std::string model, version;
+    std::string model, version, region;
     bool versioned = false;  // the route has {v} (which must be a number)
   };
   using RouteFn = void (*)(KServeHttpHandler&, HttpRequest&, const RouteArgs&,
@@ -93,10 +106,15 @@ class KServeHttpHandler : public HttpHandler {
   HttpResponse RepositoryIndex(const HttpRequest& request);
   void RepositoryControl(const HttpRequest& request, const std::string& model,
                          bool load, HttpResponder respond);
+  HttpResponse SharedMemoryStatus(const RouteArgs& route);
+  HttpResponse SharedMemoryRegister(const HttpRequest& request,
+                                    const RouteArgs& route);
+  HttpResponse SharedMemoryUnregister(const RouteArgs& route);
 
   ServerCore* const core_;
   const PrometheusMetrics* const metrics_;
   const auth::TokenAuth* const auth_;
+  shm::SharedMemoryRegistry* const shm_;
 };
 
 }  // namespace adlik::http

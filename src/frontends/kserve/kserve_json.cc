@@ -49,8 +49,21 @@ const Value* Param(const Value& obj, const char* key) {
   return m == p->value.MemberEnd() ? nullptr : &m->value;
 }
 
+// The tensor's shared_memory_* parameters; `what` names it.
+StatusOr<std::optional<SharedMemoryRef>> SharedMemoryOf(const Value& v,
+                                                        std::string_view what) {
+  SharedMemoryParameters params;
+  RETURN_IF_ERROR(ForEachParameter(
+      v, [&](std::string_view key, const kserve::ParameterValue& value) {
+        bool taken = false;
+        return ApplySharedMemoryParameter(what, key, value, &params, &taken);
+      }));
+  return FinishSharedMemoryRef(what, params);
+}
+
 Status ParseInput(const Value& v, size_t index, const char* binary,
-                  size_t binary_size, size_t* binary_offset, InferInput* in) {
+                  size_t binary_size, size_t* binary_offset, InferInput* in,
+                  std::optional<SharedMemoryRef>* shm) {
   const std::string at = "inputs[" + std::to_string(index) + "]";
   if (!v.IsObject()) return InvalidArgument(at + ": must be an object");
   auto name = v.FindMember("name");
@@ -73,6 +86,16 @@ Status ParseInput(const Value& v, size_t index, const char* binary,
     RETURN_IF_ERROR(
         kserve::CheckDimension(in->name, d.IsInt64() ? d.GetInt64() : -1));
     in->shape.push_back(d.GetInt64());
+  }
+  ASSIGN_OR_RETURN(*shm, SharedMemoryOf(v, where));
+  if (*shm) {
+    if (v.HasMember("data") || Param(v, "binary_data_size") != nullptr) {
+      return InvalidArgument(where +
+                             ": has both shared_memory_region and data "
+                             "('data' or binary_data_size)");
+    }
+    in->byte_size = (*shm)->byte_size;
+    return Status::Ok();
   }
   if (const Value* size = Param(v, "binary_data_size")) {
     if (!size->IsUint64())
@@ -144,9 +167,10 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
   const size_t binary_size = holder->size() - json_length;
   size_t offset = 0;
   req.inputs.resize(inputs->value.Size());
+  parsed.shm.inputs.resize(inputs->value.Size());
   for (rapidjson::SizeType i = 0; i < inputs->value.Size(); ++i) {
     RETURN_IF_ERROR(ParseInput(inputs->value[i], i, binary, binary_size,
-                               &offset, &req.inputs[i]));
+                               &offset, &req.inputs[i], &parsed.shm.inputs[i]));
   }
   if (offset != binary_size) {
     return InvalidArgument(
@@ -174,6 +198,10 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
           o, [&out](std::string_view key, const kserve::ParameterValue& v) {
             return kserve::ApplyOutputParameter(key, v, &out);
           }));
+      ASSIGN_OR_RETURN(auto shm,
+                       SharedMemoryOf(o, "output '" + out.name + "'"));
+      if (shm) binary_out = false;
+      parsed.shm.outputs.push_back(std::move(shm));
       req.outputs.push_back(std::move(out));
       parsed.binary_outputs.push_back(binary_out);
     }
@@ -182,8 +210,9 @@ StatusOr<ParsedInferRequest> ParseInferRequest(
   return parsed;
 }
 
-RenderedResponse RenderInferResponse(const InferResponse& response,
-                                     const std::vector<bool>& binary) {
+RenderedResponse RenderInferResponse(
+    const InferResponse& response, const std::vector<bool>& binary,
+    const std::vector<std::optional<SharedMemoryRef>>& shm) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -210,7 +239,10 @@ RenderedResponse RenderInferResponse(const InferResponse& response,
     w.StartArray();
     for (int64_t d : t.shape) w.Int64(d);
     w.EndArray();
-    if (i < binary.size() && binary[i]) {
+    if (i < shm.size() && shm[i]) {
+      // No data and no parameters, as Triton answers: its clients read an
+      // output's "parameters" as binary data.
+    } else if (i < binary.size() && binary[i]) {
       w.Key("parameters");
       w.StartObject();
       w.Key("binary_data_size");

@@ -18,6 +18,7 @@
 
 #include "adlik/status.h"
 #include "base/infer_request.h"
+#include "frontends/kserve/kserve_protocol.h"
 
 namespace adlik::kserve {
 
@@ -27,6 +28,9 @@ struct ParsedInferRequest {
   std::vector<bool> binary_outputs;
   // Request-level binary_data_output: applies to outputs not listed.
   bool binary_by_default = false;
+  // The tensors in shared memory (an input's data is then unset: the front
+  // end points it into the region).
+  SharedMemoryRefs shm;
 };
 
 // Takes the body (binary inputs are then used in place, without a copy).
@@ -39,9 +43,13 @@ struct RenderedResponse {
   std::optional<size_t> header_length;
 };
 
-// `binary` says, per output of the response, whether it goes as binary.
-RenderedResponse RenderInferResponse(const InferResponse& response,
-                                     const std::vector<bool>& binary);
+// `binary` says, per output of the response, whether it goes as binary;
+// `shm`, per output, whether it went to shared memory: then it has its name,
+// datatype and shape, and neither data nor parameters (as Triton answers;
+// Triton's C++ client reads an output's parameters as binary_data_size).
+RenderedResponse RenderInferResponse(
+    const InferResponse& response, const std::vector<bool>& binary,
+    const std::vector<std::optional<SharedMemoryRef>>& shm = {});
 
 // {"error":"<message>"}
 std::string ErrorJson(std::string_view message);

@@ -28,7 +28,8 @@ const std::vector<std::string>& Extensions() {
       "model_repository",
       "model_repository(unload_dependents)",
       "schedule_policy",
-      "statistics"};
+      "statistics",
+      "system_shared_memory"};
   return kExtensions;
 }
 
@@ -46,6 +47,8 @@ int HttpStatusFor(StatusCode code) {
       return 501;
     case StatusCode::kResourceExhausted:
       return 413;
+    case StatusCode::kAlreadyExists:
+      return 409;
     case StatusCode::kDeadlineExceeded:
       return 504;
     default:
@@ -81,6 +84,68 @@ Status ApplyOutputParameter(std::string_view key, const ParameterValue& value,
     output->classification = static_cast<uint32_t>(*v);
   }
   return Status::Ok();
+}
+
+bool SharedMemoryRefs::any() const {
+  auto set = [](const auto& v) { return v.has_value(); };
+  return std::any_of(inputs.begin(), inputs.end(), set) ||
+         std::any_of(outputs.begin(), outputs.end(), set);
+}
+
+Status ApplySharedMemoryParameter(std::string_view what, std::string_view key,
+                                  const ParameterValue& value,
+                                  SharedMemoryParameters* params, bool* taken) {
+  *taken = true;
+  if (key == "shared_memory_region") {
+    const auto* s = std::get_if<std::string_view>(&value);
+    if (s == nullptr || s->empty()) {
+      return InvalidArgument(std::string(what) +
+                             ": shared_memory_region must be a non-empty "
+                             "string");
+    }
+    params->region = std::string(*s);
+  } else if (key == "shared_memory_offset" ||
+             key == "shared_memory_byte_size") {
+    auto v = NonNegative(value);
+    if (!v) {
+      return InvalidArgument(std::string(what) + ": " + std::string(key) +
+                             " must be an integer >= 0");
+    }
+    (key == "shared_memory_offset" ? params->offset : params->byte_size) = *v;
+  } else {
+    *taken = false;
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::optional<SharedMemoryRef>> FinishSharedMemoryRef(
+    std::string_view what, const SharedMemoryParameters& params) {
+  if (!params.region) {
+    if (params.offset || params.byte_size) {
+      return InvalidArgument(std::string(what) +
+                             ": shared_memory_offset or "
+                             "shared_memory_byte_size without "
+                             "shared_memory_region");
+    }
+    return std::optional<SharedMemoryRef>();
+  }
+  if (!params.byte_size) {
+    return InvalidArgument(std::string(what) +
+                           ": shared_memory_region needs "
+                           "shared_memory_byte_size");
+  }
+  return std::optional<SharedMemoryRef>(SharedMemoryRef{
+      *params.region, params.offset.value_or(0), *params.byte_size});
+}
+
+Status NoCudaSharedMemory() {
+  return Unimplemented(
+      "CUDA shared memory is not supported: this server was built without "
+      "CUDA");
+}
+
+Status NoSystemSharedMemory() {
+  return Unimplemented("system shared memory is off in this server");
 }
 
 StatusOr<DataType> ParseTensorDataType(std::string_view input,

@@ -12,6 +12,7 @@
 #define ADLIK_FRONTENDS_KSERVE_KSERVE_PROTOCOL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -46,6 +47,47 @@ Status ApplyRequestParameter(std::string_view key, const ParameterValue& value,
 // Applies one parameter of a requested output ("classification").
 Status ApplyOutputParameter(std::string_view key, const ParameterValue& value,
                             RequestedOutput* output);
+
+// Where a tensor's bytes are, in a registered system shared-memory region
+// (the parameters shared_memory_region, shared_memory_offset and
+// shared_memory_byte_size of an input or a requested output).
+struct SharedMemoryRef {
+  std::string region;
+  uint64_t offset = 0;
+  uint64_t byte_size = 0;
+};
+
+// One per input and one per requested output, in the request's order: where
+// that tensor is in shared memory, or nullopt when it is not (when no tensor
+// is, both may be empty).
+struct SharedMemoryRefs {
+  std::vector<std::optional<SharedMemoryRef>> inputs, outputs;
+  bool any() const;
+};
+
+// The partial shared-memory parameters of one tensor, collected one key at a
+// time by ApplySharedMemoryParameter and finished by FinishSharedMemoryRef.
+struct SharedMemoryParameters {
+  std::optional<std::string> region;
+  std::optional<uint64_t> offset, byte_size;
+};
+
+// Takes `key` if it is a shared_memory_* parameter (returns true in
+// `*taken`); `what` names the tensor ("input 'x'") in errors.
+Status ApplySharedMemoryParameter(std::string_view what, std::string_view key,
+                                  const ParameterValue& value,
+                                  SharedMemoryParameters* params, bool* taken);
+
+// The tensor's reference, nullopt when it has no shared_memory_region; an
+// offset or byte size without a region, or a region without a byte size, is
+// an error.
+StatusOr<std::optional<SharedMemoryRef>> FinishSharedMemoryRef(
+    std::string_view what, const SharedMemoryParameters& params);
+
+// The answers of the shared-memory extensions when they are off: this server
+// has no CUDA (UNIMPLEMENTED), or serves no system shared memory.
+Status NoCudaSharedMemory();
+Status NoSystemSharedMemory();
 
 // The datatype of input `input` from its KServe name ("FP32"); the config
 // file's names ("TYPE_FP32") and unknown names are refused.

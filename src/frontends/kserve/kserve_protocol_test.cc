@@ -107,5 +107,44 @@ TEST(KServeProtocolTest, ExtensionsAndErrorCodes) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
 }
 
+TEST(KServeProtocolTest, SharedMemoryParameters) {
+  auto apply = [](SharedMemoryParameters* p, std::string_view key,
+                  const ParameterValue& v) {
+    bool taken = false;
+    Status s = ApplySharedMemoryParameter("input 'x'", key, v, p, &taken);
+    return s.ok() ? (taken ? 1 : 0) : -1;
+  };
+  SharedMemoryParameters p;
+  EXPECT_EQ(apply(&p, "priority", int64_t{1}), 0);
+  EXPECT_EQ(apply(&p, "shared_memory_region", std::string_view("r")), 1);
+  EXPECT_EQ(apply(&p, "shared_memory_offset", uint64_t{8}), 1);
+  EXPECT_EQ(apply(&p, "shared_memory_byte_size", int64_t{64}), 1);
+  auto ref = FinishSharedMemoryRef("input 'x'", p);
+  ASSERT_TRUE(ref.ok());
+  ASSERT_TRUE(ref->has_value());
+  EXPECT_EQ((*ref)->region, "r");
+  EXPECT_EQ((*ref)->offset, 8u);
+  EXPECT_EQ((*ref)->byte_size, 64u);
+
+  SharedMemoryParameters bad;
+  EXPECT_EQ(apply(&bad, "shared_memory_region", std::string_view("")), -1);
+  EXPECT_EQ(apply(&bad, "shared_memory_region", int64_t{3}), -1);
+  EXPECT_EQ(apply(&bad, "shared_memory_offset", int64_t{-1}), -1);
+  EXPECT_EQ(apply(&bad, "shared_memory_byte_size", 1.5), -1);
+
+  SharedMemoryParameters no_region;
+  no_region.byte_size = 4;
+  EXPECT_EQ(FinishSharedMemoryRef("input 'x'", no_region).status().code(),
+            StatusCode::kInvalidArgument);
+  SharedMemoryParameters no_size;
+  no_size.region = "r";
+  Status s = FinishSharedMemoryRef("output 'y'", no_size).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("output 'y'"), std::string::npos);
+  auto none = FinishSharedMemoryRef("input 'x'", SharedMemoryParameters());
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
 }  // namespace
 }  // namespace adlik::kserve
