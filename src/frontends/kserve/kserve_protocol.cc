@@ -139,8 +139,8 @@ StatusOr<std::optional<SharedMemoryRef>> FinishSharedMemoryRef(
 }
 
 Status NoCudaSharedMemory() {
-  return Unimplemented(
-      "CUDA shared memory is not supported: this server was built without "
+  return Unavailable(
+      "CUDA shared memory is unavailable: this server was built without "
       "CUDA");
 }
 

@@ -85,7 +85,7 @@ StatusOr<std::optional<SharedMemoryRef>> FinishSharedMemoryRef(
     std::string_view what, const SharedMemoryParameters& params);
 
 // The answers of the shared-memory extensions when they are off: this server
-// has no CUDA (UNIMPLEMENTED), or serves no system shared memory.
+// has no CUDA (UNAVAILABLE), or serves no system shared memory.
 Status NoCudaSharedMemory();
 Status NoSystemSharedMemory();
 
