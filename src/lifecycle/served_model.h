@@ -46,13 +46,15 @@ class ServedModel {
       SharedStatistics stats = nullptr);
 
   // Serves a runtime Model that is already loaded, with a config that is
-  // already complete: makes its instances and scheduler. `source` names the
-  // config in errors. Load ends here; tests use it with fake runtimes.
+  // already complete: makes its instances (behind the config's reshapes),
+  // runs the config's warm-up samples on each (model_warmup.h; files from
+  // `model_dir`), then makes the scheduler. `source` names the config in
+  // errors. Load ends here; tests use it with fake runtimes.
   static StatusOr<std::shared_ptr<ServedModel>> Create(
       int64_t version, std::string runtime_name, inference::ModelConfig config,
       std::map<std::string, std::vector<std::string>> labels,
       std::unique_ptr<host::Model> model, const std::string& source,
-      SharedStatistics stats = nullptr);
+      const std::string& model_dir, SharedStatistics stats = nullptr);
 
   ~ServedModel();
   ServedModel(const ServedModel&) = delete;
