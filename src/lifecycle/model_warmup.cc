@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "adlik/bytes_tensor.h"
+#include "base/logging.h"
 #include "base/shape_string.h"
 #include "repository/repository.h"
 
@@ -213,6 +214,8 @@ Status RunWarmup(const inference::ModelConfig& config,
         }
       }
     }
+    LOG(INFO) << where << ": ran " << std::max<uint32_t>(1, sample.count())
+              << " times on each of " << instances.size() << " instances";
   }
   return Status::Ok();
 }
