@@ -7,6 +7,7 @@
 #include "base/logging.h"
 #include "config/runtime_parameters.h"
 #include "lifecycle/model_warmup.h"
+#include "lifecycle/rate_limited_instance.h"
 #include "lifecycle/reshaping_instance.h"
 #include "repository/repository.h"
 
@@ -157,14 +158,16 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
     labels[out.name()] = std::move(read).value();
   }
   return Create(version, runtime_name, std::move(config), std::move(labels),
-                std::move(model), source, snapshot.path, std::move(stats));
+                std::move(model), source, snapshot.path, std::move(stats),
+                options.rate_limiter);
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
     int64_t version, std::string runtime_name, inference::ModelConfig config,
     std::map<std::string, std::vector<std::string>> labels,
     std::unique_ptr<host::Model> model, const std::string& source,
-    const std::string& model_dir, SharedStatistics stats) {
+    const std::string& model_dir, SharedStatistics stats,
+    std::shared_ptr<RateLimiter> rate_limiter) {
   std::shared_ptr<ServedModel> m(new ServedModel());
   m->name_ = config.name();
   m->version_ = version;
@@ -188,6 +191,7 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
   m->model_ = std::move(model);
 
   std::vector<std::unique_ptr<host::Instance>> instances;
+  bool limited = false;
   for (const auto& g : m->config_.instance_group()) {
     host::InstanceSpec is;
     switch (g.kind()) {
@@ -214,7 +218,19 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
           return instance.status().WithPrefix(source + ": instance_group '" +
                                               g.name() + "'");
         }
-        instances.push_back(std::move(instance).value());
+        std::unique_ptr<host::Instance> made = std::move(instance).value();
+        const auto& rl = g.rate_limiter();
+        if (rate_limiter && !rl.resources().empty()) {
+          std::vector<RateLimiter::Resource> resources;
+          for (const auto& r : rl.resources())
+            resources.push_back({r.name(), r.global(), r.count()});
+          auto client = rate_limiter->Register(std::move(resources), device,
+                                               rl.priority());
+          made = std::make_unique<RateLimitedInstance>(
+              std::move(made), rate_limiter, std::move(client));
+          limited = true;
+        }
+        instances.push_back(std::move(made));
       }
     }
   }
@@ -231,6 +247,8 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
   so.model_name = m->name_;
   so.policy = BatchingPolicyOf(m->config_);
   so.stats = m->stats_.get();
+  // A request never waits for resources on the caller's (an I/O) thread.
+  if (limited) so.run_inline = false;
   m->scheduler_ =
       std::make_unique<Scheduler>(std::move(so), std::move(instances));
   return m;

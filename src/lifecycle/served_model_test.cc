@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "base/text_proto.h"
 
@@ -369,6 +371,92 @@ TEST_F(ServedModelTest, WarmupSamplesAreCheckedAgainstTheInputs) {
             std::string::npos)
       << missing.status().message();
   EXPECT_EQ(seen_.executions, 0);
+}
+
+// Holds every execution until `open` is set.
+class GatedModel : public host::Model {
+ public:
+  struct Gate {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+    int entered = 0;
+  };
+  explicit GatedModel(Gate* gate) : gate_(gate) {}
+  Signature signature() const override { return {}; }
+  StatusOr<std::unique_ptr<host::Instance>> CreateInstance(
+      const host::InstanceSpec&) override {
+    class Instance : public host::Instance {
+     public:
+      explicit Instance(Gate* gate) : gate_(gate) {}
+      Status Execute(const host::Batch& batch,
+                     host::BatchResult* result) override {
+        std::unique_lock<std::mutex> lock(gate_->mu);
+        ++gate_->entered;
+        gate_->cv.notify_all();
+        gate_->cv.wait(lock, [this] { return gate_->open; });
+        result->outputs.push_back(Tensor::FromBytes(
+            "y", DataType::kFp32, {1}, std::string(sizeof(float), '\0')));
+        return Status::Ok();
+      }
+
+     private:
+      Gate* gate_;
+    };
+    return std::unique_ptr<host::Instance>(new Instance(gate_));
+  }
+
+ private:
+  Gate* gate_;
+};
+
+TEST_F(ServedModelTest, RateLimiterLetsOneInstanceRunPerResource) {
+  auto limiter = std::make_shared<RateLimiter>();
+  GatedModel::Gate gate;
+  inference::ModelConfig c = Parse(R"pb(
+    name: "m" input
+    [ {
+      name: "x"
+      data_type: TYPE_FP32
+      dims: [ 1 ]
+    }] output
+    [ {
+      name: "y"
+      data_type: TYPE_FP32
+      dims: [ 1 ]
+    }] instance_group
+    [ {
+      count: 2
+      kind: KIND_CPU
+      rate_limiter { resources
+                     [ { name: "R" count: 1 }] }
+    }])pb");
+  auto m =
+      ServedModel::Create(1, "fake", c, {}, std::make_unique<GatedModel>(&gate),
+                          "m/config.pbtxt", dir_.string(), nullptr, limiter);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(limiter->capacity("R", false, 0), 1u);
+  std::vector<std::future<StatusOr<InferResponse>>> results;
+  for (int i = 0; i < 2; ++i) {
+    results.push_back(
+        std::async(std::launch::async, [&] { return Infer(**m, {1}, 1); }));
+  }
+  // One runs; the other instance waits for R, not in the runtime.
+  {
+    std::unique_lock<std::mutex> lock(gate.mu);
+    gate.cv.wait(lock, [&] { return gate.entered == 1; });
+  }
+  while (limiter->waiting() == 0) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(gate.mu);
+    EXPECT_EQ(gate.entered, 1);
+    gate.open = true;
+  }
+  gate.cv.notify_all();
+  for (auto& r : results) EXPECT_TRUE(r.get().ok());
+  EXPECT_EQ(gate.entered, 2);
+  m->reset();
+  EXPECT_EQ(limiter->capacity("R", false, 0), 0u);
 }
 
 }  // namespace
