@@ -28,8 +28,7 @@ sanitized() {  # sanitized NAME TEST...
     "build-$name/tests/$t" --gtest_brief=1
   done
 }
-sanitized thread batch_queue_test scheduler_test rate_limiter_test \
-  served_model_test
+sanitized thread batch_queue_test scheduler_test rate_limiter_test
 sanitized address status_test model_config_test tensor_reshape_test \
   runtime_parameters_test served_model_test request_validator_test \
   classification_test kserve_json_test batch_queue_test scheduler_test model_manager_test \
