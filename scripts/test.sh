@@ -29,8 +29,9 @@ sanitized() {  # sanitized NAME TEST...
     "build-$name/tests/$t" --gtest_brief=1
   done
 }
-sanitized thread batch_queue_test scheduler_test
-sanitized address status_test model_config_test request_validator_test \
+sanitized thread batch_queue_test scheduler_test rate_limiter_test
+sanitized address status_test model_config_test tensor_reshape_test \
+  runtime_parameters_test served_model_test request_validator_test \
   classification_test kserve_json_test batch_queue_test scheduler_test model_manager_test \
   runtime_registry_test
 
@@ -39,7 +40,7 @@ CC=clang CXX=clang++ cmake -S . -B build-tsa -G Ninja -DCMAKE_BUILD_TYPE=Debug \
   -DADLIK_THREAD_SAFETY_ANALYSIS=ON >/dev/null
 ninja -C build-tsa -j"$(nproc)" adlik_server adlik_metrics model_manager_test \
   version_planner_test model_event_bus_test scheduler_test batch_queue_test \
-  runtime_registry_test
+  rate_limiter_test served_model_test runtime_registry_test
 
 scripts/fuzz.sh 20
 

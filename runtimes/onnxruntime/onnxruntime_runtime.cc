@@ -20,6 +20,11 @@
 // thread count does not grow with the number of models (ONNX Runtime's
 // global thread pools; sessions made with DisablePerSessionThreads).
 //
+// Inputs a config marks `optional` may be left out of a request: the
+// session runs without them, which ONNX Runtime allows for an initializer
+// the graph also lists as an input (its value is then the initializer's);
+// any other input left out is ONNX Runtime's error, naming it.
+//
 // Config parameters understood (all optional, string values):
 //   intra_op_thread_count, inter_op_thread_count  give this model pools of
 //                             its own of these sizes instead
@@ -332,6 +337,22 @@ class OrtRuntime : public Runtime {
       std::string name = session->GetInputNameAllocated(i, allocator).get();
       ADLIK_ASSIGN_OR_RETURN(
           TensorSpec t, DescribeTensor(name, session->GetInputTypeInfo(i)));
+      sig.inputs.push_back(std::move(t));
+    }
+    // An initializer the graph also lists as an input may be overridden by a
+    // request (ONNX IR 4 and later); it is an input of the model only when
+    // the config declares it, usually as `optional: true`, so that a request
+    // may leave it out and the session uses the initializer.
+    for (size_t i = 0; i < session->GetOverridableInitializerCount(); ++i) {
+      std::string name =
+          session->GetOverridableInitializerNameAllocated(i, allocator).get();
+      const auto& declared = spec.declared.inputs;
+      if (std::none_of(declared.begin(), declared.end(),
+                       [&](const TensorSpec& d) { return d.name == name; }))
+        continue;
+      ADLIK_ASSIGN_OR_RETURN(
+          TensorSpec t,
+          DescribeTensor(name, session->GetOverridableInitializerTypeInfo(i)));
       sig.inputs.push_back(std::move(t));
     }
     for (size_t i = 0; i < session->GetOutputCount(); ++i) {

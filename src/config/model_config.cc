@@ -7,6 +7,7 @@
 
 #include "adlik/tensor.h"
 #include "base/text_proto.h"
+#include "config/tensor_reshape.h"
 
 namespace adlik::config {
 namespace {
@@ -104,18 +105,23 @@ Status MatchTensors(const inference::ModelConfig& config,
     }
     auto engine_dims = EngineDims(config, *spec);
     if (!engine_dims.ok()) return engine_dims.status().WithPrefix(where);
-    if (!DimsCompatible(ToVector(t.dims()), *engine_dims,
+    // The runtime sees the reshape where there is one, the client the dims.
+    const bool reshaped = t.has_reshape();
+    const std::vector<int64_t> runtime_dims =
+        ToVector(reshaped ? t.reshape().shape() : t.dims());
+    if (!DimsCompatible(runtime_dims, *engine_dims,
                         config.max_batch_size() == 0)) {
       return InvalidArgument(
-          where + ": dims " + DimsString(ToVector(t.dims())) +
-          " do not match the model's " + DimsString(*engine_dims) +
-          (config.max_batch_size() > 0 ? " (dims leave out the batch dimension)"
+          where + (reshaped ? ": reshape " : ": dims ") +
+          DimsString(runtime_dims) + " do not match the model's " +
+          DimsString(*engine_dims) +
+          (config.max_batch_size() > 0 ? " (the batch dimension left out)"
                                        : ""));
     }
   }
   if (all_required) {
     for (const TensorSpec& spec : engine) {
-      bool listed =
+      const bool listed =
           std::any_of(tensors->begin(), tensors->end(),
                       [&](const auto& t) { return t.name() == spec.name; });
       if (!listed) {
@@ -157,6 +163,22 @@ Status CheckTensorList(
                              DimsString(ToVector(t.dims())) +
                              " have more elements than a 64-bit count holds");
     }
+    if (t.has_reshape()) {
+      Status s =
+          CheckReshape(ToVector(t.dims()), ToVector(t.reshape().shape()));
+      if (!s.ok()) return s.WithPrefix(where);
+    }
+    if (t.is_shape_tensor()) {
+      return InvalidArgument(where +
+                             ": is_shape_tensor: shape tensors are a TensorRT "
+                             "feature this server does not support");
+    }
+    if (t.is_non_linear_format_io()) {
+      return InvalidArgument(where +
+                             ": is_non_linear_format_io: non-linear IO "
+                             "formats are a TensorRT feature this server "
+                             "does not support");
+    }
   }
   return Status::Ok();
 }
@@ -169,6 +191,9 @@ constexpr uint64_t kMaxPriorityLevels = 1024;
 constexpr uint64_t kMaxQueueSize = 1 << 20;
 constexpr uint64_t kMaxMicroseconds = 24ull * 3600 * 1000 * 1000;  // a day
 constexpr uint32_t kMaxLatestVersions = 1024;
+constexpr uint32_t kMaxResourceCount = 1 << 20;
+constexpr uint32_t kMaxWarmupCount = 1000;
+constexpr uint64_t kMaxWarmupBytes = 256ull << 20;  // one input of a sample
 
 Status CheckRange(std::string_view field, uint64_t value, uint64_t max) {
   if (value <= max) return Status::Ok();
@@ -185,7 +210,154 @@ Status CheckQueuePolicy(const inference::ModelQueuePolicy& q,
                     kMaxQueueSize);
 }
 
+Status NotSupported(const std::string& field, std::string_view why) {
+  return Unimplemented(field + ": not supported yet (" + std::string(why) +
+                       ")");
+}
+
+// Triton fields this server does not implement: a config that uses one is
+// refused with its name rather than served differently from what it says.
+Status CheckUnsupportedFields(const inference::ModelConfig& config) {
+  if (config.has_sequence_batching()) {
+    return NotSupported("sequence_batching",
+                        "stateful models: requests of a sequence are not "
+                        "routed to one instance");
+  }
+  if (config.has_ensemble_scheduling() || config.platform() == "ensemble") {
+    return NotSupported("ensemble_scheduling",
+                        "ensembles of models are not scheduled");
+  }
+  if (config.response_cache().enable()) {
+    return NotSupported("response_cache", "responses are not cached");
+  }
+  if (!config.batch_input().empty()) {
+    return NotSupported("batch_input", "ragged batching");
+  }
+  if (!config.batch_output().empty()) {
+    return NotSupported("batch_output", "ragged batching");
+  }
+  if (!config.runtime().empty()) {
+    return NotSupported("runtime",
+                        "a runtime is named by backend or found by "
+                        "platform; it is not a library file of the config");
+  }
+  if (!config.cc_model_filenames().empty()) {
+    return NotSupported("cc_model_filenames",
+                        "one model file per version (default_model_filename)");
+  }
+  if (!config.model_operations().op_library_filename().empty()) {
+    return NotSupported("model_operations.op_library_filename",
+                        "custom operator libraries are not loaded");
+  }
+  if (!config.model_repository_agents().agents().empty()) {
+    return NotSupported("model_repository_agents",
+                        "no repository agents run on load");
+  }
+  for (const auto& in : config.input()) {
+    if (in.allow_ragged_batch()) {
+      return NotSupported("input '" + in.name() + "': allow_ragged_batch",
+                          "requests batch only when their shapes agree");
+    }
+  }
+  for (const auto& g : config.instance_group()) {
+    const std::string where = "instance_group '" + g.name() + "'";
+    if (!g.secondary_devices().empty()) {
+      return NotSupported(where + ": secondary_devices", "NVDLA cores");
+    }
+    if (!g.profile().empty()) {
+      return NotSupported(where + ": profile", "TensorRT profiles");
+    }
+    if (g.passive()) {
+      return NotSupported(where + ": passive", "every instance takes requests");
+    }
+    if (!g.host_policy().empty()) {
+      return NotSupported(where + ": host_policy", "no per-host NUMA policies");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckRateLimiter(const inference::ModelInstanceGroup& g) {
+  const std::string where = "instance_group '" + g.name() + "': rate_limiter";
+  std::vector<std::string> seen;
+  for (const auto& r : g.rate_limiter().resources()) {
+    if (r.name().empty()) {
+      return InvalidArgument(where + ".resources: a resource has no name");
+    }
+    if (std::find(seen.begin(), seen.end(), r.name()) != seen.end()) {
+      return InvalidArgument(where + ".resources: '" + r.name() +
+                             "' listed twice");
+    }
+    seen.push_back(r.name());
+    RETURN_IF_ERROR(CheckRange(where + ".resources '" + r.name() + "'.count",
+                               r.count(), kMaxResourceCount));
+  }
+  return Status::Ok();
+}
+
+Status CheckWarmup(const inference::ModelConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& w : config.model_warmup()) {
+    const std::string where = "model_warmup '" + w.name() + "'";
+    if (w.name().empty()) {
+      return InvalidArgument("model_warmup: a sample has no name");
+    }
+    if (std::find(names.begin(), names.end(), w.name()) != names.end()) {
+      return InvalidArgument(where + ": listed twice");
+    }
+    names.push_back(w.name());
+    if (w.batch_size() < 1) {
+      return InvalidArgument(where + ": batch_size must be >= 1");
+    }
+    if (config.max_batch_size() == 0 && w.batch_size() != 1) {
+      return InvalidArgument(where + ": batch_size " +
+                             std::to_string(w.batch_size()) +
+                             " but the model does not batch "
+                             "(max_batch_size 0): it must be 1");
+    }
+    if (config.max_batch_size() > 0 &&
+        w.batch_size() > static_cast<uint32_t>(config.max_batch_size())) {
+      return InvalidArgument(where + ": batch_size " +
+                             std::to_string(w.batch_size()) +
+                             " is above max_batch_size " +
+                             std::to_string(config.max_batch_size()));
+    }
+    RETURN_IF_ERROR(CheckRange(where + ".count", w.count(), kMaxWarmupCount));
+    for (const auto& [name, in] : w.inputs()) {
+      const std::string input = where + ": input '" + name + "'";
+      if (in.data_type() == inference::TYPE_INVALID) {
+        return InvalidArgument(input + ": data_type is missing");
+      }
+      if (in.input_data_type_case() ==
+          inference::ModelWarmup::Input::INPUT_DATA_TYPE_NOT_SET) {
+        return InvalidArgument(input +
+                               ": set one of zero_data, random_data, "
+                               "input_data_file");
+      }
+      for (int64_t d : in.dims()) {
+        if (d < 0) {
+          return InvalidArgument(input + ": dims " +
+                                 DimsString(ToVector(in.dims())) +
+                                 ": a warm-up sample has fixed dimensions");
+        }
+      }
+      auto bytes = CheckedByteSize(
+          ToVector(in.dims()), in.data_type() == inference::TYPE_STRING
+                                   ? 1
+                                   : DataTypeSize(ToDataType(in.data_type())));
+      if (!bytes || *bytes * w.batch_size() > kMaxWarmupBytes) {
+        return InvalidArgument(input + ": dims " +
+                               DimsString(ToVector(in.dims())) +
+                               " make a sample larger than " +
+                               std::to_string(kMaxWarmupBytes) + " bytes");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckOwnFields(const inference::ModelConfig& config) {
+  RETURN_IF_ERROR(CheckUnsupportedFields(config));
   if (config.max_batch_size() < 0) {
     return InvalidArgument("max_batch_size: must be >= 0, got " +
                            std::to_string(config.max_batch_size()));
@@ -207,6 +379,7 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
       }
     }
     instances += std::max(1, g.count()) * std::max(1, g.gpus_size());
+    RETURN_IF_ERROR(CheckRateLimiter(g));
   }
   RETURN_IF_ERROR(CheckRange("instance_group (instances in all)", instances,
                              kMaxInstances));
@@ -221,6 +394,7 @@ Status CheckOwnFields(const inference::ModelConfig& config) {
                              std::to_string(v) + " is negative");
     }
   }
+  RETURN_IF_ERROR(CheckWarmup(config));
   if (config.has_dynamic_batching()) {
     const auto& db = config.dynamic_batching();
     if (config.max_batch_size() == 0) {
@@ -283,6 +457,11 @@ StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return ParseModelConfig(text.str(), path);
+}
+
+Status CheckConfig(const inference::ModelConfig& config,
+                   std::string_view source) {
+  return CheckOwnFields(config).WithPrefix(source);
 }
 
 Status CompleteAndValidate(const Signature& signature,

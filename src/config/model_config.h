@@ -25,12 +25,20 @@ StatusOr<inference::ModelConfig> ParseModelConfig(std::string_view text,
 // Reads and parses `path`. A missing file is NOT_FOUND.
 StatusOr<inference::ModelConfig> ReadModelConfig(const std::string& path);
 
-// Checks `config` on its own (names, batch size, dims, instance groups,
-// batching), and then against what the engine declares: fills in inputs and
-// outputs the config leaves out, and refuses a config that disagrees with the
-// engine (unknown tensor, wrong data type, incompatible dims, a batch
-// dimension the engine does not have). On error `config` may be partly
-// completed.
+// Checks `config` on its own: names, batch size, dims and reshapes, instance
+// groups and rate limiters, batching, warm-up samples, and the Triton fields
+// this server does not implement (UNIMPLEMENTED, "FIELD: not supported yet
+// (...)": sequence_batching, ensemble_scheduling, response_cache,
+// batch_input/batch_output, allow_ragged_batch, is_shape_tensor, ...; see
+// docs/model-config.md).
+Status CheckConfig(const inference::ModelConfig& config,
+                   std::string_view source);
+
+// Checks `config` on its own (CheckConfig), and then against what the engine
+// declares: fills in inputs and outputs the config leaves out, and refuses a
+// config that disagrees with the engine (unknown tensor, wrong data type,
+// incompatible dims, a batch dimension the engine does not have). On error
+// `config` may be partly completed.
 Status CompleteAndValidate(const Signature& signature,
                            inference::ModelConfig* config,
                            std::string_view source);

@@ -186,7 +186,178 @@ INSTANTIATE_TEST_SUITE_P(
                 "version -3 is negative"},
         BadCase{"max_batch_size: 8 input [{name: \"x\" data_type: TYPE_FP32 "
                 "dims: [4294967296, 4294967296, -1]}]",
-                "more elements than a 64-bit count holds"}));
+                "more elements than a 64-bit count holds"},
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_INT32 dims: [16] reshape { shape: [4, 5] }}]",
+                "input 'INPUT0': reshape [4,5] of dims [16]: the element "
+                "counts differ"},
+        BadCase{"max_batch_size: 8 input [{name: \"INPUT0\" data_type: "
+                "TYPE_INT32 dims: [2, 8] reshape { shape: [4, 4] }},"
+                "{name: \"INPUT1\" data_type: TYPE_INT32 dims: [16]}]",
+                "input 'INPUT0': reshape [4,4] do not match the model's [16]"},
+        BadCase{"max_batch_size: 8 output [{name: \"OUTPUT0\" data_type: "
+                "TYPE_INT32 dims: [-1, 4] reshape { shape: [-1, -1] }}]",
+                "1 variable (-1) dimensions become 2"},
+        BadCase{"max_batch_size: 8 instance_group [{ rate_limiter { resources "
+                "[{name: \"R\" count: 1}, {name: \"R\" count: 2}] } }]",
+                "rate_limiter.resources: 'R' listed twice"},
+        BadCase{"max_batch_size: 8 instance_group [{ rate_limiter { resources "
+                "[{count: 1}] } }]",
+                "a resource has no name"},
+        BadCase{"max_batch_size: 8 model_warmup [{ name: \"w\" batch_size: 9 "
+                "}]",
+                "model_warmup 'w': batch_size 9 is above max_batch_size 8"},
+        BadCase{"model_warmup [{ name: \"w\" batch_size: 2 }]",
+                "model_warmup 'w': batch_size 2 but the model does not batch"},
+        BadCase{"max_batch_size: 8 model_warmup [{ name: \"w\" batch_size: "
+                "1 inputs { key: \"INPUT0\" value { data_type: TYPE_INT32 "
+                "dims: [16] } } }]",
+                "input 'INPUT0': set one of zero_data, random_data"},
+        BadCase{"max_batch_size: 8 model_warmup [{ name: \"w\" batch_size: "
+                "1 inputs { key: \"INPUT0\" value { data_type: TYPE_INT32 "
+                "dims: [-1] zero_data: true } } }]",
+                "a warm-up sample has fixed dimensions"},
+        BadCase{"max_batch_size: 8 model_warmup [{ batch_size: 1 }]",
+                "model_warmup: a sample has no name"}));
+
+struct UnsupportedCase {
+  const char* config;
+  const char* field;  // named at the start of the message
+};
+void PrintTo(const UnsupportedCase& c, std::ostream* os) { *os << c.field; }
+
+class UnsupportedFieldTest : public ::testing::TestWithParam<UnsupportedCase> {
+};
+
+TEST_P(UnsupportedFieldTest, IsRefusedAsNotSupportedYet) {
+  auto c = Parse(GetParam().config);
+  Status s = CheckConfig(c, "m/config.pbtxt");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kUnimplemented);
+  EXPECT_NE(s.message().find(std::string("m/config.pbtxt: ") +
+                             GetParam().field + ": not supported yet"),
+            std::string::npos)
+      << s.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, UnsupportedFieldTest,
+    ::testing::Values(
+        UnsupportedCase{"max_batch_size: 8 sequence_batching { "
+                        "max_sequence_idle_microseconds: 5000000 }",
+                        "sequence_batching"},
+        UnsupportedCase{"platform: \"ensemble\" ensemble_scheduling { step "
+                        "[{ model_name: \"a\" model_version: -1 }] }",
+                        "ensemble_scheduling"},
+        UnsupportedCase{"response_cache { enable: true }", "response_cache"},
+        UnsupportedCase{"batch_input [{ kind: BATCH_ELEMENT_COUNT }]",
+                        "batch_input"},
+        UnsupportedCase{"batch_output [{ target_name: \"y\" }]",
+                        "batch_output"},
+        UnsupportedCase{"runtime: \"libtriton_onnxruntime.so\"", "runtime"},
+        UnsupportedCase{"cc_model_filenames { key: \"7.5\" value: \"a\" }",
+                        "cc_model_filenames"},
+        UnsupportedCase{"model_operations { op_library_filename: \"x.so\" }",
+                        "model_operations.op_library_filename"},
+        UnsupportedCase{"model_repository_agents { agents [{ name: \"a\" }] "
+                        "}",
+                        "model_repository_agents"},
+        UnsupportedCase{"input [{ name: \"x\" data_type: TYPE_FP32 dims: [1] "
+                        "allow_ragged_batch: true }]",
+                        "input 'x': allow_ragged_batch"},
+        UnsupportedCase{"instance_group [{ name: \"g\" profile: \"0\" }]",
+                        "instance_group 'g': profile"},
+        UnsupportedCase{"instance_group [{ name: \"g\" passive: true }]",
+                        "instance_group 'g': passive"},
+        UnsupportedCase{"instance_group [{ name: \"g\" secondary_devices "
+                        "[{ device_id: 0 }] }]",
+                        "instance_group 'g': secondary_devices"}));
+
+TEST(ModelConfigTest, AcceptsTritonFieldsItHonoursOrThatHaveNoEffect) {
+  auto c = Parse(R"pb(
+    name: "m"
+    platform: "onnxruntime_onnx"
+    max_batch_size: 8 input
+    [ {
+      name: "INPUT0"
+      data_type: TYPE_INT32
+      format: FORMAT_NONE
+      dims: [ 4, 4 ]
+      reshape { shape: [ 16 ] }
+    }
+      , {
+        name: "INPUT1"
+        data_type: TYPE_INT32
+        dims: [ 16 ]
+        optional: true
+      }] output
+    [ {
+      name: "OUTPUT0"
+      data_type: TYPE_INT32
+      dims: [ 16 ]
+    }] instance_group
+    [ {
+      count: 2
+      kind: KIND_CPU
+      rate_limiter {
+        resources
+        [ { name: "R1" count: 2 }
+          , { name: "G" global: true count: 1 }]
+        priority: 2
+      }
+    }]
+    optimization {
+      graph { level: 1 }
+      priority: PRIORITY_MAX
+      cuda { graphs: true busy_wait_events: true }
+      input_pinned_memory { enable: false }
+      output_pinned_memory { enable: true }
+      eager_batching: true
+    } model_warmup
+    [ {
+      name: "zeros"
+      batch_size: 2
+      count: 3
+      inputs {
+        key: "INPUT0"
+        value {
+          data_type: TYPE_INT32
+          dims: [ 4, 4 ]
+          zero_data: true
+        }
+      }
+    }]
+    model_transaction_policy { decoupled: false }
+    response_cache { enable: false }
+    metric_tags { key: "team" value: "a" }
+  )pb");
+  Status s = CompleteAndValidate(SimpleSignature(), &c, "cfg");
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(c.input(1).optional());
+  EXPECT_EQ(c.input(0).reshape().shape(0), 16);
+}
+
+TEST(ModelConfigTest, TritonFieldNumbers) {
+  // Clients decode ModelConfig by number: a few that differ from the order
+  // of declaration.
+  const auto* d = inference::ModelConfig::descriptor();
+  EXPECT_EQ(d->FindFieldByName("optimization")->number(), 12);
+  EXPECT_EQ(d->FindFieldByName("sequence_batching")->number(), 13);
+  EXPECT_EQ(d->FindFieldByName("ensemble_scheduling")->number(), 15);
+  EXPECT_EQ(d->FindFieldByName("model_warmup")->number(), 16);
+  EXPECT_EQ(d->FindFieldByName("response_cache")->number(), 24);
+  EXPECT_EQ(d->FindFieldByName("runtime")->number(), 25);
+  EXPECT_EQ(d->FindFieldByName("model_metrics")->number(), 26);
+  const auto* in = inference::ModelInput::descriptor();
+  EXPECT_EQ(in->FindFieldByName("reshape")->number(), 5);
+  EXPECT_EQ(in->FindFieldByName("optional")->number(), 8);
+  const auto* out = inference::ModelOutput::descriptor();
+  EXPECT_EQ(out->FindFieldByName("reshape")->number(), 5);
+  EXPECT_EQ(out->FindFieldByName("label_filename")->number(), 4);
+  const auto* g = inference::ModelInstanceGroup::descriptor();
+  EXPECT_EQ(g->FindFieldByName("rate_limiter")->number(), 6);
+  EXPECT_EQ(g->FindFieldByName("host_policy")->number(), 9);
+}
 
 TEST(ModelConfigTest, RefusesBatchingOnAFixedBatchDimension) {
   Signature sig{{{"x", DataType::kFp32, {1, 4}}},

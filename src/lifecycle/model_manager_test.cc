@@ -109,7 +109,7 @@ class ModelManagerTest : public ::testing::Test {
                                "/model.onnx: protobuf parsing failed");
       }
       return ServedModel::Create(version, "fake", std::move(config), {},
-                                 std::make_unique<FakeModel>(), "test",
+                                 std::make_unique<FakeModel>(), "test", s.path,
                                  std::move(stats));
     };
     manager_ = std::make_unique<ModelManager>(std::move(o));

@@ -5,6 +5,10 @@
 #include <fstream>
 
 #include "base/logging.h"
+#include "config/runtime_parameters.h"
+#include "lifecycle/model_warmup.h"
+#include "lifecycle/rate_limited_instance.h"
+#include "lifecycle/reshaping_instance.h"
 #include "repository/repository.h"
 
 namespace adlik {
@@ -117,14 +121,19 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   spec.version_path = version_path;
   spec.model_path = model_path;
   spec.max_batch_size = config.max_batch_size();
-  for (const auto& [key, value] : config.parameters())
-    spec.parameters.emplace_back(key, value.string_value());
-  std::sort(spec.parameters.begin(), spec.parameters.end());
+  // Fields checked on their own first, so that a config the server refuses
+  // (an unsupported field, a bad reshape) never reaches the runtime.
+  RETURN_IF_ERROR(config::CheckConfig(config, source));
+  auto parameters = config::RuntimeParameters(config, runtime_name);
+  if (!parameters.ok()) return parameters.status().WithPrefix(source);
+  spec.parameters = std::move(parameters).value();
+  // The runtime sees a reshaped tensor with the reshape's shape.
   auto declare = [&](const auto& tensors, std::vector<TensorSpec>* out) {
     for (const auto& t : tensors) {
       TensorSpec ts{t.name(), static_cast<DataType>(t.data_type()), {}};
       if (config.max_batch_size() > 0) ts.shape.push_back(-1);
-      ts.shape.insert(ts.shape.end(), t.dims().begin(), t.dims().end());
+      const auto& dims = t.has_reshape() ? t.reshape().shape() : t.dims();
+      ts.shape.insert(ts.shape.end(), dims.begin(), dims.end());
       out->push_back(std::move(ts));
     }
   };
@@ -149,14 +158,16 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
     labels[out.name()] = std::move(read).value();
   }
   return Create(version, runtime_name, std::move(config), std::move(labels),
-                std::move(model), source, std::move(stats));
+                std::move(model), source, snapshot.path, std::move(stats),
+                options.rate_limiter);
 }
 
 StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
     int64_t version, std::string runtime_name, inference::ModelConfig config,
     std::map<std::string, std::vector<std::string>> labels,
     std::unique_ptr<host::Model> model, const std::string& source,
-    SharedStatistics stats) {
+    const std::string& model_dir, SharedStatistics stats,
+    std::shared_ptr<RateLimiter> rate_limiter) {
   std::shared_ptr<ServedModel> m(new ServedModel());
   m->name_ = config.name();
   m->version_ = version;
@@ -180,6 +191,7 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
   m->model_ = std::move(model);
 
   std::vector<std::unique_ptr<host::Instance>> instances;
+  bool limited = false;
   for (const auto& g : m->config_.instance_group()) {
     host::InstanceSpec is;
     switch (g.kind()) {
@@ -206,14 +218,37 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
           return instance.status().WithPrefix(source + ": instance_group '" +
                                               g.name() + "'");
         }
-        instances.push_back(std::move(instance).value());
+        std::unique_ptr<host::Instance> made = std::move(instance).value();
+        const auto& rl = g.rate_limiter();
+        if (rate_limiter && !rl.resources().empty()) {
+          std::vector<RateLimiter::Resource> resources;
+          for (const auto& r : rl.resources())
+            resources.push_back({r.name(), r.global(), r.count()});
+          auto client = rate_limiter->Register(std::move(resources), device,
+                                               rl.priority());
+          made = std::make_unique<RateLimitedInstance>(
+              std::move(made), rate_limiter, std::move(client));
+          limited = true;
+        }
+        instances.push_back(std::move(made));
       }
     }
   }
+  auto reshapes = std::make_shared<const Reshapes>(Reshapes::Of(m->config_));
+  if (!reshapes->empty()) {
+    for (auto& instance : instances) {
+      instance =
+          std::make_unique<ReshapingInstance>(std::move(instance), reshapes);
+    }
+  }
+  // Not READY before every instance ran every warm-up sample.
+  RETURN_IF_ERROR(RunWarmup(m->config_, model_dir, instances, source));
   SchedulerOptions so;
   so.model_name = m->name_;
   so.policy = BatchingPolicyOf(m->config_);
   so.stats = m->stats_.get();
+  // A request never waits for resources on the caller's (an I/O) thread.
+  if (limited) so.run_inline = false;
   m->scheduler_ =
       std::make_unique<Scheduler>(std::move(so), std::move(instances));
   return m;

@@ -20,12 +20,16 @@
 #include "repository/repository_source.h"
 #include "runtime_host/runtime_registry.h"
 #include "scheduler/model_statistics.h"
+#include "scheduler/rate_limiter.h"
 #include "scheduler/scheduler.h"
 
 namespace adlik {
 
 struct LoadOptions {
   RuntimeRegistry* registry = nullptr;  // not owned; required
+  // Shared by every model of the server; null: rate_limiter settings of
+  // instance groups have no effect.
+  std::shared_ptr<RateLimiter> rate_limiter;
 };
 
 // A model's statistics outlive a reload of the same version: the new
@@ -46,13 +50,17 @@ class ServedModel {
       SharedStatistics stats = nullptr);
 
   // Serves a runtime Model that is already loaded, with a config that is
-  // already complete: makes its instances and scheduler. `source` names the
-  // config in errors. Load ends here; tests use it with fake runtimes.
+  // already complete: makes its instances (behind the config's reshapes and
+  // the instance groups' rate limiters, in `rate_limiter`),
+  // runs the config's warm-up samples on each (model_warmup.h; files from
+  // `model_dir`), then makes the scheduler. `source` names the config in
+  // errors. Load ends here; tests use it with fake runtimes.
   static StatusOr<std::shared_ptr<ServedModel>> Create(
       int64_t version, std::string runtime_name, inference::ModelConfig config,
       std::map<std::string, std::vector<std::string>> labels,
       std::unique_ptr<host::Model> model, const std::string& source,
-      SharedStatistics stats = nullptr);
+      const std::string& model_dir, SharedStatistics stats = nullptr,
+      std::shared_ptr<RateLimiter> rate_limiter = nullptr);
 
   ~ServedModel();
   ServedModel(const ServedModel&) = delete;

@@ -12,8 +12,12 @@ std::vector<int64_t> ShapeKey(const InferRequest& r) {
             [](const InferInput* a, const InferInput* b) {
               return a->name < b->name;
             });
+  // Names too: requests that leave out different optional inputs do not
+  // batch together.
   std::vector<int64_t> key;
   for (const InferInput* in : inputs) {
+    key.push_back(static_cast<int64_t>(in->name.size()));
+    key.insert(key.end(), in->name.begin(), in->name.end());
     key.push_back(static_cast<int64_t>(in->shape.size()));
     key.insert(key.end(), in->shape.begin() + (in->shape.empty() ? 0 : 1),
                in->shape.end());

@@ -46,7 +46,7 @@ struct Pending {
   uint64_t deadline_ns = 0;        // 0: none
   uint64_t sequence = 0;           // arrival order, for preserve_ordering
   uint32_t level = 0;              // index into the level queues
-  std::vector<int64_t> shape_key;  // non-batch dims of every input, by name
+  std::vector<int64_t> shape_key;  // names and non-batch dims of the inputs
 };
 
 class BatchQueue {

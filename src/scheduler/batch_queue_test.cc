@@ -114,6 +114,22 @@ TEST(BatchQueueTest, MergesOnlyRequestsWhoseShapesAgree) {
   EXPECT_EQ(rest.batch[0].request->inputs[0].shape[1], 32);
 }
 
+TEST(BatchQueueTest, MergesOnlyRequestsGivingTheSameOptionalInputs) {
+  // Two requests, each leaving out a different optional input of the same
+  // shape: their tensors cannot be merged.
+  BatchQueue q(Batching({}, 0));
+  Pending a = Request(1);
+  Pending b = Request(1);
+  a.request->inputs[0].name = "opt_a";
+  b.request->inputs[0].name = "opt_b";
+  Push(q, std::move(a), 0);
+  Push(q, std::move(b), 0);
+  Push(q, Request(1), 0);
+  EXPECT_EQ(q.Next(0).batch.size(), 1u);
+  EXPECT_EQ(q.Next(0).batch.size(), 1u);
+  EXPECT_EQ(q.Next(0).batch.size(), 1u);
+}
+
 TEST(BatchQueueTest, AFullQueueRefusesAtOnce) {
   BatchingPolicy policy = Batching({}, 1000);
   policy.default_queue_policy.max_queue_size = 2;

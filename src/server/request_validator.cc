@@ -100,7 +100,7 @@ Status ValidateRequest(const inference::ModelConfig& config,
     }
   }
   for (int i = 0; i < config.input_size(); ++i) {
-    if (!seen[i]) {
+    if (!seen[i] && !config.input(i).optional()) {
       return InvalidArgument("input '" + config.input(i).name() +
                              "' is missing from the request");
     }

@@ -50,6 +50,26 @@ void ExpectRefused(InferRequest r, const std::string& piece) {
   EXPECT_NE(s.message().find(piece), std::string::npos) << s.message();
 }
 
+TEST(RequestValidatorTest, AnOptionalInputMayBeLeftOut) {
+  inference::ModelConfig c = SimpleConfig();
+  c.mutable_input(1)->set_optional(true);
+  InferRequest r;
+  r.inputs.push_back(Int32Input("INPUT0", {2, 16}));
+  Status s = ValidateRequest(c, &r);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  // Given, it is checked like any other, and only once.
+  r.inputs.push_back(Int32Input("INPUT1", {2, 15}));
+  EXPECT_FALSE(ValidateRequest(c, &r).ok());
+  r.inputs.back() = Int32Input("INPUT1", {2, 16});
+  r.inputs.push_back(Int32Input("INPUT1", {2, 16}));
+  EXPECT_FALSE(ValidateRequest(c, &r).ok());
+  // A required one may not.
+  InferRequest only1;
+  only1.inputs.push_back(Int32Input("INPUT1", {2, 16}));
+  s = ValidateRequest(c, &only1);
+  EXPECT_NE(s.message().find("input 'INPUT0' is missing"), std::string::npos);
+}
+
 TEST(RequestValidatorTest, AcceptsAGoodRequestAndFillsBatchAndOutputs) {
   InferRequest r = GoodRequest(3);
   ASSERT_TRUE(ValidateRequest(SimpleConfig(), &r).ok());

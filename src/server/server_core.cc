@@ -31,6 +31,7 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   mo.source = c->source_.get();
   LoadOptions load;
   load.registry = c->registry_.get();
+  load.rate_limiter = std::make_shared<RateLimiter>();
   mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,
                      inference::ModelConfig config, SharedStatistics stats) {
     return ServedModel::Load(snapshot, version, std::move(config), load,

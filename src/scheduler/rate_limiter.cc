@@ -1,0 +1,121 @@
+#include "scheduler/rate_limiter.h"
+
+#include <algorithm>
+#include <future>
+
+namespace adlik {
+
+std::unique_ptr<RateLimiter::Client> RateLimiter::Register(
+    std::vector<Resource> resources, int device, uint32_t priority) {
+  std::vector<Need> needs;
+  for (const Resource& r : resources) {
+    if (r.count == 0) continue;
+    needs.push_back({{r.name, r.global ? -1 : std::max(0, device)}, r.count});
+  }
+  std::unique_ptr<Client> client(
+      new Client(this, std::move(needs), std::max<uint32_t>(1, priority)));
+  std::vector<std::function<void()>> granted;
+  {
+    MutexLock lock(&mu_);
+    for (const Need& n : client->needs_) asked_[n.key].insert(n.count);
+    client->pass_ = virtual_time_;
+    // Larger pools may let a waiter run.
+    granted = GrantLocked();
+  }
+  for (auto& g : granted) g();
+  return client;
+}
+
+void RateLimiter::Unregister(Client* client) {
+  std::vector<std::function<void()>> granted;
+  {
+    MutexLock lock(&mu_);
+    for (const Need& n : client->needs_) {
+      auto& counts = asked_[n.key];
+      counts.erase(counts.find(n.count));
+      if (counts.empty()) asked_.erase(n.key);
+    }
+    granted = GrantLocked();
+  }
+  for (auto& g : granted) g();
+}
+
+bool RateLimiter::Fits(const Client& c) const {
+  for (const Need& n : c.needs_) {
+    auto asked = asked_.find(n.key);
+    const uint32_t capacity =
+        asked == asked_.end() ? 0 : *asked->second.rbegin();
+    auto used = used_.find(n.key);
+    const uint32_t in_use = used == used_.end() ? 0 : used->second;
+    if (in_use + n.count > capacity) return false;
+  }
+  return true;
+}
+
+void RateLimiter::Take(Client* c) {
+  for (const Need& n : c->needs_) used_[n.key] += n.count;
+  c->holds_ = true;
+  virtual_time_ = std::max(virtual_time_, c->pass_);
+  c->pass_ += c->stride_;
+}
+
+std::vector<std::function<void()>> RateLimiter::GrantLocked() {
+  std::vector<std::function<void()>> granted;
+  for (;;) {
+    auto best = waiters_.end();
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+      if (!Fits(*it->client)) continue;
+      if (best == waiters_.end() || it->client->pass_ < best->client->pass_)
+        best = it;
+    }
+    if (best == waiters_.end()) return granted;
+    Take(best->client);
+    granted.push_back(std::move(best->granted));
+    waiters_.erase(best);
+  }
+}
+
+void RateLimiter::Request(Client* client, std::function<void()> granted) {
+  std::vector<std::function<void()>> now;
+  {
+    MutexLock lock(&mu_);
+    // Back from an idle spell: no credit for the turns it did not want.
+    client->pass_ = std::max(client->pass_, virtual_time_);
+    waiters_.push_back({client, std::move(granted)});
+    now = GrantLocked();
+  }
+  for (auto& g : now) g();
+}
+
+void RateLimiter::Release(Client* client) {
+  std::vector<std::function<void()>> granted;
+  {
+    MutexLock lock(&mu_);
+    if (!client->holds_) return;
+    client->holds_ = false;
+    for (const Need& n : client->needs_) used_[n.key] -= n.count;
+    granted = GrantLocked();
+  }
+  for (auto& g : granted) g();
+}
+
+void RateLimiter::Acquire(Client* client) {
+  std::promise<void> granted;
+  std::future<void> done = granted.get_future();
+  Request(client, [&granted] { granted.set_value(); });
+  done.wait();
+}
+
+uint32_t RateLimiter::capacity(const std::string& name, bool global,
+                               int device) const {
+  MutexLock lock(&mu_);
+  auto it = asked_.find({name, global ? -1 : std::max(0, device)});
+  return it == asked_.end() ? 0 : *it->second.rbegin();
+}
+
+size_t RateLimiter::waiting() const {
+  MutexLock lock(&mu_);
+  return waiters_.size();
+}
+
+}  // namespace adlik
