@@ -30,11 +30,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adlik/status.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/tls_options.h"
 #include "server/server_core.h"
+
+namespace grpc {
+class Service;
+}
 
 namespace adlik::grpc_frontend {
 
@@ -45,6 +50,10 @@ struct GrpcServerOptions {
   // Bearer-token authentication; nullptr: none. Not owned.
   const auth::TokenAuth* auth = nullptr;
   std::optional<TlsOptions> tls;  // TLS when set
+  // More services on the same port (the Adlik and TensorFlow Serving APIs),
+  // answered with the same TLS, limits and shutdown. Not owned; they must
+  // outlive the server.
+  std::vector<grpc::Service*> services;
 };
 
 class GrpcServer {
