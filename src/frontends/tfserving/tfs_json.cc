@@ -203,6 +203,24 @@ Status ParseColumns(const Value& inputs, const ModelMetadata& metadata,
   return Status::Ok();
 }
 
+// Whether `s` is valid UTF-8 (JSON strings must be).
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = c < 0x80         ? 1
+                     : (c >> 5) == 6  ? 2
+                     : (c >> 4) == 14 ? 3
+                     : (c >> 3) == 30 ? 4
+                                      : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
 // Writes elements [begin, begin + product(shape)) of `t` as nested lists.
 void WriteValue(Writer& w, const Tensor& t,
                 const std::vector<std::string_view>& strings,
@@ -219,7 +237,7 @@ void WriteValue(Writer& w, const Tensor& t,
     using T = typename decltype(tag)::Element;
     if constexpr (std::is_same_v<T, std::string_view>) {
       const std::string_view s = strings[begin];
-      if (t.name.ends_with("_bytes")) {
+      if (t.name.ends_with("_bytes") || !IsUtf8(s)) {
         w.StartObject();
         w.Key("b64");
         std::string b64;

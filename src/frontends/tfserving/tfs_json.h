@@ -11,7 +11,8 @@
 // be rectangular. Element types are the model's.
 // Response: {"predictions": [...]} (row format: one entry per row, an object
 // of named outputs when there are several) or {"outputs": ...} (columnar). A
-// BYTES output whose name ends in "_bytes" is written as {"b64": ...}.
+// BYTES output whose name ends in "_bytes" is written as {"b64": ...}, and
+// so is an element that is not UTF-8 text.
 //
 // Thread-safety: pure functions.
 #ifndef ADLIK_FRONTENDS_TFSERVING_TFS_JSON_H_
