@@ -95,6 +95,9 @@ StatusOr<std::unique_ptr<InferRequest>> FromPredictRequest(
     }
     request->inputs.push_back(std::move(in));
   }
+  for (InferInput& in : request->inputs) {
+    if (in.data == nullptr) in.UseOwned();
+  }
   for (const auto& [name, filter] : m.output_filter())
     request->outputs.push_back({name, filter.cls().count()});
   return request;

@@ -183,8 +183,7 @@ StatusOr<InferInput> FromTensorProto(
                            ShapeString(in.shape) + " has " +
                            std::to_string(*count) + " elements");
   }
-  in.UseOwned();
-  return in;
+  return in;  // data stays null: the caller points it at `owned`
 }
 
 Status ToTensorProto(const Tensor& tensor, tensorflow::TensorProto* proto) {

@@ -5,7 +5,9 @@
 // An input is read from tensor_content in place (the InferInput points into
 // the message, which must outlive the request) or, when tensor_content is
 // empty, from the typed field of its dtype (float_val, int_val, string_val,
-// ...), converted into the input's own bytes. An output is written as
+// ...), converted into the input's `owned` bytes; `data` is then left null
+// for the caller to point at `owned` (UseOwned) once the input is in its
+// final place (moving a short string moves its bytes). An output is written as
 // tensor_content, BYTES outputs as string_val.
 //
 // Thread-safety: pure functions.

@@ -142,7 +142,6 @@ Status ParseRows(const Value& rows, const ModelMetadata& metadata,
     std::vector<int64_t> shape = ShapeOf(&rows);
     InferInput in = MakeInput(*t, shape);
     RETURN_IF_ERROR(AppendValue(rows, t->type, shape, where, &in.owned));
-    in.UseOwned();
     request->inputs.push_back(std::move(in));
     return Status::Ok();
   }
@@ -172,7 +171,6 @@ Status ParseRows(const Value& rows, const ModelMetadata& metadata,
       RETURN_IF_ERROR(
           AppendValue(value->value, t->type, row_shape, where, &in.owned));
     }
-    in.UseOwned();
     request->inputs.push_back(std::move(in));
   }
   return Status::Ok();
@@ -186,7 +184,6 @@ Status ParseColumns(const Value& inputs, const ModelMetadata& metadata,
     InferInput in = MakeInput(t, shape);
     RETURN_IF_ERROR(AppendValue(v, t.type, shape,
                                 "'inputs' input '" + t.name + "'", &in.owned));
-    in.UseOwned();
     request->inputs.push_back(std::move(in));
     return Status::Ok();
   };
@@ -297,6 +294,7 @@ StatusOr<PredictJson> ParsePredictJson(const rapidjson::Document& body,
                    "(columnar format)");
   }
   PredictJson parsed;
+  // Each input's data is pointed at its bytes once the inputs are in place.
   parsed.request = std::make_unique<InferRequest>();
   parsed.row_format = has_rows;
   if (has_rows) {
@@ -305,6 +303,7 @@ StatusOr<PredictJson> ParsePredictJson(const rapidjson::Document& body,
     RETURN_IF_ERROR(
         ParseColumns(columns->value, metadata, parsed.request.get()));
   }
+  for (InferInput& in : parsed.request->inputs) in.UseOwned();
   return parsed;
 }
 

@@ -68,6 +68,9 @@ StatusOr<std::unique_ptr<InferRequest>> FromPredictRequest(
     ASSIGN_OR_RETURN(InferInput in, FromTensorProto(name, tensor));
     request->inputs.push_back(std::move(in));
   }
+  for (InferInput& in : request->inputs) {
+    if (in.data == nullptr) in.UseOwned();
+  }
   for (const std::string& name : m.output_filter())
     request->outputs.push_back({name, 0});
   return request;
