@@ -29,10 +29,12 @@ HttpResponse Error(const adlik::Status& s) {
   return Json(kserve::HttpStatusFor(s.code()), kserve::ErrorJson(s.message()));
 }
 
-std::string ToJson(const google::protobuf::Message& m) {
+// Field names as in the .proto. `all_fields`: also those at their default
+// (TensorFlow Serving's REST answers carry them; the original Adlik's do not).
+std::string ToJson(const google::protobuf::Message& m, bool all_fields = true) {
   JsonPrintOptions options;
   options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
+  options.always_print_primitive_fields = all_fields;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(m, &out, options);
   return out;
@@ -222,7 +224,7 @@ void V1HttpHandler::AdlikPredict(HttpRequest& request, const Target& target,
             !s.ok()) {
           return respond(Error(s));
         }
-        HttpResponse r = Json(200, ToJson(response));
+        HttpResponse r = Json(200, ToJson(response, false));
         if (result->encoded) result->encoded();
         respond(std::move(r));
       });
@@ -287,11 +289,11 @@ HttpResponse V1HttpHandler::Metadata(const Target& target) {
     } else {
       body += ",";
     }
-    body += "\"config\":" + ToJson(meta.config());
+    body += "\"config\":" + ToJson(meta.config(), false);
     // version_status: a map whose JSON form is an object.
     as::GetModelMetaResponse statuses;
     *statuses.mutable_version_status() = meta.version_status();
-    const std::string s = ToJson(statuses);
+    const std::string s = ToJson(statuses, false);
     body += "," + s.substr(1, s.size() - 2);
   }
   return Json(200, body + "}");
