@@ -294,7 +294,8 @@ HttpResponse V1HttpHandler::Metadata(const Target& target) {
     as::GetModelMetaResponse statuses;
     *statuses.mutable_version_status() = meta.version_status();
     const std::string s = ToJson(statuses, false);
-    body += "," + s.substr(1, s.size() - 2);
+    body += ',';
+    body.append(s, 1, s.size() - 2);
   }
   return Json(200, body + "}");
 }
