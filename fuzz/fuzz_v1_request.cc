@@ -65,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         adlik::serving::PredictRequest m;
         google::protobuf::util::JsonParseOptions options;
         options.ignore_unknown_fields = true;
-        if (!google::protobuf::util::JsonStringToMessage(
-                 std::string(body), &m, options)
+        if (!google::protobuf::util::JsonStringToMessage(std::string(body), &m,
+                                                         options)
                  .ok()) {
           return 0;
         }
