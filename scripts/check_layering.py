@@ -5,6 +5,9 @@ Above the server core (the front ends, the metrics, the adlik_serving binary) a 
 reach, directly or through the headers it includes, only the core's API, the KServe
 layer, base/ and the SDK's value types: never the lifecycle, the scheduler, the runtime
 host, the repository, the runtime SDK (adlik/runtime.h) or the core's own internals.
+The protocol layers (src/frontends/kserve, adlik, tfserving) reach no transport, no
+authentication and no metrics; the Adlik and TensorFlow Serving ones use of the KServe layer
+only its JSON parsing and tensor codecs.
 The C++ client library (clients/) shares the KServe layer's codecs with the server and
 nothing else of it: not the core either, nor the front ends' transports.
 
@@ -35,6 +38,19 @@ FORBIDDEN = (
     "server/request_validator.h",
     "server/classification.h",
 )
+
+# The protocol layers without a transport (KServe, Adlik, TensorFlow Serving): besides
+# FORBIDDEN, never the transports (HTTP, gRPC servers), authentication or metrics, which
+# sit above them; the Adlik and TensorFlow Serving layers not the KServe layer's protocol
+# either (they share only its JSON parsing and tensor codecs).
+PROTOCOLS = ("src/frontends/kserve/", "src/frontends/adlik/", "src/frontends/tfserving/")
+TRANSPORTS = ("frontends/http/", "frontends/auth/", "metrics/", "frontends/grpc/grpc_server.h",
+              "frontends/grpc/grpc_call.h", "frontends/grpc/grpc_stream.h",
+              "frontends/grpc/grpc_infer_request.h", "frontends/grpc/adlik_grpc_service.h",
+              "frontends/grpc/tfserving_grpc_service.h")
+PROTOCOL_FORBIDDEN = FORBIDDEN + TRANSPORTS
+V1_FORBIDDEN = PROTOCOL_FORBIDDEN + ("frontends/kserve/kserve_protocol.h", "frontends/kserve/kserve_render.h",
+                                     "frontends/kserve/kserve_json.h")
 
 # The client library, and what it may not reach besides FORBIDDEN.
 CLIENTS = ("clients/",)
@@ -82,7 +98,13 @@ def main():
     root = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
     checked = 0
     failures = []
-    for tops, forbidden in ((ABOVE_CORE, FORBIDDEN), (CLIENTS, CLIENT_FORBIDDEN), (TOOLS, TOOLS_FORBIDDEN)):
+    for tops, forbidden in (
+        (ABOVE_CORE, FORBIDDEN),
+        (PROTOCOLS[:1], PROTOCOL_FORBIDDEN),
+        (PROTOCOLS[1:], V1_FORBIDDEN),
+        (CLIENTS, CLIENT_FORBIDDEN),
+        (TOOLS, TOOLS_FORBIDDEN),
+    ):
         for top in tops:
             for dirpath, _, files in os.walk(os.path.join(root, top)):
                 for f in sorted(files):

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
-targets=${FUZZ_TARGETS:-fuzz_http_request fuzz_grpc_request fuzz_model_config fuzz_bytes_tensor}
+targets=${FUZZ_TARGETS:-fuzz_http_request fuzz_grpc_request fuzz_model_config fuzz_bytes_tensor fuzz_v1_request}
 build=build-fuzz
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DADLIK_FUZZ=ON -DADLIK_SANITIZE=address >/dev/null

@@ -24,10 +24,13 @@
 #include "absl/flags/usage_config.h"
 #include "base/logging.h"
 #include "frontends/auth/token_auth.h"
+#include "frontends/grpc/adlik_grpc_service.h"
 #include "frontends/grpc/grpc_server.h"
+#include "frontends/grpc/tfserving_grpc_service.h"
 #include "frontends/http/dashboard_handler.h"
 #include "frontends/http/kserve_http_handler.h"
 #include "frontends/http/metrics_http_handler.h"
+#include "frontends/http/v1_http_handler.h"
 #include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/ssl_config.h"
 #include "metrics/prometheus_metrics.h"
@@ -40,6 +43,14 @@ ABSL_FLAG(int32_t, http_port, 8501,
           "Port of the KServe v2 HTTP/REST API; 0 turns it off.");
 ABSL_FLAG(int32_t, grpc_port, 8500,
           "Port of the KServe v2 gRPC API; 0 turns it off.");
+ABSL_FLAG(bool, enable_adlik_api, true,
+          "Also serve the original Adlik's API: gRPC adlik.serving "
+          "(PredictService, ModelOperateService, ServerStatusService) and "
+          "REST /v1/models/...:predict and /metadata (docs/client-apis.md).");
+ABSL_FLAG(bool, enable_tfserving_api, true,
+          "Also serve TensorFlow Serving's API: gRPC "
+          "tensorflow.serving.PredictionService and ModelService, and REST "
+          "/v1/models/... (docs/client-apis.md).");
 ABSL_FLAG(std::string, address, "0.0.0.0",
           "Address both front ends listen on.");
 ABSL_FLAG(
@@ -331,9 +342,25 @@ int main(int argc, char** argv) {
   }
 
   adlik::PrometheusMetrics prometheus(core->get());
+  // The Adlik and TensorFlow Serving APIs beside KServe's, on the same ports.
+  const adlik::http::V1Apis v1_apis{absl::GetFlag(FLAGS_enable_adlik_api),
+                                    absl::GetFlag(FLAGS_enable_tfserving_api)};
+  adlik::http::V1HttpHandler v1_handler(core->get(), v1_apis);
+  std::vector<std::unique_ptr<grpc::Service>> v1_services;
+  if (v1_apis.adlik) {
+    for (auto& s :
+         adlik::grpc_frontend::MakeAdlikServices(core->get(), auth.get()))
+      v1_services.push_back(std::move(s));
+  }
+  if (v1_apis.tfserving) {
+    for (auto& s :
+         adlik::grpc_frontend::MakeTfServingServices(core->get(), auth.get()))
+      v1_services.push_back(std::move(s));
+  }
   adlik::shm::SharedMemoryRegistry shared_memory;
-  adlik::http::KServeHttpHandler handler(core->get(), &prometheus, auth.get(),
-                                         &shared_memory);
+  adlik::http::KServeHttpHandler handler(
+      core->get(), &prometheus, auth.get(), &shared_memory,
+      v1_apis.adlik || v1_apis.tfserving ? &v1_handler : nullptr);
   adlik::http::DashboardHttpHandler with_dashboard(&handler);
   std::unique_ptr<adlik::http::HttpServer> http;
   if (http_port != 0) {
@@ -366,6 +393,7 @@ int main(int argc, char** argv) {
     go.auth = auth.get();
     go.shm = &shared_memory;
     go.tls = tls;
+    for (auto& s : v1_services) go.services.push_back(s.get());
     auto started = adlik::grpc_frontend::GrpcServer::Start(go, core->get());
     if (!started.ok()) {
       LOG(ERROR) << started.status().message();

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "frontends/auth/token_auth.h"
+#include "frontends/grpc/grpc_call.h"
 #include "frontends/grpc/grpc_infer_request.h"
 #include "frontends/grpc/grpc_service.grpc.pb.h"
 #include "frontends/grpc/grpc_stream.h"
@@ -23,130 +24,6 @@
 
 namespace adlik::grpc_frontend {
 namespace {
-
-grpc::Status ToGrpc(const Status& s) {
-  grpc::StatusCode code;
-  switch (s.code()) {
-    case StatusCode::kOk:
-      return grpc::Status::OK;
-    case StatusCode::kCancelled:
-      code = grpc::StatusCode::CANCELLED;
-      break;
-    case StatusCode::kInvalidArgument:
-      code = grpc::StatusCode::INVALID_ARGUMENT;
-      break;
-    case StatusCode::kDeadlineExceeded:
-      code = grpc::StatusCode::DEADLINE_EXCEEDED;
-      break;
-    case StatusCode::kNotFound:
-      code = grpc::StatusCode::NOT_FOUND;
-      break;
-    case StatusCode::kAlreadyExists:
-      code = grpc::StatusCode::ALREADY_EXISTS;
-      break;
-    case StatusCode::kUnavailable:
-      code = grpc::StatusCode::UNAVAILABLE;
-      break;
-    case StatusCode::kInternal:
-      code = grpc::StatusCode::INTERNAL;
-      break;
-    case StatusCode::kUnimplemented:
-      code = grpc::StatusCode::UNIMPLEMENTED;
-      break;
-    case StatusCode::kResourceExhausted:
-      code = grpc::StatusCode::RESOURCE_EXHAUSTED;
-      break;
-    default:
-      code = grpc::StatusCode::UNKNOWN;
-  }
-  return grpc::Status(code, s.message());
-}
-
-// A unary reactor that marks its request cancelled when the client goes.
-// `finished` is claimed (exchanged to true) by whoever calls Finish, so the
-// reactor is finished exactly once; it outlives the reactor, which deletes
-// itself once done.
-class InferReactor : public grpc::ServerUnaryReactor {
- public:
-  std::shared_ptr<std::atomic<bool>> cancelled =
-      std::make_shared<std::atomic<bool>>(false);
-  std::shared_ptr<std::atomic<bool>> finished =
-      std::make_shared<std::atomic<bool>>(false);
-  void OnCancel() override { cancelled->store(true); }
-  void OnDone() override { delete this; }
-};
-
-// Finishes a unary call exactly once, whoever asks first: the handler, a
-// completion on another thread, or the exception path. Copies share the flag,
-// which outlives the reactor: once it is set the reactor (which may be gone)
-// is never touched again.
-class FinishOnce {
- public:
-  explicit FinishOnce(grpc::ServerUnaryReactor* reactor)
-      : reactor_(reactor),
-        finished_(std::make_shared<std::atomic<bool>>(false)) {}
-  void operator()(const grpc::Status& status) const {
-    if (!finished_->exchange(true)) reactor_->Finish(status);
-  }
-
- private:
-  grpc::ServerUnaryReactor* reactor_;
-  std::shared_ptr<std::atomic<bool>> finished_;
-};
-
-// The status for the exception being handled, which a handler of `rpc`
-// threw: no exception may leave a handler (gRPC would answer UNIMPLEMENTED
-// with no message, and a reactor already made would never finish).
-grpc::Status ExceptionStatus(std::string_view rpc) {
-  const std::string where(rpc);
-  try {
-    throw;
-  } catch (const std::bad_alloc&) {
-    LOG(ERROR) << "gRPC " << where << ": out of memory";
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        where + ": out of memory while handling the request");
-  } catch (const std::exception& e) {
-    LOG(ERROR) << "gRPC " << where << ": " << e.what();
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        where + ": internal error: " + e.what());
-  } catch (...) {
-    LOG(ERROR) << "gRPC " << where << ": unknown exception";
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        where + ": internal error (unknown exception)");
-  }
-}
-
-// OK when `auth` (nullptr: authentication off) lets the call's
-// `authorization` metadata reach an RPC that needs one of `needed`.
-grpc::Status Authorize(
-    const auth::TokenAuth* auth,
-    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-    uint32_t needed, std::string_view rpc) {
-  if (auth == nullptr) return grpc::Status::OK;
-  std::string_view value;
-  bool present = false;
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    value = std::string_view(it->second.data(), it->second.size());
-    present = true;
-  }
-  switch (auth->Check(value, needed)) {
-    case auth::AuthResult::kAllowed:
-      return grpc::Status::OK;
-    case auth::AuthResult::kUnauthenticated:
-      return grpc::Status(
-          grpc::StatusCode::UNAUTHENTICATED,
-          present ? "the 'authorization' metadata is not 'Bearer TOKEN' with "
-                    "a valid token"
-                  : "this server needs 'authorization: Bearer TOKEN' "
-                    "metadata");
-    case auth::AuthResult::kForbidden:
-      break;
-  }
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      "the token does not grant " + std::string(rpc) +
-                          " (it needs the group " + auth::GroupNames(needed) +
-                          ")");
-}
 
 // A request whose bytes are not a protobuf message of the method's request
 // type never reaches the handler: gRPC answers it UNIMPLEMENTED with no
@@ -502,56 +379,27 @@ class InferenceService final
   }
 
  private:
-  static constexpr uint32_t kOpen = 0;
+  static constexpr uint32_t kOpen = kOpenRpc;
 
   static grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx,
                                         const grpc::Status& status) {
-    auto* reactor = ctx->DefaultReactor();
-    reactor->Finish(status);
-    return reactor;
+    return FinishNow(ctx, status);
   }
 
-  // Checks the token for `needed` (kOpen: none), then runs `body`, which
-  // answers through Done; an exception it throws answers the call instead.
   template <typename Body>
   grpc::ServerUnaryReactor* Guard(grpc::CallbackServerContext* ctx,
                                   std::string_view rpc, uint32_t needed,
                                   Body&& body) {
-    try {
-      if (needed != kOpen) {
-        grpc::Status s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
-        if (!s.ok()) return Done(ctx, s);
-      }
-      return body();
-    } catch (...) {
-      return Done(ctx, ExceptionStatus(rpc));
-    }
+    return grpc_frontend::Guard(ctx, auth_, rpc, needed,
+                                std::forward<Body>(body));
   }
 
-  // Like Guard, for a body that may answer later (from a completion on
-  // another thread): it gets a FinishOnce of the call's reactor, and the
-  // exception path answers only if the body has not.
   template <typename Body>
   grpc::ServerUnaryReactor* GuardOnce(grpc::CallbackServerContext* ctx,
                                       std::string_view rpc, uint32_t needed,
                                       Body&& body) {
-    if (needed != kOpen) {
-      grpc::Status s;
-      try {
-        s = Authorize(auth_, ctx->client_metadata(), needed, rpc);
-      } catch (...) {
-        s = ExceptionStatus(rpc);
-      }
-      if (!s.ok()) return Done(ctx, s);
-    }
-    auto* reactor = ctx->DefaultReactor();
-    const FinishOnce finish(reactor);
-    try {
-      body(finish);
-    } catch (...) {
-      finish(ExceptionStatus(rpc));
-    }
-    return reactor;
+    return grpc_frontend::GuardOnce(ctx, auth_, rpc, needed,
+                                    std::forward<Body>(body));
   }
 
   ServerCore* const core_;
@@ -614,6 +462,8 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&s->impl_->service);
   builder.RegisterService(&s->impl_->health);
+  for (grpc::Service* service : options.services)
+    builder.RegisterService(service);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

@@ -34,12 +34,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adlik/status.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/tls_options.h"
 #include "server/server_core.h"
+
+namespace grpc {
+class Service;
+}
 
 namespace adlik::grpc_frontend {
 
@@ -53,6 +58,10 @@ struct GrpcServerOptions {
   // The system shared-memory regions (shared with the HTTP front end);
   // nullptr: the extension is off. Not owned.
   shm::SharedMemoryRegistry* shm = nullptr;
+  // More services on the same port (the Adlik and TensorFlow Serving APIs),
+  // answered with the same TLS, limits and shutdown. Not owned; they must
+  // outlive the server.
+  std::vector<grpc::Service*> services;
 };
 
 class GrpcServer {

@@ -77,6 +77,11 @@ std::string Decode(std::string_view s) {
 uint32_t RouteGroups(std::string_view path) {
   const auto parts = Split(path);
   if (parts.size() == 1 && parts[0] == "metrics") return auth::kMetrics;
+  if (!parts.empty() && parts[0] == "v1") {
+    // The Adlik and TensorFlow Serving routes (v1_http_handler.h).
+    return parts.back().find(':') != std::string_view::npos ? auth::kInfer
+                                                            : auth::kMetadata;
+  }
   if (parts.empty() || parts[0] != "v2") return auth::kAnyGroup;
   if (parts.size() == 1) return auth::kMetadata;
   const std::string_view area = parts[1];
@@ -105,6 +110,9 @@ void KServeHttpHandler::Handle(HttpRequest request, HttpResponder respond) {
     }
   }
   const auto parts = Split(request.path);
+  if (v1_ != nullptr && !parts.empty() && parts[0] == "v1") {
+    return v1_->Handle(std::move(request), std::move(respond));
+  }
   for (const Route& route : Routes()) {
     if (request.method != route.method) continue;
     if (auto args = Match(route, parts)) {

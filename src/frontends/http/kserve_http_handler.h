@@ -24,6 +24,8 @@
 //                                                    lists none, the others
 //                                                    answer 501
 //   GET  /metrics                                    Prometheus metrics
+//   /v1/...                                          the Adlik and TensorFlow
+//                                                    Serving APIs, when set
 //
 // A {v} that is not a decimal number (or is empty, or out of int64's range)
 // is a malformed request: 400 naming the version, on every route.
@@ -56,7 +58,8 @@ namespace adlik::http {
 // for `path` needs; 0 for the health probes, which stay open. Inference:
 // infer; metadata, readiness, config, statistics: metadata; the repository
 // API (and the shared-memory, logging and trace extensions): admin; /metrics:
-// metrics; any other path: any valid token (then 404).
+// metrics; /v1 (Adlik, TensorFlow Serving): infer for a ":verb" path
+// (:predict), else metadata; any other path: any valid token (then 404).
 uint32_t RouteGroups(std::string_view path);
 
 class KServeHttpHandler : public HttpHandler {
@@ -64,11 +67,13 @@ class KServeHttpHandler : public HttpHandler {
   // `auth`: nullptr for no authentication.
   // `metrics` answers GET /metrics.
   // `shm`: the system shared-memory regions (shared with the gRPC front end);
-  // nullptr: the extension is off.
+  // nullptr: the extension is off. `v1`: the handler of the /v1 routes
+  // (v1_http_handler.h), after the authentication check; nullptr: none (404).
   KServeHttpHandler(ServerCore* core, const PrometheusMetrics* metrics,
                     const auth::TokenAuth* auth = nullptr,
-                    shm::SharedMemoryRegistry* shm = nullptr)
-      : core_(core), metrics_(metrics), auth_(auth), shm_(shm) {}
+                    shm::SharedMemoryRegistry* shm = nullptr,
+                    HttpHandler* v1 = nullptr)
+      : core_(core), metrics_(metrics), auth_(auth), shm_(shm), v1_(v1) {}
 
   void Handle(HttpRequest request, HttpResponder respond) override;
 
@@ -115,6 +120,7 @@ class KServeHttpHandler : public HttpHandler {
   const PrometheusMetrics* const metrics_;
   const auth::TokenAuth* const auth_;
   shm::SharedMemoryRegistry* const shm_;
+  HttpHandler* const v1_;
 };
 
 }  // namespace adlik::http

@@ -1,0 +1,205 @@
+#include "frontends/grpc/adlik_grpc_service.h"
+
+#include "adlik_serving/apis/model_operate_service.grpc.pb.h"
+#include "adlik_serving/apis/predict_service.grpc.pb.h"
+#include "adlik_serving/apis/server_status.grpc.pb.h"
+#include "base/clock.h"
+#include "frontends/adlik/adlik_protocol.h"
+#include "frontends/grpc/grpc_call.h"
+#include "frontends/tfserving/model_spec.h"
+
+namespace adlik::grpc_frontend {
+namespace {
+
+namespace as = ::adlik::serving;
+
+class PredictService final : public as::PredictService::CallbackService {
+ public:
+  PredictService(ServerCore* core, const auth::TokenAuth* auth)
+      : core_(core), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* predict(grpc::CallbackServerContext* ctx,
+                                    const as::PredictRequest* req,
+                                    as::PredictResponse* res) override {
+    const uint64_t received_ns = Clock::Real()->NowNs();
+    return GuardInfer(
+        ctx, auth_, "predict",
+        [&](const std::shared_ptr<std::atomic<bool>>& cancelled,
+            const FinishOnce& finish) {
+          auto version = tfserving::SpecVersion(req->model_spec());
+          if (!version.ok()) return finish(ToGrpc(version.status()));
+          auto metadata =
+              core_->GetModelMetadata(req->model_spec().name(), *version);
+          if (!metadata.ok()) return finish(ToGrpc(metadata.status()));
+          auto parsed = adlik_api::FromPredictRequest(*req, *metadata);
+          if (!parsed.ok()) return finish(ToGrpc(parsed.status()));
+          (*parsed)->model_version = *version;
+          (*parsed)->cancelled = cancelled;
+          (*parsed)->received_ns = received_ns;
+          core_->Infer(std::move(parsed).value(),
+                       [req, res, finish](StatusOr<InferResponse> result) {
+                         grpc::Status status;
+                         try {
+                           if (result.ok()) {
+                             status = ToGrpc(adlik_api::ToPredictResponse(
+                                 *result, *req, res));
+                             if (result->encoded) result->encoded();
+                           } else {
+                             status = ToGrpc(result.status());
+                           }
+                         } catch (...) {
+                           res->Clear();
+                           status = ExceptionStatus("predict");
+                         }
+                         finish(status);
+                       });
+        });
+  }
+
+  grpc::ServerUnaryReactor* getModelMeta(
+      grpc::CallbackServerContext* ctx, const as::GetModelMetaRequest* req,
+      as::GetModelMetaResponse* res) override {
+    return Guard(ctx, auth_, "getModelMeta", auth::kMetadata, [&] {
+      auto version = tfserving::SpecVersion(req->model_spec());
+      if (!version.ok()) return FinishNow(ctx, ToGrpc(version.status()));
+      auto config = core_->GetModelConfig(req->model_spec().name(), *version);
+      if (!config.ok()) return FinishNow(ctx, ToGrpc(config.status()));
+      adlik_api::RenderModelMeta(*config, core_->Index(), res);
+      return FinishNow(ctx, grpc::Status::OK);
+    });
+  }
+
+ private:
+  ServerCore* const core_;
+  const auth::TokenAuth* const auth_;
+};
+
+class ModelOperateService final
+    : public as::ModelOperateService::CallbackService {
+ public:
+  ModelOperateService(ServerCore* core, const auth::TokenAuth* auth)
+      : core_(core), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* addModel(grpc::CallbackServerContext* ctx,
+                                     const as::ModelOperateRequest* req,
+                                     as::ModelOperateResponse* res) override {
+    return Operate(ctx, "addModel", true, req, res);
+  }
+  grpc::ServerUnaryReactor* activateModel(
+      grpc::CallbackServerContext* ctx, const as::ModelOperateRequest* req,
+      as::ModelOperateResponse* res) override {
+    return Operate(ctx, "activateModel", true, req, res);
+  }
+  grpc::ServerUnaryReactor* deleteModel(
+      grpc::CallbackServerContext* ctx, const as::ModelOperateRequest* req,
+      as::ModelOperateResponse* res) override {
+    return Operate(ctx, "deleteModel", false, req, res);
+  }
+  grpc::ServerUnaryReactor* addModelVersion(
+      grpc::CallbackServerContext* ctx, const as::ModelOperateRequest*,
+      as::ModelOperateResponse*) override {
+    return Refuse(ctx, "addModelVersion");
+  }
+  grpc::ServerUnaryReactor* deleteModelVersion(
+      grpc::CallbackServerContext* ctx, const as::ModelOperateRequest*,
+      as::ModelOperateResponse*) override {
+    return Refuse(ctx, "deleteModelVersion");
+  }
+  grpc::ServerUnaryReactor* queryModel(grpc::CallbackServerContext* ctx,
+                                       const as::ModelOperateRequest* req,
+                                       as::ModelOperateResponse* res) override {
+    return Guard(ctx, auth_, "queryModel", auth::kMetadata, [&] {
+      adlik_api::RenderModels(core_->Index(), req->model_name(), res);
+      if (!req->model_name().empty() && res->models().empty()) {
+        return FinishNow(ctx, ToGrpc(NotFound("model '" + req->model_name() +
+                                              "' is not known")));
+      }
+      res->set_status("SUCCESS");
+      return FinishNow(ctx, grpc::Status::OK);
+    });
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* ctx,
+                                   std::string_view rpc) {
+    return Guard(ctx, auth_, rpc, auth::kAdmin, [&] {
+      return FinishNow(
+          ctx, ToGrpc(Unimplemented(
+                   std::string(rpc) +
+                   ": a model's versions are the numbered folders of its "
+                   "repository folder; add or remove the folder, then "
+                   "activateModel (or let polling find it)")));
+    });
+  }
+
+  // Loads (`load`) or unloads the model; answers with the model's versions.
+  grpc::ServerUnaryReactor* Operate(grpc::CallbackServerContext* ctx,
+                                    std::string_view rpc, bool load,
+                                    const as::ModelOperateRequest* req,
+                                    as::ModelOperateResponse* res) {
+    return GuardOnce(
+        ctx, auth_, rpc, auth::kAdmin, [&](const FinishOnce& finish) {
+          if (req->model_name().empty()) {
+            return finish(ToGrpc(
+                InvalidArgument(std::string(rpc) + ": model_name is missing")));
+          }
+          if (!req->path().empty()) {
+            return finish(ToGrpc(Unimplemented(
+                std::string(rpc) + ": path '" + req->path() +
+                "': models are not copied in; put the model in the "
+                "repository and leave path empty")));
+          }
+          auto done = [this, req, res, finish](Status s) {
+            if (!s.ok()) return finish(ToGrpc(s));
+            try {
+              res->set_status("SUCCESS");
+              adlik_api::RenderModels(core_->Index(), req->model_name(), res);
+              finish(grpc::Status::OK);
+            } catch (...) {
+              finish(ExceptionStatus("model operation"));
+            }
+          };
+          if (load) {
+            core_->LoadModel(req->model_name(), std::nullopt, std::move(done));
+          } else {
+            core_->UnloadModel(req->model_name(), std::move(done));
+          }
+        });
+  }
+
+  ServerCore* const core_;
+  const auth::TokenAuth* const auth_;
+};
+
+class ServerStatusService final
+    : public as::ServerStatusService::CallbackService {
+ public:
+  ServerStatusService(ServerCore* core, const auth::TokenAuth* auth)
+      : core_(core), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* serverStatus(
+      grpc::CallbackServerContext* ctx, const as::ServerStatusRequest*,
+      as::ServerStatusResponse* res) override {
+    return Guard(ctx, auth_, "serverStatus", auth::kMetadata, [&] {
+      res->set_status(core_->Ready() ? "running" : "not ready");
+      return FinishNow(ctx, grpc::Status::OK);
+    });
+  }
+
+ private:
+  ServerCore* const core_;
+  const auth::TokenAuth* const auth_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<grpc::Service>> MakeAdlikServices(
+    ServerCore* core, const auth::TokenAuth* auth) {
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  services.push_back(std::make_unique<PredictService>(core, auth));
+  services.push_back(std::make_unique<ModelOperateService>(core, auth));
+  services.push_back(std::make_unique<ServerStatusService>(core, auth));
+  return services;
+}
+
+}  // namespace adlik::grpc_frontend
