@@ -121,12 +121,11 @@ def test_grpc_server_status_and_query(channel):
     res = ops.queryModel(operate_pb2.ModelOperateRequest(model_name="simple"))
     assert res.status == "SUCCESS" and list(res.models) == ["simple"]
     assert [(v.version_no, v.state) for v in res.models["simple"].versions] == [(1, "READY")]
-    with pytest.raises(grpc.RpcError) as e:
-        ops.addModelVersion(operate_pb2.ModelOperateRequest(model_name="simple", model_version=2))
-    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED and "addModelVersion" in e.value.details()
-    with pytest.raises(grpc.RpcError) as e:
-        ops.queryModel(operate_pb2.ModelOperateRequest(model_name="nope"))
-    assert e.value.code() == grpc.StatusCode.NOT_FOUND and "nope" in e.value.details()
+    # As the original answers: gRPC OK, the outcome in status/error_message.
+    res = ops.addModelVersion(operate_pb2.ModelOperateRequest(model_name="simple", model_version=2))
+    assert res.status == "ERROR" and "addModelVersion" in res.error_message, res
+    res = ops.queryModel(operate_pb2.ModelOperateRequest(model_name="nope"))
+    assert res.status == "ERROR" and "'nope'" in res.error_message and not res.models, res
 
 
 def test_grpc_model_operate_in_explicit_mode(start_server, example_repo):
@@ -140,7 +139,11 @@ def test_grpc_model_operate_in_explicit_mode(start_server, example_repo):
         for name in ("INPUT0", "INPUT1"):
             req.inputs[name].CopyFrom(tensor_proto(np.ones((1, 16), np.int32)))
         predict_grpc.PredictServiceStub(ch).predict(req)
-        ops.deleteModel(operate_pb2.ModelOperateRequest(model_name="simple"))
+        assert ops.deleteModel(operate_pb2.ModelOperateRequest(model_name="simple")).status == "SUCCESS"
+        res = ops.addModel(operate_pb2.ModelOperateRequest(model_name="no_such_model"))
+        assert res.status == "ERROR" and "no_such_model" in res.error_message, res
+        res = ops.addModel(operate_pb2.ModelOperateRequest())
+        assert res.status == "ERROR" and "model_name is missing" in res.error_message, res
         with pytest.raises(grpc.RpcError) as e:
             predict_grpc.PredictServiceStub(ch).predict(req)
         assert e.value.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE)

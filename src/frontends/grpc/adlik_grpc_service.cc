@@ -97,13 +97,13 @@ class ModelOperateService final
   }
   grpc::ServerUnaryReactor* addModelVersion(
       grpc::CallbackServerContext* ctx, const as::ModelOperateRequest*,
-      as::ModelOperateResponse*) override {
-    return Refuse(ctx, "addModelVersion");
+      as::ModelOperateResponse* res) override {
+    return Refuse(ctx, "addModelVersion", res);
   }
   grpc::ServerUnaryReactor* deleteModelVersion(
       grpc::CallbackServerContext* ctx, const as::ModelOperateRequest*,
-      as::ModelOperateResponse*) override {
-    return Refuse(ctx, "deleteModelVersion");
+      as::ModelOperateResponse* res) override {
+    return Refuse(ctx, "deleteModelVersion", res);
   }
   grpc::ServerUnaryReactor* queryModel(grpc::CallbackServerContext* ctx,
                                        const as::ModelOperateRequest* req,
@@ -111,24 +111,41 @@ class ModelOperateService final
     return Guard(ctx, auth_, "queryModel", auth::kMetadata, [&] {
       adlik_api::RenderModels(core_->Index(), req->model_name(), res);
       if (!req->model_name().empty() && res->models().empty()) {
-        return FinishNow(ctx, ToGrpc(NotFound("model '" + req->model_name() +
-                                              "' is not known")));
+        return FinishNow(
+            ctx, Answer(NotFound("queryModel: model '" + req->model_name() +
+                                 "' is not known"),
+                        res));
       }
-      res->set_status("SUCCESS");
-      return FinishNow(ctx, grpc::Status::OK);
+      return FinishNow(ctx, Answer(Status::Ok(), res));
     });
   }
 
  private:
+  // As the original service answers: the call itself succeeds (gRPC OK) and
+  // the operation's outcome is in the response, `status` "SUCCESS", or
+  // "ERROR" with `error_message`. Only a refused token is a gRPC error.
+  static grpc::Status Answer(const Status& outcome,
+                             as::ModelOperateResponse* res) {
+    if (outcome.ok()) {
+      res->set_status("SUCCESS");
+    } else {
+      res->set_status("ERROR");
+      res->set_error_message(outcome.message());
+    }
+    return grpc::Status::OK;
+  }
+
   grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* ctx,
-                                   std::string_view rpc) {
+                                   std::string_view rpc,
+                                   as::ModelOperateResponse* res) {
     return Guard(ctx, auth_, rpc, auth::kAdmin, [&] {
       return FinishNow(
-          ctx, ToGrpc(Unimplemented(
-                   std::string(rpc) +
-                   ": a model's versions are the numbered folders of its "
-                   "repository folder; add or remove the folder, then "
-                   "activateModel (or let polling find it)")));
+          ctx, Answer(Unimplemented(
+                          std::string(rpc) +
+                          ": a model's versions are the numbered folders of "
+                          "its repository folder; add or remove the folder, "
+                          "then activateModel (or let polling find it)"),
+                      res));
     });
   }
 
@@ -140,21 +157,22 @@ class ModelOperateService final
     return GuardOnce(
         ctx, auth_, rpc, auth::kAdmin, [&](const FinishOnce& finish) {
           if (req->model_name().empty()) {
-            return finish(ToGrpc(
-                InvalidArgument(std::string(rpc) + ": model_name is missing")));
+            return finish(Answer(
+                InvalidArgument(std::string(rpc) + ": model_name is missing"),
+                res));
           }
           if (!req->path().empty()) {
-            return finish(ToGrpc(Unimplemented(
-                std::string(rpc) + ": path '" + req->path() +
-                "': models are not copied in; put the model in the "
-                "repository and leave path empty")));
+            return finish(Answer(
+                Unimplemented(std::string(rpc) + ": path '" + req->path() +
+                              "': models are not copied in; put the model in "
+                              "the repository and leave path empty"),
+                res));
           }
           auto done = [this, req, res, finish](Status s) {
-            if (!s.ok()) return finish(ToGrpc(s));
+            if (!s.ok()) return finish(Answer(s, res));
             try {
-              res->set_status("SUCCESS");
               adlik_api::RenderModels(core_->Index(), req->model_name(), res);
-              finish(grpc::Status::OK);
+              finish(Answer(Status::Ok(), res));
             } catch (...) {
               finish(ExceptionStatus("model operation"));
             }
