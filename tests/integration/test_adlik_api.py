@@ -20,6 +20,8 @@ status_pb2 = v1_stubs.load("adlik_serving.apis.server_status_pb2")
 predict_grpc = v1_stubs.load("adlik_serving.apis.predict_service_pb2_grpc")
 operate_grpc = v1_stubs.load("adlik_serving.apis.model_operate_service_pb2_grpc")
 status_grpc = v1_stubs.load("adlik_serving.apis.server_status_pb2_grpc")
+task_pb2 = v1_stubs.load("adlik_serving.apis.task_service_pb2")
+task_grpc = v1_stubs.load("adlik_serving.apis.task_service_pb2_grpc")
 types_pb2 = v1_stubs.load("tensorflow.core.framework.types_pb2")
 tensor_pb2 = v1_stubs.load("tensorflow.core.framework.tensor_pb2")
 
@@ -126,6 +128,17 @@ def test_grpc_server_status_and_query(channel):
     assert res.status == "ERROR" and "addModelVersion" in res.error_message, res
     res = ops.queryModel(operate_pb2.ModelOperateRequest(model_name="nope"))
     assert res.status == "ERROR" and "'nope'" in res.error_message and not res.models, res
+
+
+def test_ml_tasks_are_refused_with_the_reason(channel, http_url):
+    req = task_pb2.CreateTaskRequest(task_type=task_pb2.CreateTaskRequest.TRAINING_TASK)
+    req.model_spec.name = "simple"
+    with pytest.raises(grpc.RpcError) as e:
+        task_grpc.TaskServiceStub(channel).create(req)
+    assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED, e.value
+    assert "TaskService.create" in e.value.details() and "treelite" in e.value.details()
+    r = support.http_request(http_url, "POST", "/v1/models/simple:ml_predict", "{}")
+    assert r.status == 501 and ":ml_predict" in r.error(), r
 
 
 def test_grpc_model_operate_in_explicit_mode(start_server, example_repo):

@@ -191,4 +191,14 @@ void RenderModels(const std::vector<ModelIndexEntry>& index,
   }
 }
 
+Status RefuseTask(std::string_view call) {
+  return Unimplemented(
+      std::string(call) +
+      ": machine-learning tasks are not run by this server: the original's "
+      "tasks read and write CSV files named in the request on the server's "
+      "disk, and this server reads no file a request names. Tree models "
+      "(XGBoost, LightGBM, scikit-learn) are served by the treelite runtime "
+      "through predict");
+}
+
 }  // namespace adlik::adlik_api

@@ -19,6 +19,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adlik/status.h"
@@ -54,6 +55,13 @@ void RenderModelMeta(const inference::ModelConfig& config,
 // with its versions and their states.
 void RenderModels(const std::vector<ModelIndexEntry>& index,
                   const std::string& model, as::ModelOperateResponse* m);
+
+// The answer to TaskService.create and REST :ml_predict. The original's tasks
+// (k-means training and grid clustering of its ML runtimes) read and write
+// CSV files named in the request on the server's disk; this server reads no
+// file a request names, so it runs none of them and says where tree models
+// are served instead.
+Status RefuseTask(std::string_view call);
 
 }  // namespace adlik::adlik_api
 

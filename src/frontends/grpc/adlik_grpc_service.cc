@@ -3,6 +3,7 @@
 #include "adlik_serving/apis/model_operate_service.grpc.pb.h"
 #include "adlik_serving/apis/predict_service.grpc.pb.h"
 #include "adlik_serving/apis/server_status.grpc.pb.h"
+#include "adlik_serving/apis/task_service.grpc.pb.h"
 #include "base/clock.h"
 #include "frontends/adlik/adlik_protocol.h"
 #include "frontends/grpc/grpc_call.h"
@@ -209,6 +210,23 @@ class ServerStatusService final
   const auth::TokenAuth* const auth_;
 };
 
+class TaskService final : public as::TaskService::CallbackService {
+ public:
+  explicit TaskService(const auth::TokenAuth* auth) : auth_(auth) {}
+
+  grpc::ServerUnaryReactor* create(grpc::CallbackServerContext* ctx,
+                                   const as::CreateTaskRequest*,
+                                   as::CreateTaskResponse*) override {
+    return Guard(ctx, auth_, "create", auth::kInfer, [&] {
+      return FinishNow(ctx,
+                       ToGrpc(adlik_api::RefuseTask("TaskService.create")));
+    });
+  }
+
+ private:
+  const auth::TokenAuth* const auth_;
+};
+
 }  // namespace
 
 std::vector<std::unique_ptr<grpc::Service>> MakeAdlikServices(
@@ -217,6 +235,7 @@ std::vector<std::unique_ptr<grpc::Service>> MakeAdlikServices(
   services.push_back(std::make_unique<PredictService>(core, auth));
   services.push_back(std::make_unique<ModelOperateService>(core, auth));
   services.push_back(std::make_unique<ServerStatusService>(core, auth));
+  services.push_back(std::make_unique<TaskService>(auth));
   return services;
 }
 

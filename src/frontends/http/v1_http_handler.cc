@@ -150,6 +150,9 @@ void V1HttpHandler::Handle(HttpRequest request, HttpResponder respond) {
     if (target.verb == "predict") {
       return Predict(request, target, std::move(respond));
     }
+    if (target.verb == "ml_predict") {
+      return respond(Error(adlik_api::RefuseTask(":ml_predict")));
+    }
     if (target.verb == "classify" || target.verb == "regress") {
       return respond(Error(Unimplemented(
           ":" + target.verb +
