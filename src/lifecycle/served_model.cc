@@ -224,6 +224,11 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Create(
           std::vector<RateLimiter::Resource> resources;
           for (const auto& r : rl.resources())
             resources.push_back({r.name(), r.global(), r.count()});
+          if (Status fits = rate_limiter->CheckFits(resources, device);
+              !fits.ok()) {
+            return fits.WithPrefix(source + ": instance_group '" + g.name() +
+                                   "'");
+          }
           auto client = rate_limiter->Register(std::move(resources), device,
                                                rl.priority());
           made = std::make_unique<RateLimitedInstance>(

@@ -1,9 +1,47 @@
 #include "scheduler/rate_limiter.h"
 
 #include <algorithm>
+#include <charconv>
 #include <future>
+#include <string>
+#include <vector>
 
 namespace adlik {
+
+RateLimiter::RateLimiter(std::vector<ResourceCount> fixed) {
+  for (const ResourceCount& f : fixed) fixed_[{f.name, f.device}] = f.count;
+}
+
+std::optional<uint32_t> RateLimiter::FixedCapacity(const Key& key) const {
+  auto it = fixed_.find(key);
+  if (it == fixed_.end() && key.second != -1) it = fixed_.find({key.first, -1});
+  if (it == fixed_.end()) return std::nullopt;
+  return it->second;
+}
+
+uint32_t RateLimiter::CapacityLocked(const Key& key) const {
+  if (auto fixed = FixedCapacity(key)) return *fixed;
+  auto asked = asked_.find(key);
+  return asked == asked_.end() ? 0 : *asked->second.rbegin();
+}
+
+Status RateLimiter::CheckFits(const std::vector<Resource>& resources,
+                              int device) const {
+  for (const Resource& r : resources) {
+    const Key key{r.name, r.global ? -1 : std::max(0, device)};
+    auto fixed = FixedCapacity(key);
+    if (fixed && r.count > *fixed) {
+      return InvalidArgument(
+          "rate_limiter: resource '" + r.name + "' asks " +
+          std::to_string(r.count) + " but the server has " +
+          std::to_string(*fixed) +
+          (r.global ? " (global)"
+                    : " on device " + std::to_string(key.second)) +
+          " (--rate_limit_resource): the instance could never run");
+    }
+  }
+  return Status::Ok();
+}
 
 std::unique_ptr<RateLimiter::Client> RateLimiter::Register(
     std::vector<Resource> resources, int device, uint32_t priority) {
@@ -42,9 +80,7 @@ void RateLimiter::Unregister(Client* client) {
 
 bool RateLimiter::Fits(const Client& c) const {
   for (const Need& n : c.needs_) {
-    auto asked = asked_.find(n.key);
-    const uint32_t capacity =
-        asked == asked_.end() ? 0 : *asked->second.rbegin();
+    const uint32_t capacity = CapacityLocked(n.key);
     auto used = used_.find(n.key);
     const uint32_t in_use = used == used_.end() ? 0 : used->second;
     if (in_use + n.count > capacity) return false;
@@ -109,13 +145,50 @@ void RateLimiter::Acquire(Client* client) {
 uint32_t RateLimiter::capacity(const std::string& name, bool global,
                                int device) const {
   MutexLock lock(&mu_);
-  auto it = asked_.find({name, global ? -1 : std::max(0, device)});
-  return it == asked_.end() ? 0 : *it->second.rbegin();
+  return CapacityLocked({name, global ? -1 : std::max(0, device)});
 }
 
 size_t RateLimiter::waiting() const {
   MutexLock lock(&mu_);
   return waiters_.size();
+}
+
+namespace {
+
+template <typename T>
+bool ParseNumber(std::string_view text, T* out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, *out);
+  return ec == std::errc() && ptr == end && !text.empty();
+}
+
+}  // namespace
+
+StatusOr<RateLimiter::ResourceCount> ParseResourceCount(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return InvalidArgument("--rate_limit_resource '" + std::string(text) +
+                           "': " + std::string(why) +
+                           " (the form is NAME:COUNT[:DEVICE])");
+  };
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    const size_t colon = text.find(':', start);
+    parts.push_back(text.substr(start, colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() < 2 || parts.size() > 3) return bad("wrong number of parts");
+  RateLimiter::ResourceCount r;
+  r.name = std::string(parts[0]);
+  if (r.name.empty()) return bad("the name is empty");
+  if (!ParseNumber(parts[1], &r.count)) {
+    return bad("the count is not a non-negative number");
+  }
+  if (parts.size() == 3 &&
+      (!ParseNumber(parts[2], &r.device) || r.device < 0)) {
+    return bad("the device is not a non-negative number");
+  }
+  return r;
 }
 
 }  // namespace adlik

@@ -8,11 +8,13 @@
 // GPU 0 and one on GPU 1 draw from different pools). The count of each pool
 // is the largest count any registered instance asks of it (Triton's default
 // when no --rate-limit-resource gives it), so an instance can always run on
-// its own. Among instances waiting for resources, one that can be served now
-// goes first; between those, the one with the least "pass" (stride
-// scheduling): each grant adds the instance's priority (0 counts as 1) to its
-// pass, so an instance of priority 2 gets half the turns of one of priority
-// 1 while both wait.
+// its own, unless the server fixes it (ResourceCount, from
+// --rate_limit_resource): an instance that asks more than a fixed count can
+// never run and is refused at load (CheckFits). Among instances waiting for
+// resources, one that can be served now goes first; between those, the one with
+// the least "pass" (stride scheduling): each grant adds the instance's priority
+// (0 counts as 1) to its pass, so an instance of priority 2 gets half the turns
+// of one of priority 1 while both wait.
 //
 // Thread-safety: all methods may be called from any thread.
 // Ownership: a Client is owned by its instance and must be unregistered
@@ -26,11 +28,14 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "adlik/status.h"
 #include "base/mutex.h"
 
 namespace adlik {
@@ -43,9 +48,17 @@ class RateLimiter {
     uint32_t count = 0;
   };
 
+  // A pool size the server fixes: `device` -1 gives it to every device (and to
+  // the resource when it is global), another value to that device only.
+  struct ResourceCount {
+    std::string name;
+    uint32_t count = 0;
+    int device = -1;
+  };
+
   class Client;
 
-  RateLimiter() = default;
+  explicit RateLimiter(std::vector<ResourceCount> fixed = {});
   RateLimiter(const RateLimiter&) = delete;
   RateLimiter& operator=(const RateLimiter&) = delete;
 
@@ -53,6 +66,10 @@ class RateLimiter {
   // once by name) with `priority`. The pools grow to fit it.
   std::unique_ptr<Client> Register(std::vector<Resource> resources, int device,
                                    uint32_t priority);
+
+  // OK when every resource of `resources` on `device` fits its pool; an
+  // error naming the resource when the server fixed a smaller count.
+  Status CheckFits(const std::vector<Resource>& resources, int device) const;
 
   // Calls `granted` once `client` holds its resources (at once when they are
   // free and no one waits for them). A client has one request at a time and
@@ -81,11 +98,15 @@ class RateLimiter {
   };
 
   void Unregister(Client* client);
+  // The fixed size of a pool, if any (not guarded: set at construction).
+  std::optional<uint32_t> FixedCapacity(const Key& key) const;
+  uint32_t CapacityLocked(const Key& key) const ADLIK_REQUIRES(mu_);
   bool Fits(const Client& c) const ADLIK_REQUIRES(mu_);
   // Grants what can be granted now, returning the callbacks to call.
   std::vector<std::function<void()>> GrantLocked() ADLIK_REQUIRES(mu_);
   void Take(Client* c) ADLIK_REQUIRES(mu_);
 
+  std::map<Key, uint32_t> fixed_;  // device -1: every device (and global)
   mutable Mutex mu_;
   // Per pool: the counts registered clients ask (its capacity is the
   // largest) and how much is in use.
@@ -114,6 +135,9 @@ class RateLimiter::Client {
   uint64_t pass_ = 0;   // guarded by the limiter's mu_
   bool holds_ = false;  // guarded by the limiter's mu_
 };
+
+// Parses Triton's --rate-limit-resource form, `NAME:COUNT[:DEVICE]`.
+StatusOr<RateLimiter::ResourceCount> ParseResourceCount(std::string_view text);
 
 }  // namespace adlik
 

@@ -114,5 +114,57 @@ TEST(RateLimiterTest, AcquireBlocksAcrossThreads) {
   EXPECT_TRUE(got);
 }
 
+TEST(RateLimiterTest, FixedCountsSizeThePools) {
+  // R: 1 on every device, 3 on device 1; G (global): 2.
+  RateLimiter limiter({{"R", 1, -1}, {"R", 3, 1}, {"G", 2, -1}});
+  EXPECT_TRUE(limiter.CheckFits({{"R", false, 1}, {"G", true, 2}}, 0).ok());
+  EXPECT_TRUE(limiter.CheckFits({{"R", false, 3}}, 1).ok());
+  const Status s = limiter.CheckFits({{"R", false, 2}}, 0);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("'R' asks 2 but the server has 1 on device 0"),
+            std::string::npos)
+      << s.message();
+  EXPECT_FALSE(limiter.CheckFits({{"G", true, 3}}, 0).ok());
+  // A pool nobody fixed is still the largest count asked.
+  EXPECT_TRUE(limiter.CheckFits({{"other", false, 9}}, 0).ok());
+
+  // Two instances asking 1 of R on device 1 run together (the pool is 3,
+  // not the 1 they ask); on device 0 (pool 1) one waits.
+  auto a = limiter.Register({{"R", false, 1}}, 1, 1);
+  auto b = limiter.Register({{"R", false, 1}}, 1, 1);
+  EXPECT_EQ(limiter.capacity("R", false, 1), 3u);
+  int granted = 0;
+  limiter.Request(a.get(), [&] { ++granted; });
+  limiter.Request(b.get(), [&] { ++granted; });
+  EXPECT_EQ(granted, 2);
+  auto c = limiter.Register({{"R", false, 1}}, 0, 1);
+  auto d = limiter.Register({{"R", false, 1}}, 0, 1);
+  limiter.Request(c.get(), [&] { ++granted; });
+  limiter.Request(d.get(), [&] { ++granted; });
+  EXPECT_EQ(granted, 3);
+  limiter.Release(c.get());
+  EXPECT_EQ(granted, 4);
+  limiter.Release(a.get());
+  limiter.Release(b.get());
+  limiter.Release(d.get());
+}
+
+TEST(RateLimiterTest, ParsesTritonsResourceForm) {
+  auto r = ParseResourceCount("R1:10");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->name, "R1");
+  EXPECT_EQ(r->count, 10u);
+  EXPECT_EQ(r->device, -1);
+  r = ParseResourceCount("R2:5:1");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->device, 1);
+  for (const char* bad :
+       {"R", "R:", ":3", "R:x", "R:-1", "R:1:-2", "R:1:2:3", "R:99999999999"}) {
+    auto s = ParseResourceCount(bad);
+    EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.status().message().find(bad), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace adlik

@@ -7,6 +7,7 @@
 #include "base/logging.h"
 #include "lifecycle/model_manager.h"
 #include "runtime_host/runtime_registry.h"
+#include "scheduler/rate_limiter.h"
 #include "server/classification.h"
 #include "server/request_validator.h"
 
@@ -31,7 +32,14 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   mo.source = c->source_.get();
   LoadOptions load;
   load.registry = c->registry_.get();
-  load.rate_limiter = std::make_shared<RateLimiter>();
+  if (c->options_.rate_limit) {
+    std::vector<RateLimiter::ResourceCount> fixed;
+    for (const std::string& text : c->options_.rate_limit_resources) {
+      ASSIGN_OR_RETURN(RateLimiter::ResourceCount r, ParseResourceCount(text));
+      fixed.push_back(std::move(r));
+    }
+    load.rate_limiter = std::make_shared<RateLimiter>(std::move(fixed));
+  }
   mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,
                      inference::ModelConfig config, SharedStatistics stats) {
     return ServedModel::Load(snapshot, version, std::move(config), load,

@@ -56,6 +56,13 @@ struct ServerOptions {
   // A model version still loading after this many seconds is UNAVAILABLE
   // with the reason (the load is abandoned); 0: no limit.
   int load_timeout_seconds = 0;
+  // The configs' rate_limiter sections are honoured (Triton's
+  // --rate-limit=execution_count); false ignores them (--rate-limit=off).
+  bool rate_limit = true;
+  // Pool sizes the server fixes, each `NAME:COUNT[:DEVICE]`
+  // (--rate_limit_resource); a pool not named is the largest count an
+  // instance asks of it.
+  std::vector<std::string> rate_limit_resources;
 };
 
 class ServerCore {

@@ -34,6 +34,7 @@
 #include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/ssl_config.h"
 #include "metrics/prometheus_metrics.h"
+#include "scheduler/rate_limiter.h"
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
@@ -117,6 +118,15 @@ ABSL_FLAG(
     bool, strict_readiness, false,
     "Report ready only while every model that should serve has a ready version "
     "(default: ready once the initial load is done, whatever failed).");
+ABSL_FLAG(std::string, rate_limit, "execution_count",
+          "execution_count: an instance runs only while it holds the "
+          "resources of its config's rate_limiter; off: rate_limiter "
+          "sections are ignored.");
+ABSL_FLAG(std::vector<std::string>, rate_limit_resource, {},
+          "Fixed rate-limiter pool sizes, NAME:COUNT[:DEVICE], separated by "
+          "commas; without DEVICE the count applies to every device and to a "
+          "global resource. A pool not named is the largest count any "
+          "instance asks of it.");
 
 ABSL_FLAG(bool, dashboard, true,
           "Serve a web dashboard at /dashboard on the HTTP port: the models, "
@@ -325,6 +335,20 @@ int main(int argc, char** argv) {
   if (options.load_timeout_seconds < 0) {
     LOG(ERROR) << "--model_load_timeout_seconds must be >= 0";
     return 2;
+  }
+  const std::string rate_limit = absl::GetFlag(FLAGS_rate_limit);
+  if (rate_limit != "execution_count" && rate_limit != "off") {
+    LOG(ERROR) << "--rate_limit must be execution_count or off, not '"
+               << rate_limit << "'";
+    return 2;
+  }
+  options.rate_limit = rate_limit == "execution_count";
+  options.rate_limit_resources = absl::GetFlag(FLAGS_rate_limit_resource);
+  for (const std::string& text : options.rate_limit_resources) {
+    if (auto r = adlik::ParseResourceCount(text); !r.ok()) {
+      LOG(ERROR) << r.status().message();
+      return 2;
+    }
   }
   auto core = adlik::ServerCore::Create(options);
   if (!core.ok()) {
