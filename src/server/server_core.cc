@@ -22,6 +22,12 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   if (options.cores <= 0) {
     options.cores = std::max(1u, std::thread::hardware_concurrency());
   }
+  // Checked before anything starts, so that a bad one leaves nothing behind.
+  std::vector<RateLimiter::ResourceCount> fixed;
+  for (const std::string& text : options.rate_limit_resources) {
+    ASSIGN_OR_RETURN(RateLimiter::ResourceCount r, ParseResourceCount(text));
+    fixed.push_back(std::move(r));
+  }
   std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
   ServerCore* c = core.get();
   c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir,
@@ -33,11 +39,6 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
   LoadOptions load;
   load.registry = c->registry_.get();
   if (c->options_.rate_limit) {
-    std::vector<RateLimiter::ResourceCount> fixed;
-    for (const std::string& text : c->options_.rate_limit_resources) {
-      ASSIGN_OR_RETURN(RateLimiter::ResourceCount r, ParseResourceCount(text));
-      fixed.push_back(std::move(r));
-    }
     load.rate_limiter = std::make_shared<RateLimiter>(std::move(fixed));
   }
   mo.loader = [load](const repository::ModelSnapshot& snapshot, int64_t version,

@@ -34,7 +34,6 @@
 #include "frontends/shared_memory/shared_memory_registry.h"
 #include "frontends/ssl_config.h"
 #include "metrics/prometheus_metrics.h"
-#include "scheduler/rate_limiter.h"
 #include "server/server_core.h"
 
 ABSL_FLAG(std::string, model_base_path, "",
@@ -343,13 +342,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.rate_limit = rate_limit == "execution_count";
+  // Checked by ServerCore::Create, which names a malformed one.
   options.rate_limit_resources = absl::GetFlag(FLAGS_rate_limit_resource);
-  for (const std::string& text : options.rate_limit_resources) {
-    if (auto r = adlik::ParseResourceCount(text); !r.ok()) {
-      LOG(ERROR) << r.status().message();
-      return 2;
-    }
-  }
   auto core = adlik::ServerCore::Create(options);
   if (!core.ok()) {
     LOG(ERROR) << core.status().message();
