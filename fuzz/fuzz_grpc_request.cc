@@ -1,6 +1,7 @@
 // libFuzzer target: the gRPC inference path up to the core. Bytes are
 // parsed as a ModelInferRequest (as gRPC does before the handler runs),
-// turned into the core's InferRequest, and validated against a batched
+// turned into the core's InferRequest (with the shared-memory parameters
+// collected, as the handler does), and validated against a batched
 // INT32 model and a variable-shape BYTES model.
 #include <cstddef>
 #include <cstdint>
@@ -12,7 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   inference::ModelInferRequest message;
   if (!message.ParseFromArray(data, static_cast<int>(size))) return 0;
-  auto request = adlik::grpc_frontend::FromProto(message);
+  adlik::kserve::SharedMemoryRefs shm;
+  auto request = adlik::grpc_frontend::FromProto(message, &shm);
   if (!request.ok()) return 0;
   for (const auto& config : adlik::fuzz::Models()) {
     (void)adlik::ValidateRequest(config, request->get());
