@@ -172,6 +172,20 @@ if [ "${ADLIK_WITH_TREELITE:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: TensorFlow's Python package (ADLIK_WITH_TENSORFLOW=1; scripts/test.sh sets it):
+#   PyPI tensorflow-cpu, which makes the TensorFlow and TFLite example models and their
+#   reference outputs, and carries the TensorFlow libraries and headers the TensorFlow
+#   runtime builds against. About 250 MB download, 1.3 GB installed.
+if [ "${ADLIK_WITH_TENSORFLOW:-0}" = 1 ]; then
+  tf_version=2.21.0
+  if ! python3 -c "import tensorflow, sys; sys.exit(tensorflow.__version__ != '$tf_version')" 2>/dev/null; then
+    echo "setup: installing Python package tensorflow-cpu==$tf_version (about 250 MB)"
+    python3 -m pip install -q --disable-pip-version-check "tensorflow-cpu==$tf_version"
+  fi
+  echo "setup: TensorFlow $tf_version ready (python3 -c 'import tensorflow')"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
 #   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
 #   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and
