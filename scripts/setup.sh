@@ -172,6 +172,40 @@ if [ "${ADLIK_WITH_TREELITE:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: TVM (ADLIK_WITH_TVM=1; scripts/test.sh sets it), for the TVM runtime
+#   (scripts/build.sh -DADLIK_WITH_TVM=ON) and the compiler's ONNX -> TVM pass. The C++
+#   runtime of PyPI's apache-tvm and apache-tvm-ffi wheels (`pip download`, no install):
+#   tvm/lib/libtvm_runtime.so and tvm_ffi/{lib,include} (the tvm-ffi API; the wheel's
+#   tvm/runtime headers are incomplete and are left out) into $deps/tvm-<version>, the
+#   wheels' layout: 100 MB download, 6 MB unpacked. The Python packages apache-tvm and
+#   apache-tvm-ffi (the compiler's build, the tests' reference outputs; 300 MB installed)
+#   are installed too.
+if [ "${ADLIK_WITH_TVM:-0}" = 1 ]; then
+  tvm_version=0.27.0.post1 tvm_ffi_version=0.1.15.post2
+  tvm_dir="$deps/tvm-$tvm_version"
+  if [ ! -f "$tvm_dir/tvm/lib/libtvm_runtime.so" ] || [ ! -f "$tvm_dir/tvm_ffi/lib/libtvm_ffi.so" ]; then
+    echo "setup: fetching TVM $tvm_version (PyPI apache-tvm and apache-tvm-ffi wheels, 100 MB)"
+    tmp=$(mktemp -d)
+    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$tmp/wheels" "apache-tvm==$tvm_version" "apache-tvm-ffi==$tvm_ffi_version"
+    mkdir -p "$tmp/tvm" "$tmp/ffi"
+    python3 -m zipfile -e "$tmp"/wheels/apache_tvm-*.whl "$tmp/tvm"
+    python3 -m zipfile -e "$tmp"/wheels/apache_tvm_ffi-*.whl "$tmp/ffi"
+    rm -rf "$tvm_dir" && mkdir -p "$tvm_dir/tvm/lib" "$tvm_dir/tvm_ffi"
+    mv "$tmp/tvm/tvm/lib/libtvm_runtime.so" "$tvm_dir/tvm/lib/"
+    rm -f "$tmp/ffi/tvm_ffi/lib/libtvm_ffi_testing.so"
+    mv "$tmp/ffi/tvm_ffi/lib" "$tmp/ffi/tvm_ffi/include" "$tvm_dir/tvm_ffi/"
+    rm -rf "$tmp"
+  fi
+  if ! python3 -c 'import tvm.relax' 2>/dev/null; then
+    echo "setup: installing Python package apache-tvm==$tvm_version"
+    python3 -m pip install -q --disable-pip-version-check "apache-tvm==$tvm_version" \
+      "apache-tvm-ffi==$tvm_ffi_version"
+  fi
+  echo "setup: TVM ready in $tvm_dir (build with -DADLIK_WITH_TVM=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: TensorFlow's Python package (ADLIK_WITH_TENSORFLOW=1; scripts/test.sh sets it):
 #   PyPI tensorflow-cpu, which makes the TensorFlow and TFLite example models and their
 #   reference outputs, and carries the TensorFlow libraries and headers the TensorFlow
