@@ -131,6 +131,14 @@ TEST(DefaultGraphTest, PlainOnnxRuntimePathIsOnePass) {
   EXPECT_THAT(Names(*path), ElementsAre("ort_optimize"));
 }
 
+TEST(DefaultGraphTest, TvmIsOnePassFromOnnxAndKeepsTheProperties) {
+  const ConversionGraph g = DefaultGraph();
+  auto path = g.FindPath({"onnx"}, "tvm", kStaticShapes);
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  EXPECT_THAT(Names(*path), ElementsAre("fix_shapes", "tvm_build"));
+  EXPECT_EQ(path->formats.back(), (Format{"tvm", kStaticShapes}));
+}
+
 TEST(DefaultGraphTest, TopsInferenceWithoutSdkNamesTheSdk) {
   if (TopsInferenceMissing().empty())
     GTEST_SKIP() << "built with the TopsInference SDK";

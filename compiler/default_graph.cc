@@ -4,6 +4,7 @@
 #include "passes/fp16.h"
 #include "passes/ort_optimize.h"
 #include "passes/topsinference_build.h"
+#include "passes/tvm_build.h"
 
 namespace adlik::compiler {
 namespace {
@@ -46,6 +47,14 @@ StatusOr<Artifact> RunTopsInference(Artifact model,
   ASSIGN_OR_RETURN(std::string engine,
                    BuildTopsInferenceEngine(model.onnx, request.enable_fp16));
   model.engine = std::move(engine);
+  return model;
+}
+
+StatusOr<Artifact> RunTvmBuild(Artifact model, const CompileRequest&) {
+  ASSIGN_OR_RETURN(std::string library, BuildTvmLibrary(model.onnx));
+  model.notes.push_back("TVM library for this machine's CPU: " +
+                        std::to_string(library.size()) + " bytes");
+  model.engine = std::move(library);
   return model;
 }
 
@@ -115,6 +124,14 @@ ConversionGraph DefaultGraph() {
       "OpenVINO IR (model.xml, model.bin)",
       "OpenVINO's runtime (openvino/openvino.hpp: ov::Core::read_model, "
       "ov::serialize), which this build does not have"));
+
+  Pass tvm = Declared("tvm_build", "onnx", "tvm",
+                      "TVM model library (model.so) for this machine's CPU, "
+                      "built by compiler/tvm_build.py with TVM's Python "
+                      "package",
+                      "");
+  tvm.run = RunTvmBuild;
+  g.Add(std::move(tvm));
   return g;
 }
 

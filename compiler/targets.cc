@@ -16,7 +16,7 @@ struct TargetEntry {
   std::array<std::string_view, 3> aliases;
 };
 
-constexpr std::array<TargetEntry, 7> kTargets = {{
+constexpr std::array<TargetEntry, 8> kTargets = {{
     {"onnxruntime", "onnxruntime", "", 0, {"onnxruntime_onnx", "ort", ""}},
     {"onnx", "onnxruntime", "", 0, {"onnx_onnxv1", "", ""}},
     {"tensorrt", "", "tensorrt_plan", 0, {"tensorrt_plan", "trt", ""}},
@@ -26,6 +26,7 @@ constexpr std::array<TargetEntry, 7> kTargets = {{
      kStaticShapes,
      {"engine", "enflame", ""}},
     {"openvino", "", "openvino", 0, {"", "", ""}},
+    {"tvm", "tvm", "", 0, {"", "", ""}},
     {"libtorch", "libtorch", "", 0, {"torchscript", "pytorch_libtorch", ""}},
     {"tensorflow",
      "",

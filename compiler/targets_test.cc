@@ -24,6 +24,10 @@ TEST(TargetsTest, AliasesFindTheCanonicalTarget) {
   ASSERT_TRUE(trt.ok());
   EXPECT_TRUE(trt->runtime.empty());
   EXPECT_EQ(trt->platform, "tensorrt_plan");
+  auto tvm = FindTarget("tvm");
+  ASSERT_TRUE(tvm.ok());
+  EXPECT_EQ(tvm->runtime, "tvm");
+  EXPECT_EQ(tvm->required_properties, 0u);
   auto unknown = FindTarget("tpu");
   ASSERT_FALSE(unknown.ok());
   EXPECT_THAT(unknown.status().message(),
