@@ -3,11 +3,13 @@
 //
 // TVM's compiler is Python only, so the pass runs tvm_build.py (relax
 // from_onnx -> tvm.compile for this machine's CPU -> export_library) with
-// python3 from PATH. The script is looked up beside the running binary (where
-// the build and the install put it) and then in the source tree's compiler/.
+// python3 from PATH. The script is looked up beside the running binary (the
+// build copies it beside adlik_compiler) and then in the source tree's
+// compiler/.
 // A symbolic first dimension stays symbolic: the library takes any batch.
 //
-// Thread-safety: each call works in its own temporary folder.
+// Thread-safety: each call works in its own temporary folder and child
+// process. Ownership: the caller owns the returned bytes; nothing is kept.
 #ifndef ADLIK_COMPILER_PASSES_TVM_BUILD_H_
 #define ADLIK_COMPILER_PASSES_TVM_BUILD_H_
 
