@@ -224,7 +224,9 @@ Status TvmInstance::Run(Batch& batch) {
     if (reinterpret_cast<uintptr_t>(data) % kAlignment != 0) {
       if (copy_sizes_[k] < view->byte_size) {
         const size_t size =
-            (view->byte_size + kAlignment - 1) / kAlignment * kAlignment;
+            std::max<size_t>(1,
+                             (view->byte_size + kAlignment - 1) / kAlignment) *
+            kAlignment;
         copies_[k].reset(std::aligned_alloc(kAlignment, size));
         if (!copies_[k]) return ResourceExhausted("tvm: out of memory");
         copy_sizes_[k] = size;
