@@ -186,6 +186,37 @@ if [ "${ADLIK_WITH_TENSORFLOW:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: TFLite (ADLIK_WITH_TFLITE=1; scripts/test.sh sets it), for the TFLite runtime
+#   (scripts/build.sh -DADLIK_WITH_TFLITE=ON). The TFLite 2.21 C API library is
+#   libjnitensorflowlite.so from Maven Central's org.bytedeco:tensorflow-lite (classifier
+#   linux-x86_64; it exports the whole C API and needs only libstdc++, no JVM), and the
+#   C API headers are those of the org.tensorflow:tensorflow-lite 2.16.1 AAR (the C API is
+#   ABI-stable; runtimes/tflite/compat/ declares the two headers the AAR lacks). Fetched
+#   with Maven (installed if missing) into $deps/tflite-<version>/{lib,include}: 11 MB
+#   download, 12 MB unpacked. The tests' example models are made with TensorFlow's own
+#   converter: ADLIK_WITH_TENSORFLOW=1 installs it.
+if [ "${ADLIK_WITH_TFLITE:-0}" = 1 ]; then
+  tflite_version=2.21.0
+  tflite_dir="$deps/tflite-$tflite_version"
+  if [ ! -f "$tflite_dir/lib/libjnitensorflowlite.so" ] || [ ! -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+    command -v mvn >/dev/null || apt_ensure Maven maven
+    echo "setup: fetching TFLite $tflite_version (Maven Central org.bytedeco:tensorflow-lite, org.tensorflow:tensorflow-lite)"
+    tmp=$(mktemp -d)
+    for artifact in "org.bytedeco:tensorflow-lite:$tflite_version-1.5.14:jar:linux-x86_64" \
+      org.tensorflow:tensorflow-lite:2.16.1:aar; do
+      (cd "$tmp" && mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$artifact" -DoutputDirectory="$tmp")
+    done
+    python3 -m zipfile -e "$tmp"/tensorflow-lite-*-linux-x86_64.jar "$tmp/jar"
+    python3 -m zipfile -e "$tmp"/tensorflow-lite-2.16.1.aar "$tmp/aar"
+    rm -rf "$tflite_dir" && mkdir -p "$tflite_dir/lib"
+    mv "$tmp/jar/org/bytedeco/tensorflowlite/linux-x86_64/libjnitensorflowlite.so" "$tflite_dir/lib/"
+    mv "$tmp/aar/headers" "$tflite_dir/include"
+    rm -rf "$tmp"
+  fi
+  echo "setup: TFLite ready in $tflite_dir (build with -DADLIK_WITH_TFLITE=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
 #   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
 #   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and
