@@ -136,6 +136,23 @@ if [ "${ADLIK_WITH_OPENVINO:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: NNCF (ADLIK_WITH_QUANTIZATION=1; scripts/test.sh sets it), for adlik_compiler's
+#   int8 on the openvino target (the nncf_quantize pass; ONNX Runtime's quantisation for
+#   the ONNX targets comes with the onnxruntime Python package installed above). PyPI's
+#   nncf 3.4.0 and what it requires except PyPI's `ninja` (for its PyTorch extensions
+#   only; it would shadow the build's ninja): here pydot and safetensors were missing,
+#   about 2 MB download, 10 MB installed.
+if [ "${ADLIK_WITH_QUANTIZATION:-0}" = 1 ]; then
+  if ! python3 -c 'import nncf' 2>/dev/null; then
+    echo "setup: installing Python package nncf==3.4.0 (int8 for OpenVINO)"
+    python3 -m pip install -q --disable-pip-version-check --no-deps nncf==3.4.0
+    python3 -c 'import importlib.metadata as m
+print("\n".join(r for r in m.requires("nncf") if "extra ==" not in r and not r.startswith("ninja")))' |
+      python3 -m pip install -q --disable-pip-version-check -r /dev/stdin
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: treelite (ADLIK_WITH_TREELITE=1; scripts/test.sh sets it), for the treelite
 #   runtime (scripts/build.sh -DADLIK_WITH_TREELITE=ON) that serves XGBoost and LightGBM
 #   models. libtreelite.so (and the libgomp it links) from PyPI's treelite wheel, its C API
