@@ -188,6 +188,27 @@ StatusOr<TensorPtr> StringTensor(const TensorView& in) {
 
 void NoDeallocation(void*, size_t, void*) {}
 
+// The server checks that the model folder resolves inside the repository;
+// TensorFlow then reads every file in it, so a link in it must stay inside
+// it too. "" when none leaves, else what is wrong.
+std::string LinkOutside(const std::filesystem::path& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path real_root = fs::canonical(root, ec);
+  if (ec) return "cannot resolve it: " + ec.message();
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_symlink(ec)) continue;
+    const fs::path target = fs::canonical(it->path(), ec);
+    const std::string inside = real_root.string() + "/";
+    if (ec || !target.string().starts_with(inside)) {
+      return "'" + it->path().string() +
+             "' links outside the SavedModel folder";
+    }
+  }
+  return ec ? "cannot list it: " + ec.message() : "";
+}
+
 class TfModel;
 
 class TfInstance : public Instance {
@@ -353,6 +374,8 @@ class TfRuntime : public Runtime {
                                              : "does not exist") +
           ": a TensorFlow SavedModel is a folder holding saved_model.pb");
     }
+    if (const std::string bad = LinkOutside(path); !bad.empty())
+      return InvalidArgument("'" + path + "': " + bad);
     const std::string tag = spec.Parameter("TF_GRAPH_TAG").empty()
                                 ? "serve"
                                 : spec.Parameter("TF_GRAPH_TAG");

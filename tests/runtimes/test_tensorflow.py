@@ -67,6 +67,14 @@ def models(tmp_path_factory):
     shutil.copytree(repo / "tf_dense", repo / "tf_no_signature")
     write_config(repo, "tf_no_signature", 'platform: "tensorflow_savedmodel"\nmax_batch_size: 8\n'
                  'parameters { key: "TF_SIGNATURE_DEF" value { string_value: "predict" } }\n')
+    # A link out of the SavedModel folder: its variables are the dense model's, elsewhere.
+    shutil.copytree(repo / "tf_dense", repo / "tf_link_out", symlinks=True)
+    variables = repo / "tf_link_out" / "1" / "model.savedmodel" / "variables"
+    shutil.rmtree(variables)
+    outside = tmp_path_factory.mktemp("tensorflow_outside") / "variables"
+    shutil.copytree(repo / "tf_dense" / "1" / "model.savedmodel" / "variables", outside)
+    variables.symlink_to(outside)
+    write_config(repo, "tf_link_out", 'platform: "tensorflow_savedmodel"\nmax_batch_size: 8\n')
     return repo, expected
 
 
@@ -153,6 +161,8 @@ def test_broken_models_are_unavailable_naming_the_file(server, models):
     reasons = {
         "tf_corrupt": f"cannot load the SavedModel '{repo / 'tf_corrupt' / '1' / 'model.savedmodel'}'",
         "tf_missing": str(repo / "tf_missing" / "1" / "model.savedmodel"),
+        "tf_link_out": f"'{repo / 'tf_link_out' / '1' / 'model.savedmodel' / 'variables'}' links outside the "
+                       "SavedModel folder",
         "tf_no_signature": "has no signature 'predict' (parameter TF_SIGNATURE_DEF); it has: serving_default",
     }
     for model, reason in reasons.items():
