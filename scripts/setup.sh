@@ -192,14 +192,21 @@ fi
 # Optional: TensorFlow's Python package (ADLIK_WITH_TENSORFLOW=1; scripts/test.sh sets it):
 #   PyPI tensorflow-cpu, which makes the TensorFlow and TFLite example models and their
 #   reference outputs, and carries the TensorFlow libraries and headers the TensorFlow
-#   runtime builds against. About 250 MB download, 1.3 GB installed.
+#   runtime builds against (scripts/build.sh -DADLIK_WITH_TENSORFLOW=ON: its C API in
+#   libtensorflow_cc.so.2 + libtensorflow_framework.so.2, 850 MB, and include/, found in the
+#   package's folder; no copy is made). About 250 MB download, 1.3 GB installed; about a
+#   minute when pip has the wheel cached, a few seconds when it is installed already.
 if [ "${ADLIK_WITH_TENSORFLOW:-0}" = 1 ]; then
   tf_version=2.21.0
   if ! python3 -c "import tensorflow, sys; sys.exit(tensorflow.__version__ != '$tf_version')" 2>/dev/null; then
     echo "setup: installing Python package tensorflow-cpu==$tf_version (about 250 MB)"
     python3 -m pip install -q --disable-pip-version-check "tensorflow-cpu==$tf_version"
   fi
-  echo "setup: TensorFlow $tf_version ready (python3 -c 'import tensorflow')"
+  tf_root=$(python3 -c "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('tensorflow').origin))")
+  for f in libtensorflow_cc.so.2 libtensorflow_framework.so.2 include/tensorflow/c/c_api.h; do
+    [ -e "$tf_root/$f" ] || { echo "setup: TensorFlow's $f is missing in $tf_root" >&2; exit 1; }
+  done
+  echo "setup: TensorFlow $tf_version ready in $tf_root (build with -DADLIK_WITH_TENSORFLOW=ON)"
 fi
 
 # ---------------------------------------------------------------------------------------
