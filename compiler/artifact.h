@@ -26,6 +26,7 @@ namespace adlik::compiler {
 enum Property : unsigned {
   kStaticShapes = 1u << 0,  // every input dimension is fixed
   kFp16 = 1u << 1,          // float compute converted to fp16
+  kInt8 = 1u << 2,          // quantised to int8 (static, calibrated)
 };
 
 struct Format {
@@ -36,11 +37,24 @@ struct Format {
   auto operator<=>(const Format&) const = default;
 };
 
-// "static", "fp16", "static,fp16" ("" for none).
+// "static", "fp16", "static,fp16", "int8" ("" for none).
 std::string PropertyNames(unsigned properties);
 
 // "onnx", "onnx(static,fp16)".
 std::string FormatName(const Format& format);
+
+// A file of the compiled model written beside its model file, named by the
+// model file's stem and `extension`: OpenVINO IR is model.xml (the engine)
+// and its weights model.bin (extension ".bin"), which OpenVINO finds by that
+// name.
+struct SideFile {
+  std::string extension;  // ".bin"
+  std::string bytes;
+};
+
+// "model.bin" for "model.xml" and ".bin".
+std::string SideFileName(const std::string& model_filename,
+                         const SideFile& file);
 
 struct Artifact {
   Format format;
@@ -49,6 +63,8 @@ struct Artifact {
   onnx::ModelProto onnx;
   // The serialized engine for formats that are not ONNX (model.exec, ...).
   std::optional<std::string> engine;
+  // The engine's other files (empty for single-file formats).
+  std::vector<SideFile> side_files;
   // What the passes had to say (summaries, warnings), oldest first.
   std::vector<std::string> notes;
 };

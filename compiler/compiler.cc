@@ -73,6 +73,7 @@ StatusOr<Plan> PlanCompile(const ConversionGraph& graph,
   plan.required_properties = plan.target.required_properties;
   if (request.static_shapes) plan.required_properties |= kStaticShapes;
   if (request.enable_fp16) plan.required_properties |= kFp16;
+  if (request.enable_int8) plan.required_properties |= kInt8;
   ASSIGN_OR_RETURN(plan.path, graph.FindPath(source, plan.target.format,
                                              plan.required_properties));
   return plan;
@@ -161,7 +162,9 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
   }
 
-  Artifact source{Format{"onnx"}, model, std::nullopt, {}};
+  Artifact source;
+  source.format = Format{"onnx"};
+  source.onnx = model;
   ASSIGN_OR_RETURN(Artifact compiled,
                    RunPlan(plan, std::move(source), request, progress));
   result.notes.insert(result.notes.end(), compiled.notes.begin(),
@@ -185,7 +188,8 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
                                            ? OnnxSignature(inferred)
                                            : StatusOr<Signature>(inferred_ok);
   if (declared.ok()) spec.declared = *declared;
-  auto candidate = LoadThroughRuntime(runtime, scratch.path(), spec, bytes);
+  auto candidate = LoadThroughRuntime(runtime, scratch.path(), spec, bytes,
+                                      compiled.side_files);
   if (!candidate.ok()) {
     return candidate.status().WithPrefix(
         "the compiled model does not load in its runtime");
@@ -205,7 +209,9 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
   } else {
     NumericCheckOptions options;
     options.tolerance = request.tolerance.value_or(
-        (plan.required_properties & kFp16) ? kFp16Tolerance : kFp32Tolerance);
+        (plan.required_properties & kInt8)   ? kInt8Tolerance
+        : (plan.required_properties & kFp16) ? kFp16Tolerance
+                                             : kFp32Tolerance);
     options.seed = request.seed;
     options.max_batch_size = request.max_batch_size;
     ASSIGN_OR_RETURN(
@@ -244,7 +250,8 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
 
   const std::string& filename = runtime.info().default_model_filename;
   ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
-                     return WriteRepository(request, config, filename, bytes);
+                     return WriteRepository(request, config, filename, bytes,
+                                            compiled.side_files);
                    }));
   return result;
 }

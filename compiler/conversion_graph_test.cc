@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "default_graph.h"
+#include "passes/openvino_convert.h"
 #include "passes/topsinference_build.h"
 
 namespace adlik::compiler {
@@ -176,6 +177,34 @@ TEST(DefaultGraphTest, LibTorchIsNotReachableFromOnnx) {
   EXPECT_EQ(path.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(path.status().message(),
               HasSubstr("no conversion from onnx to libtorch"));
+}
+
+TEST(DefaultGraphTest, Int8ForOnnxRuntimeQuantisesTheOnnxModel) {
+  const ConversionGraph g = DefaultGraph();
+  auto path = g.FindPath({"onnx"}, "onnxruntime", kInt8);
+  ASSERT_TRUE(path.ok()) << path.status().ToString();
+  EXPECT_THAT(Names(*path), ElementsAre("onnx_quantize", "ort_optimize"));
+  EXPECT_EQ(DescribePath(*path), "onnx -> onnx(int8) -> onnxruntime");
+}
+
+TEST(DefaultGraphTest, OpenVinoPathsOrWhatTheyNeed) {
+  const ConversionGraph g = DefaultGraph();
+  auto fp32 = g.FindPath({"onnx"}, "openvino", 0);
+  auto fp16 = g.FindPath({"onnx"}, "openvino", kFp16);
+  auto int8 = g.FindPath({"onnx"}, "openvino", kInt8);
+  if (!OpenVinoMissing().empty()) {
+    ASSERT_FALSE(fp32.ok());
+    EXPECT_EQ(fp32.status().code(), StatusCode::kUnimplemented);
+    EXPECT_THAT(fp32.status().message(), HasSubstr("-DADLIK_WITH_OPENVINO=ON"));
+    EXPECT_FALSE(int8.ok());
+    return;
+  }
+  ASSERT_TRUE(fp32.ok() && fp16.ok() && int8.ok());
+  EXPECT_EQ(DescribePath(*fp32), "onnx -> openvino");
+  // ov::save_model compresses while it converts: no ONNX fp16 pass.
+  EXPECT_EQ(DescribePath(*fp16), "onnx -> openvino(fp16)");
+  EXPECT_EQ(fp16->formats.back(), (Format{"openvino", kFp16}));
+  EXPECT_THAT(Names(*int8), ElementsAre("openvino_convert", "nncf_quantize"));
 }
 
 TEST(DefaultGraphTest, EveryPassIsEitherRunnableOrSaysWhatItNeeds) {

@@ -2,9 +2,11 @@
 
 #include "passes/fix_shapes.h"
 #include "passes/fp16.h"
+#include "passes/openvino_convert.h"
 #include "passes/ort_optimize.h"
 #include "passes/topsinference_build.h"
 #include "passes/tvm_build.h"
+#include "quantize/int8.h"
 
 namespace adlik::compiler {
 namespace {
@@ -47,6 +49,19 @@ StatusOr<Artifact> RunTopsInference(Artifact model,
   ASSIGN_OR_RETURN(std::string engine,
                    BuildTopsInferenceEngine(model.onnx, request.enable_fp16));
   model.engine = std::move(engine);
+  return model;
+}
+
+StatusOr<Artifact> RunOpenVino(Artifact model, bool compress_to_fp16) {
+  ASSIGN_OR_RETURN(OpenVinoIr ir,
+                   ConvertToOpenVino(model.onnx, compress_to_fp16));
+  model.engine = std::move(ir.xml);
+  model.side_files = {SideFile{".bin", std::move(ir.bin)}};
+  model.notes.push_back(
+      std::string("OpenVINO IR: model.xml ") +
+      std::to_string(model.engine->size()) + " bytes, model.bin " +
+      std::to_string(model.side_files[0].bytes.size()) + " bytes" +
+      (compress_to_fp16 ? " (weights compressed to fp16)" : ""));
   return model;
 }
 
@@ -119,11 +134,47 @@ ConversionGraph DefaultGraph() {
                  "TensorRT engine (model.plan)",
                  "NVIDIA TensorRT (NvInfer.h, libnvinfer, libnvonnxparser) and "
                  "a CUDA GPU; this build is CPU-only"));
-  g.Add(Declared(
-      "openvino_convert", "onnx", "openvino",
-      "OpenVINO IR (model.xml, model.bin)",
-      "OpenVINO's runtime (openvino/openvino.hpp: ov::Core::read_model, "
-      "ov::serialize), which this build does not have"));
+  // OpenVINO converts and compresses in one step (ov::save_model's
+  // compress_to_fp16), so its fp16 edge is its own: one pass rather than the
+  // ONNX fp16 pass and a conversion.
+  Pass ov = Declared("openvino_convert", "onnx", "openvino",
+                     "OpenVINO IR (model.xml, model.bin) through "
+                     "ov::Core::read_model and ov::save_model",
+                     OpenVinoMissing());
+  if (ov.needs.empty()) {
+    ov.run = [](Artifact m, const CompileRequest&) {
+      return RunOpenVino(std::move(m), false);
+    };
+  }
+  Pass ov16 = ov;
+  ov16.description = "OpenVINO IR with weights compressed to fp16";
+  ov16.adds_properties = kFp16;
+  if (ov16.needs.empty()) {
+    ov16.run = [](Artifact m, const CompileRequest&) {
+      return RunOpenVino(std::move(m), true);
+    };
+  }
+  g.Add(std::move(ov));
+  g.Add(std::move(ov16));
+
+  // int8: on the IR for OpenVINO (declared after openvino_convert, so the
+  // search reaches openvino(int8) through NNCF first), on the ONNX model for
+  // the ONNX targets.
+  Pass nncf = Declared("nncf_quantize", "openvino", "openvino",
+                       "static int8 quantisation of the IR with NNCF "
+                       "(calibration_dataset), with an accuracy report",
+                       OpenVinoMissing());
+  nncf.adds_properties = kInt8;
+  if (nncf.needs.empty()) nncf.run = QuantizeOpenVino;
+  g.Add(std::move(nncf));
+  Pass q = Declared("onnx_quantize", "onnx", "onnx",
+                    "static int8 quantisation to QDQ with ONNX Runtime's "
+                    "quantize_static (calibration_dataset), with an accuracy "
+                    "report",
+                    "");
+  q.adds_properties = kInt8;
+  q.run = QuantizeOnnx;
+  g.Add(std::move(q));
 
   Pass tvm = Declared("tvm_build", "onnx", "tvm",
                       "TVM model library (model.so) for this machine's CPU, "

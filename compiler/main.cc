@@ -83,8 +83,15 @@ void PrintProgress(const ProgressEvent& e) {
   }
   progress_line_open = false;
   std::printf("%s (%.2f s)\n", e.ok ? "done" : "failed", e.seconds);
-  if (e.step > 0 && !e.detail.empty())
-    std::printf("%22s %s\n", "", e.detail.c_str());
+  if (e.step > 0 && !e.detail.empty()) {
+    // A note of several lines (the int8 report) keeps the indentation.
+    std::string detail = e.detail;
+    for (size_t i = detail.find('\n'); i != std::string::npos;
+         i = detail.find('\n', i + 24)) {
+      detail.insert(i + 1, 23, ' ');
+    }
+    std::printf("%22s %s\n", "", detail.c_str());
+  }
   std::fflush(stdout);
 }
 
@@ -158,10 +165,12 @@ int Main(int argc, char** argv) {
   } else {
     std::printf("Numeric check: skipped (%s)\n", result->check_skipped.c_str());
   }
-  std::printf("Wrote version %lld:\n  %s\n  %s\n  %s\n",
+  std::printf("Wrote version %lld:\n  %s\n",
               static_cast<long long>(result->written.version),
-              result->written.model_file.c_str(),
-              result->written.config_file.c_str(),
+              result->written.model_file.c_str());
+  for (const auto& f : result->written.side_files)
+    std::printf("  %s\n", f.c_str());
+  std::printf("  %s\n  %s\n", result->written.config_file.c_str(),
               result->written.zip_file.c_str());
   return 0;
 }

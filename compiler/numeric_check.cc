@@ -164,7 +164,7 @@ std::string NumericReport::Summary() const {
 
 StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
     RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
-    std::string_view model_bytes) {
+    std::string_view model_bytes, const std::vector<SideFile>& side_files) {
   spec.version = 1;
   const fs::path version_dir = fs::path(folder) / spec.name / "1";
   std::error_code ec;
@@ -176,12 +176,19 @@ StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
   spec.version_path = version_dir.string();
   spec.model_path =
       (version_dir / runtime.info().default_model_filename).string();
-  {
-    std::ofstream out(spec.model_path, std::ios::binary | std::ios::trunc);
-    out.write(model_bytes.data(),
-              static_cast<std::streamsize>(model_bytes.size()));
+  auto write = [](const std::string& path, std::string_view bytes) -> Status {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.close();
-    if (!out) return Internal("cannot write '" + spec.model_path + "'");
+    if (!out) return Internal("cannot write '" + path + "'");
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(write(spec.model_path, model_bytes));
+  for (const SideFile& f : side_files) {
+    RETURN_IF_ERROR(write(
+        (version_dir / SideFileName(runtime.info().default_model_filename, f))
+            .string(),
+        f.bytes));
   }
   return BareModel::Load(runtime, std::move(spec));
 }

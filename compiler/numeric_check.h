@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "adlik/status.h"
+#include "artifact.h"
 #include "runtime_host/bare_model.h"
 #include "runtime_host/runtime_registry.h"
 
@@ -42,6 +43,9 @@ namespace adlik::compiler {
 
 inline constexpr double kFp32Tolerance = 1e-5;
 inline constexpr double kFp16Tolerance = 2e-2;
+// int8 is judged by its accuracy report (quantize/int8.h); on random inputs
+// the check only catches a model the quantisation broke.
+inline constexpr double kInt8Tolerance = 0.1;
 
 struct NumericCheckOptions {
   double tolerance = kFp32Tolerance;
@@ -69,12 +73,13 @@ struct NumericReport {
 };
 
 // Writes `model_bytes` as FOLDER/<spec.name>/1/<the runtime's default model
-// file> and loads it through `runtime` as the server would load it with a
-// config of `spec`'s max_batch_size, parameters and declared tensors (the
-// paths and version are filled in here). No instance is made.
+// file> (and `side_files` beside it) and loads it through `runtime` as the
+// server would load it with a config of `spec`'s max_batch_size, parameters and
+// declared tensors (the paths and version are filled in here). No instance is
+// made.
 StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
     RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
-    std::string_view model_bytes);
+    std::string_view model_bytes, const std::vector<SideFile>& side_files = {});
 
 // The source model through `runtimes`' onnxruntime plugin, as written
 // (graph_optimization_level disable), with one CPU instance: the reference

@@ -234,10 +234,10 @@ StatusOr<int64_t> ChooseVersion(const CompileRequest& request) {
   return 1;
 }
 
-StatusOr<WrittenModel> WriteRepository(const CompileRequest& request,
-                                       const inference::ModelConfig& config,
-                                       std::string_view model_filename,
-                                       std::string_view model_bytes) {
+StatusOr<WrittenModel> WriteRepository(
+    const CompileRequest& request, const inference::ModelConfig& config,
+    std::string_view model_filename, std::string_view model_bytes,
+    const std::vector<SideFile>& side_files) {
   WrittenModel w;
   ASSIGN_OR_RETURN(w.version, ChooseVersion(request));
   const fs::path model_dir = fs::path(request.export_path) / request.model_name;
@@ -273,6 +273,15 @@ StatusOr<WrittenModel> WriteRepository(const CompileRequest& request,
     return Internal("cannot create '" + tmp_dir.string() +
                     "': " + ec.message());
   Status written = WriteFile((tmp_dir / model_filename).string(), model_bytes);
+  std::vector<std::pair<std::string, std::string_view>> zipped = {
+      {"config.pbtxt", text},
+      {version + "/" + std::string(model_filename), model_bytes}};
+  for (const SideFile& f : side_files) {
+    const std::string name = SideFileName(std::string(model_filename), f);
+    if (written.ok()) written = WriteFile((tmp_dir / name).string(), f.bytes);
+    w.side_files.push_back((version_dir / name).string());
+    zipped.emplace_back(version + "/" + name, f.bytes);
+  }
   if (written.ok()) {
     fs::rename(tmp_dir, version_dir, ec);
     if (ec) {
@@ -284,10 +293,7 @@ StatusOr<WrittenModel> WriteRepository(const CompileRequest& request,
     fs::remove_all(tmp_dir, ec);
     return written;
   }
-  RETURN_IF_ERROR(
-      WriteZip(w.zip_file,
-               {{"config.pbtxt", text},
-                {version + "/" + std::string(model_filename), model_bytes}}));
+  RETURN_IF_ERROR(WriteZip(w.zip_file, zipped));
   return w;
 }
 

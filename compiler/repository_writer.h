@@ -24,9 +24,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adlik/status.h"
 #include "adlik/tensor.h"
+#include "artifact.h"
 #include "config/model_config.pb.h"
 #include "request.h"
 
@@ -45,18 +47,21 @@ struct WrittenModel {
   std::string model_file;   // EXPORT/NAME/VERSION/model.<ext>
   std::string config_file;  // EXPORT/NAME/config.pbtxt
   std::string zip_file;     // EXPORT/NAME_VERSION.zip
+
+  // The model's side files, beside model_file (EXPORT/NAME/VERSION/model.bin).
+  std::vector<std::string> side_files;
 };
 
 // The version the request writes: its `version`, or one more than the
 // largest version folder of EXPORT/NAME (1 if there is none).
 StatusOr<int64_t> ChooseVersion(const CompileRequest& request);
 
-// Writes the model file (named `model_filename`, e.g. "model.onnx"), the
-// config and the zip package.
-StatusOr<WrittenModel> WriteRepository(const CompileRequest& request,
-                                       const inference::ModelConfig& config,
-                                       std::string_view model_filename,
-                                       std::string_view model_bytes);
+// Writes the model file (named `model_filename`, e.g. "model.onnx") and its
+// side files, the config and the zip package.
+StatusOr<WrittenModel> WriteRepository(
+    const CompileRequest& request, const inference::ModelConfig& config,
+    std::string_view model_filename, std::string_view model_bytes,
+    const std::vector<SideFile>& side_files = {});
 
 }  // namespace adlik::compiler
 

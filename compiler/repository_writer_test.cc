@@ -189,6 +189,23 @@ TEST(WriteRepositoryTest, WritesTheSeedLayout) {
                                  "net/config.pbtxt", "net_1.zip"));
 }
 
+TEST(WriteRepositoryTest, SideFilesGoBesideTheModelFileAndIntoTheZip) {
+  const std::string dir = testing::MakeTempDir();
+  CompileRequest r = Request(dir);
+  auto config = MakeModelConfig(r, "openvino", ImageSignature());
+  ASSERT_TRUE(config.ok());
+  auto written = WriteRepository(r, *config, "model.xml", "<net/>",
+                                 {SideFile{".bin", "weights"}});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->model_file, dir + "/net/1/model.xml");
+  EXPECT_THAT(written->side_files, ElementsAre(dir + "/net/1/model.bin"));
+  EXPECT_EQ(ReadFile(dir + "/net/1/model.bin"), "weights");
+  auto zip = ReadZip(written->zip_file);
+  ASSERT_EQ(zip.size(), 3u);
+  EXPECT_EQ(zip["1/model.xml"], "<net/>");
+  EXPECT_EQ(zip["1/model.bin"], "weights");
+}
+
 TEST(WriteRepositoryTest, TakesTheNextFreeVersionAndNeverOverwrites) {
   const std::string dir = testing::MakeTempDir();
   std::filesystem::create_directories(dir + "/net/3");

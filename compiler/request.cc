@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -104,6 +105,14 @@ Status OneOf(std::string_view key, const std::string& value,
   return KeyError(key, "'" + value + "' is not one of " + list);
 }
 
+Status ExistingFolder(std::string_view key, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
+    return KeyError(key, "'" + path + "' is not a folder");
+  }
+  return Status::Ok();
+}
+
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 
 const std::vector<KeyDef>& Keys() {
@@ -189,6 +198,64 @@ const std::vector<KeyDef>& Keys() {
        "fp32)",
        [](const Value& v, CompileRequest* r) {
          r->enable_fp16 = v.GetBool();
+         return Status::Ok();
+       }},
+      {"enable_int8", Kind::kBool, false,
+       "static post-training int8 quantisation (needs calibration_dataset "
+       "and validation_dataset)",
+       [](const Value& v, CompileRequest* r) {
+         r->enable_int8 = v.GetBool();
+         return Status::Ok();
+       }},
+      {"calibration_dataset", Kind::kString, false,
+       "with enable_int8: a folder of calibration samples (.npy, .npz or "
+       "images)",
+       [](const Value& v, CompileRequest* r) {
+         r->calibration_dataset = Str(v);
+         return ExistingFolder("calibration_dataset", r->calibration_dataset);
+       }},
+      {"validation_dataset", Kind::kString, false,
+       "with enable_int8: a folder of samples for the accuracy report",
+       [](const Value& v, CompileRequest* r) {
+         r->validation_dataset = Str(v);
+         return ExistingFolder("validation_dataset", r->validation_dataset);
+       }},
+      {"validation_labels", Kind::kString, false,
+       "with enable_int8: a file of 'FILE LABEL' lines (class indices) for "
+       "validation samples",
+       [](const Value& v, CompileRequest* r) {
+         r->validation_labels = Str(v);
+         std::error_code ec;
+         if (!std::filesystem::is_regular_file(r->validation_labels, ec)) {
+           return KeyError("validation_labels",
+                           "'" + r->validation_labels + "' is not a file");
+         }
+         return Status::Ok();
+       }},
+      {"max_accuracy_loss", Kind::kNumber, false,
+       "with enable_int8: largest accepted loss of top-1 agreement with fp32, "
+       "in points (default 1)",
+       [](const Value& v, CompileRequest* r) {
+         r->max_accuracy_loss = v.GetDouble();
+         if (!(r->max_accuracy_loss >= 0) || !(r->max_accuracy_loss <= 100)) {
+           return KeyError("max_accuracy_loss", "must be in [0, 100]");
+         }
+         return Status::Ok();
+       }},
+      {"image_mean", Kind::kNumber, false,
+       "with enable_int8: image samples become (pixel - image_mean) / "
+       "image_std (default 0)",
+       [](const Value& v, CompileRequest* r) {
+         r->image_mean = v.GetDouble();
+         return Status::Ok();
+       }},
+      {"image_std", Kind::kNumber, false,
+       "with enable_int8: see image_mean (default 1)",
+       [](const Value& v, CompileRequest* r) {
+         r->image_std = v.GetDouble();
+         if (r->image_std == 0 || !std::isfinite(r->image_std)) {
+           return KeyError("image_std", "must be a finite number, not 0");
+         }
          return Status::Ok();
        }},
       {"static_shapes", Kind::kBool, false,
@@ -388,6 +455,30 @@ StatusOr<CompileRequest> FromDocument(const Value& doc,
   if (!request.preferred_batch_size.empty() ||
       request.max_queue_delay_microseconds.has_value()) {
     request.dynamic_batching = true;
+  }
+  if (request.enable_int8) {
+    if (request.enable_fp16) {
+      return InvalidArgument(std::string(source) +
+                             ": keys 'enable_int8' and 'enable_fp16' exclude "
+                             "each other");
+    }
+    for (const char* key : {"calibration_dataset", "validation_dataset"}) {
+      if (doc.FindMember(key) == doc.MemberEnd()) {
+        return InvalidArgument(std::string(source) +
+                               ": key 'enable_int8': "
+                               "needs '" +
+                               key + "' (a folder of samples)");
+      }
+    }
+  } else {
+    for (const char* key :
+         {"calibration_dataset", "validation_dataset", "validation_labels",
+          "max_accuracy_loss", "image_mean", "image_std"}) {
+      if (doc.FindMember(key) != doc.MemberEnd()) {
+        return InvalidArgument(std::string(source) + ": key '" + key +
+                               "': needs enable_int8");
+      }
+    }
   }
   if (request.dynamic_batching && request.max_batch_size == 0) {
     return InvalidArgument(

@@ -46,6 +46,11 @@ struct CompileRequest {
   std::vector<std::string> output_names;
   std::vector<InputFormat> input_formats;  // one per input, or empty
   bool enable_fp16 = false;  // convert the model's float compute to fp16
+  // Static post-training int8 quantisation (quantize/int8.h), calibrated on
+  // the samples of calibration_dataset (a folder), with an accuracy report
+  // on validation_dataset. Excludes enable_fp16.
+  bool enable_int8 = false;
+  std::string calibration_dataset;
 
   // --- Added by this compiler ---
   // Make every input shape static: the batch dimension becomes
@@ -66,6 +71,15 @@ struct CompileRequest {
   // paths, 2e-2 when the path converts to fp16.
   std::optional<double> tolerance;
   uint64_t seed = 0;  // seed of the numeric check's random inputs
+  // With enable_int8: the folder of samples the int8 model is judged on
+  // (required), `FILE LABEL` lines for some of them, the largest accepted
+  // loss of top-1 agreement with the fp32 model in points (percent), and
+  // how images become tensors: (pixel - image_mean) / image_std.
+  std::string validation_dataset;
+  std::string validation_labels;
+  double max_accuracy_loss = 1.0;
+  double image_mean = 0.0;
+  double image_std = 1.0;
 
   // --- Serving options written into config.pbtxt ---
   bool dynamic_batching = false;  // implied by the next two

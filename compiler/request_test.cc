@@ -146,6 +146,47 @@ TEST(RequestJsonTest, RefusesValuesOutOfRange) {
   }
 }
 
+TEST(RequestJsonTest, Int8KeysNeedEachOtherAndExistingFolders) {
+  const std::string dir = ::testing::TempDir();
+  const std::string folder = "\"" + dir + "\"";
+  auto ok = ParseRequestJson(
+      With(
+          R"("enable_int8": true, "calibration_dataset": )" + folder +
+          R"(, "validation_dataset": )" + folder +
+          R"(, "max_accuracy_loss": 0.5, "image_mean": 127, "image_std": 128)"),
+      "req.json");
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->enable_int8);
+  EXPECT_EQ(ok->calibration_dataset, dir);
+  EXPECT_EQ(ok->max_accuracy_loss, 0.5);
+  EXPECT_EQ(ok->image_std, 128);
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {With(R"("enable_int8": true)"),
+       "key 'enable_int8': needs 'calibration_dataset'"},
+      {With(R"("enable_int8": true, "calibration_dataset": )" + folder),
+       "key 'enable_int8': needs 'validation_dataset'"},
+      {With(R"("validation_dataset": )" + folder),
+       "key 'validation_dataset': needs enable_int8"},
+      {With(R"("enable_int8": true, "enable_fp16": true, )"
+            R"("calibration_dataset": )" +
+            folder + R"(, "validation_dataset": )" + folder),
+       "'enable_int8' and 'enable_fp16' exclude each other"},
+      {With(R"("calibration_dataset": "/no/such/folder")"),
+       "key 'calibration_dataset': '/no/such/folder' is not a folder"},
+      {With(R"("validation_labels": "/no/such/file")"),
+       "key 'validation_labels': '/no/such/file' is not a file"},
+      {With(R"("max_accuracy_loss": -1)"),
+       "key 'max_accuracy_loss': must be in [0, 100]"},
+      {With(R"("image_std": 0)"), "key 'image_std': must be a finite number"},
+  };
+  for (const auto& [json, message] : cases) {
+    auto r = ParseRequestJson(json, "req.json");
+    ASSERT_FALSE(r.ok()) << json;
+    EXPECT_THAT(r.status().message(), HasSubstr(message)) << json;
+  }
+}
+
 TEST(RequestJsonTest, RefusesTextThatIsNotAJsonObject) {
   auto not_json = ParseRequestJson(R"({"input_model": )", "req.json");
   ASSERT_FALSE(not_json.ok());

@@ -136,6 +136,23 @@ if [ "${ADLIK_WITH_OPENVINO:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: NNCF (ADLIK_WITH_QUANTIZATION=1; scripts/test.sh sets it), for adlik_compiler's
+#   int8 on the openvino target (the nncf_quantize pass; ONNX Runtime's quantisation for
+#   the ONNX targets comes with the onnxruntime Python package installed above). PyPI's
+#   nncf 3.4.0 and what it requires except PyPI's `ninja` (for its PyTorch extensions
+#   only; it would shadow the build's ninja): here pydot and safetensors were missing,
+#   about 2 MB download, 10 MB installed.
+if [ "${ADLIK_WITH_QUANTIZATION:-0}" = 1 ]; then
+  if ! python3 -c 'import nncf' 2>/dev/null; then
+    echo "setup: installing Python package nncf==3.4.0 (int8 for OpenVINO)"
+    python3 -m pip install -q --disable-pip-version-check --no-deps nncf==3.4.0
+    python3 -c 'import importlib.metadata as m
+print("\n".join(r for r in m.requires("nncf") if "extra ==" not in r and not r.startswith("ninja")))' |
+      python3 -m pip install -q --disable-pip-version-check -r /dev/stdin
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: treelite (ADLIK_WITH_TREELITE=1; scripts/test.sh sets it), for the treelite
 #   runtime (scripts/build.sh -DADLIK_WITH_TREELITE=ON) that serves XGBoost and LightGBM
 #   models. libtreelite.so (and the libgomp it links) from PyPI's treelite wheel, its C API
@@ -209,14 +226,52 @@ fi
 # Optional: TensorFlow's Python package (ADLIK_WITH_TENSORFLOW=1; scripts/test.sh sets it):
 #   PyPI tensorflow-cpu, which makes the TensorFlow and TFLite example models and their
 #   reference outputs, and carries the TensorFlow libraries and headers the TensorFlow
-#   runtime builds against. About 250 MB download, 1.3 GB installed.
+#   runtime builds against (scripts/build.sh -DADLIK_WITH_TENSORFLOW=ON: its C API in
+#   libtensorflow_cc.so.2 + libtensorflow_framework.so.2, 850 MB, and include/, found in the
+#   package's folder; no copy is made). About 250 MB download, 1.3 GB installed; about a
+#   minute when pip has the wheel cached, a few seconds when it is installed already.
 if [ "${ADLIK_WITH_TENSORFLOW:-0}" = 1 ]; then
   tf_version=2.21.0
   if ! python3 -c "import tensorflow, sys; sys.exit(tensorflow.__version__ != '$tf_version')" 2>/dev/null; then
     echo "setup: installing Python package tensorflow-cpu==$tf_version (about 250 MB)"
     python3 -m pip install -q --disable-pip-version-check "tensorflow-cpu==$tf_version"
   fi
-  echo "setup: TensorFlow $tf_version ready (python3 -c 'import tensorflow')"
+  tf_root=$(python3 -c "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('tensorflow').origin))")
+  for f in libtensorflow_cc.so.2 libtensorflow_framework.so.2 include/tensorflow/c/c_api.h; do
+    [ -e "$tf_root/$f" ] || { echo "setup: TensorFlow's $f is missing in $tf_root" >&2; exit 1; }
+  done
+  echo "setup: TensorFlow $tf_version ready in $tf_root (build with -DADLIK_WITH_TENSORFLOW=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
+# Optional: TFLite (ADLIK_WITH_TFLITE=1; scripts/test.sh sets it), for the TFLite runtime
+#   (scripts/build.sh -DADLIK_WITH_TFLITE=ON). The TFLite 2.21 C API library is
+#   libjnitensorflowlite.so from Maven Central's org.bytedeco:tensorflow-lite (classifier
+#   linux-x86_64; it exports the whole C API and needs only libstdc++, no JVM), and the
+#   C API headers are those of the org.tensorflow:tensorflow-lite 2.16.1 AAR (the C API is
+#   ABI-stable; runtimes/tflite/compat/ declares the two headers the AAR lacks). Fetched
+#   with Maven (installed if missing) into $deps/tflite-<version>/{lib,include}: 11 MB
+#   download, 12 MB unpacked. The tests' example models are made with TensorFlow's own
+#   converter: ADLIK_WITH_TENSORFLOW=1 installs it.
+if [ "${ADLIK_WITH_TFLITE:-0}" = 1 ]; then
+  tflite_version=2.21.0
+  tflite_dir="$deps/tflite-$tflite_version"
+  if [ ! -f "$tflite_dir/lib/libjnitensorflowlite.so" ] || [ ! -f "$tflite_dir/include/tensorflow/lite/c/c_api.h" ]; then
+    command -v mvn >/dev/null || apt_ensure Maven maven
+    echo "setup: fetching TFLite $tflite_version (Maven Central org.bytedeco:tensorflow-lite, org.tensorflow:tensorflow-lite)"
+    tmp=$(mktemp -d)
+    for artifact in "org.bytedeco:tensorflow-lite:$tflite_version-1.5.14:jar:linux-x86_64" \
+      org.tensorflow:tensorflow-lite:2.16.1:aar; do
+      (cd "$tmp" && mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="$artifact" -DoutputDirectory="$tmp")
+    done
+    python3 -m zipfile -e "$tmp"/tensorflow-lite-*-linux-x86_64.jar "$tmp/jar"
+    python3 -m zipfile -e "$tmp"/tensorflow-lite-2.16.1.aar "$tmp/aar"
+    rm -rf "$tflite_dir" && mkdir -p "$tflite_dir/lib"
+    mv "$tmp/jar/org/bytedeco/tensorflowlite/linux-x86_64/libjnitensorflowlite.so" "$tflite_dir/lib/"
+    mv "$tmp/aar/headers" "$tflite_dir/include"
+    rm -rf "$tmp"
+  fi
+  echo "setup: TFLite ready in $tflite_dir (build with -DADLIK_WITH_TFLITE=ON)"
 fi
 
 # ---------------------------------------------------------------------------------------

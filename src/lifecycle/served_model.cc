@@ -104,12 +104,14 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
   if (config.backend().empty()) config.set_backend(runtime_name);
   if (config.default_model_filename().empty())
     config.set_default_model_filename(info.default_model_filename);
-  // Every file a config names is read from inside the model's folder.
+  // Every file a config names is read from inside the model's folder. The
+  // model file may be a folder (a TensorFlow SavedModel): the runtime reads
+  // what it needs in it.
   auto resolved = repository::ResolveInside(
       snapshot.path,
       (fs::path(std::to_string(version)) / config.default_model_filename())
           .string(),
-      "model file");
+      "model file", /*folder_ok=*/true);
   if (!resolved.ok()) {
     return resolved.status().WithPrefix(source + ": default_model_filename");
   }

@@ -87,7 +87,7 @@ std::vector<std::string> ListFiles(const std::string& dir) {
 
 StatusOr<std::string> ResolveInside(const std::string& folder,
                                     const std::string& name,
-                                    std::string_view what) {
+                                    std::string_view what, bool folder_ok) {
   const auto outside = [&] {
     return InvalidArgument(std::string(what) + " '" + name +
                            "' must name a file inside the model's folder");
@@ -112,10 +112,12 @@ StatusOr<std::string> ResolveInside(const std::string& folder,
     return NotFound(std::string(what) + " " +
                     (fs::path(folder) / relative).string() + " does not exist");
   }
-  if (!fs::is_regular_file(status)) {
+  if (!fs::is_regular_file(status) &&
+      !(folder_ok && fs::is_directory(status))) {
     return InvalidArgument(std::string(what) + " " +
                            (fs::path(folder) / relative).string() +
-                           " is not a regular file");
+                           (folder_ok ? " is not a regular file or a folder"
+                                      : " is not a regular file"));
   }
   return full.string();
 }

@@ -40,11 +40,14 @@ std::vector<std::string> ListFiles(const std::string& dir);
 // `folder`, after following every symlink. INVALID_ARGUMENT, in the same
 // words whether or not such a file exists, when it is absolute or resolves
 // outside `folder` (`..`, a symlink out, a loop); NOT_FOUND when it is inside
-// but missing; INVALID_ARGUMENT when it is not a regular file (a folder, a
-// FIFO, a device). `what` names the file in messages ("label_filename").
+// but missing; INVALID_ARGUMENT when it is not a regular file (a FIFO, a
+// device, or a folder unless `folder_ok`: a model "file" may be a folder, as
+// a TensorFlow SavedModel is). `what` names the file in messages
+// ("label_filename").
 StatusOr<std::string> ResolveInside(const std::string& folder,
                                     const std::string& name,
-                                    std::string_view what);
+                                    std::string_view what,
+                                    bool folder_ok = false);
 
 // Calls `f` for each entry of `dir` (and of its subfolders when
 // `recursive`). An entry that vanishes or a folder that cannot be read ends

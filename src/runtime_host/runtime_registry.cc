@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -27,17 +28,19 @@ bool IsValidRuntimeName(const std::string& name) {
   return true;
 }
 
-// Runs `helper plugin` and returns its standard output, or nullopt when it
-// cannot run or fails.
-std::optional<std::string> RunHelper(const std::string& helper,
-                                     const std::string& plugin) {
+// Runs `helper plugin` and returns its standard output; when it cannot run or
+// fails, an error with what it wrote (the helper writes its reason to stderr,
+// which shares the pipe).
+StatusOr<std::string> RunHelper(const std::string& helper,
+                                const std::string& plugin) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return Internal("cannot describe " + plugin + ": pipe failed");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDERR_FILENO);
   char* argv[] = {const_cast<char*>(helper.c_str()),
                   const_cast<char*>(plugin.c_str()), nullptr};
   pid_t pid = 0;
@@ -58,11 +61,20 @@ std::optional<std::string> RunHelper(const std::string& helper,
     }
   }
   close(fds[0]);
-  if (rc != 0) return std::nullopt;
+  if (rc != 0) {
+    return Internal("cannot run " + helper + ": " + std::strerror(rc));
+  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
+      out.pop_back();
+    }
+    return Unavailable(out.empty()
+                           ? plugin + " cannot be loaded (its describer failed)"
+                           : out);
+  }
   return out;
 }
 
@@ -83,14 +95,14 @@ RuntimeRegistry::RuntimeRegistry(std::string runtime_dir, int thread_budget)
   }
 }
 
-std::optional<RuntimeInfo> RuntimeRegistry::Describe(const std::string& name) {
+StatusOr<RuntimeInfo> RuntimeRegistry::Describe(const std::string& name) {
   MutexLock lock(&describe_mu_);
   auto it = described_.find(name);
   if (it != described_.end()) return it->second;
-  std::optional<RuntimeInfo> info;
-  if (auto out = RunHelper(describer_, PluginPath(name))) {
+  StatusOr<RuntimeInfo> info = [&]() -> StatusOr<RuntimeInfo> {
+    ASSIGN_OR_RETURN(std::string out, RunHelper(describer_, PluginPath(name)));
     RuntimeInfo i;
-    std::istringstream lines(*out);
+    std::istringstream lines(out);
     for (std::string key, value; lines >> key && std::getline(lines, value);) {
       if (!value.empty() && value[0] == ' ') value.erase(0, 1);
       if (key == "api") {
@@ -102,12 +114,20 @@ std::optional<RuntimeInfo> RuntimeRegistry::Describe(const std::string& name) {
       }
     }
     i.name = name;  // the file's name, as RuntimePlugin::Open decides
-    if (i.api_major == ADLIK_RUNTIME_API_VERSION_MAJOR &&
-        i.api_minor <= ADLIK_RUNTIME_API_VERSION_MINOR &&
-        !i.default_model_filename.empty()) {
-      info = std::move(i);
+    if (i.api_major != ADLIK_RUNTIME_API_VERSION_MAJOR ||
+        i.api_minor > ADLIK_RUNTIME_API_VERSION_MINOR) {
+      return InvalidArgument(
+          "built for runtime API " + std::to_string(i.api_major) + "." +
+          std::to_string(i.api_minor) + "; this server takes " +
+          std::to_string(ADLIK_RUNTIME_API_VERSION_MAJOR) + ".0 to " +
+          std::to_string(ADLIK_RUNTIME_API_VERSION_MAJOR) + "." +
+          std::to_string(ADLIK_RUNTIME_API_VERSION_MINOR));
     }
-  }
+    if (i.default_model_filename.empty()) {
+      return InvalidArgument("declares no default model file name");
+    }
+    return i;
+  }();
   described_.emplace(name, info);
   return info;
 }
@@ -148,6 +168,10 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::FindLoaded(
     return entries_.count(n) > 0;
   });
   std::string found;
+  std::string broken;  // plugins that cannot be loaded, with why
+  auto skip = [&broken](const std::string& name, const Status& why) {
+    broken += (broken.empty() ? "" : "; ") + name + " (" + why.message() + ")";
+  };
   auto list = [&found](const RuntimeInfo& info) {
     found += (found.empty() ? "" : "; ") + info.name + " (" +
              info.default_model_filename;
@@ -162,21 +186,28 @@ StatusOr<RuntimePlugin*> RuntimeRegistry::FindLoaded(
     }
     if (!loaded && !describer_.empty()) {
       // Described apart: loaded only if it is the one.
-      std::optional<RuntimeInfo> info = Describe(name);
-      if (!info) continue;  // its error is reported when it is named
+      StatusOr<RuntimeInfo> info = Describe(name);
+      if (!info.ok()) {
+        skip(name, info.status());
+        continue;
+      }
       if (!matches(*info)) {
         list(*info);
         continue;
       }
     }
     auto plugin = Get(name);
-    if (!plugin.ok()) continue;  // its error is reported when it is named
+    if (!plugin.ok()) {
+      skip(name, plugin.status());
+      continue;
+    }
     if (matches((*plugin)->info())) return *plugin;
     list((*plugin)->info());
   }
-  return InvalidArgument(wanted + "; the runtimes in " + runtime_dir_ +
-                         (found.empty() ? " : none" : ": " + found) +
-                         " (see --runtime_dir)");
+  return InvalidArgument(
+      wanted + "; the runtimes in " + runtime_dir_ +
+      (found.empty() ? ": none" : ": " + found) + " (see --runtime_dir)" +
+      (broken.empty() ? "" : "; runtimes that cannot be loaded: " + broken));
 }
 
 StatusOr<RuntimePlugin*> RuntimeRegistry::ForPlatform(

@@ -74,9 +74,9 @@ class RuntimeRegistry {
     std::unique_ptr<RuntimePlugin> plugin;
   };
   Entry Load(const std::string& name) const;
-  // What `name` says of itself, through the helper process; nullopt when it
-  // cannot be described or is refused by Get (its error shows there).
-  std::optional<RuntimeInfo> Describe(const std::string& name);
+  // What `name` says of itself, through the helper process; an error saying
+  // why when it cannot be loaded or is one Get would refuse.
+  StatusOr<RuntimeInfo> Describe(const std::string& name);
   // Loads every plugin of the folder not loaded yet; returns what
   // `matches` accepts first (plugins in name order), or a list of what
   // there is.
@@ -90,7 +90,7 @@ class RuntimeRegistry {
   Mutex mu_;
   std::map<std::string, Entry> entries_ ADLIK_GUARDED_BY(mu_);
   Mutex describe_mu_;
-  std::map<std::string, std::optional<RuntimeInfo>> described_
+  std::map<std::string, StatusOr<RuntimeInfo>> described_
       ADLIK_GUARDED_BY(describe_mu_);
 };
 

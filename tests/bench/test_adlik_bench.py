@@ -144,3 +144,14 @@ def test_refusals(bench_binary, example_repo):
     r = run_bench(bench_binary, f"--model_base_path={example_repo}", "--model=simple_identity", "--protocol=bare")
     assert r.returncode == 2
     assert "--shape=INPUT0:" in r.stderr
+
+
+def test_help_lists_the_flags_and_exits_zero(bench_binary):
+    """--help lists adlik_bench's own flags with their defaults (absl lists only a file
+    named after the program unless told which file holds them)."""
+    result = subprocess.run([bench_binary, "--help"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result
+    assert "No flags matched" not in result.stdout, result.stdout
+    for flag in ("--model_base_path", "--model", "--batch_size", "--iterations", "--protocol"):
+        assert flag in result.stdout, (flag, result.stdout)
+    assert "default:" in result.stdout

@@ -258,8 +258,9 @@ def test_perf_analyzer_tfserving(grpc_url):
     import subprocess
 
     command = perf_analyzer() + ["-m", "simple", "--service-kind=tfserving", "-i", "grpc", "-u", grpc_url,
-                                 "--shape", "INPUT0:1,16", "--shape", "INPUT1:1,16", "--measurement-interval", "500",
-                                 "--stability-percentage", "100", "--max-trials", "3"]
+                                 "--shape", "INPUT0:1,16", "--shape", "INPUT1:1,16", "--measurement-interval", "1000",
+                                 # Stability is not what is tested: a loaded machine must not fail it.
+                                 "--stability-percentage", "500", "--max-trials", "6"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     counts = [int(line.split(":")[1]) for line in out.stdout.splitlines() if "Request count:" in line]

@@ -10,8 +10,6 @@ batching on two instances, broken files, and the plugin with its OpenVINO librar
 import concurrent.futures
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -20,21 +18,9 @@ import tritonclient.http as httpclient
 import plugin_support as ps
 import support
 
-PLUGIN = os.path.join(ps.bin_dir(), "libadlik_runtime_openvino.so")
+PLUGIN = ps.engine_plugin("openvino", "ADLIK_WITH_OPENVINO")
 MAKE_MODELS = os.path.join(os.path.dirname(__file__), "make_openvino_models.py")
-
-if not os.path.exists(PLUGIN):
-    if os.environ.get("ADLIK_WITH_OPENVINO") == "1":
-        raise RuntimeError(f"ADLIK_WITH_OPENVINO=1 but {PLUGIN} was not built (-DADLIK_WITH_OPENVINO=ON)")
-    pytest.skip(
-        "the OpenVINO runtime is not built (configure with -DADLIK_WITH_OPENVINO=ON after "
-        "ADLIK_WITH_OPENVINO=1 scripts/setup.sh)",
-        allow_module_level=True,
-    )
-
-
-def write_config(repo, name, text):
-    (repo / name / "config.pbtxt").write_text(f'name: "{name}"\n' + text)
+write_config = ps.write_config
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +30,7 @@ def models(tmp_path_factory, example_repo):
     # An ONNX Runtime model too: both runtimes in one process.
     shutil.copytree(os.path.join(str(example_repo), "simple"), repo / "simple")
     expected = tmp_path_factory.mktemp("openvino_expected")
-    result = subprocess.run([sys.executable, MAKE_MODELS, str(repo), str(expected)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{MAKE_MODELS} failed:\n{result.stdout}\n{result.stderr}"
+    ps.make_models(MAKE_MODELS, repo, expected)
     ir = repo / "ov_mlp" / "1"
 
     # The IR again: dynamic batching over two instances on two streams.
@@ -58,10 +42,7 @@ def models(tmp_path_factory, example_repo):
                  'parameters { key: "num_streams" value { string_value: "2" } }\n')
 
     def broken(name, files, config_text='platform: "openvino"\n'):
-        (repo / name / "1").mkdir(parents=True)
-        for file, data in files.items():
-            (repo / name / "1" / file).write_bytes(data)
-        write_config(repo, name, config_text)
+        ps.add_model(repo, name, files, config_text)
 
     broken("ov_corrupt_xml", {"model.xml": b"<?xml version=\"1.0\"?>\n<net name=\"x\" version=\"11\"><layers>",
                               "model.bin": b"\0" * 16})
@@ -77,9 +58,7 @@ def models(tmp_path_factory, example_repo):
 @pytest.fixture(scope="module")
 def server(models, log_dir):
     repo, _ = models
-    srv = support.Server(repo, log_dir, name="openvino").start()
-    yield srv
-    assert srv.stop() == 0, srv.log_tail()
+    yield from ps.serve(repo, log_dir, "openvino")
 
 
 @pytest.mark.parametrize("model", ["ov_mlp", "ov_mlp_onnx"])
@@ -155,24 +134,10 @@ def test_broken_models_are_unavailable_with_their_reason(server, models):
         assert reason in index[model]["reason"], index[model]
 
 
-def test_without_its_libraries_only_openvino_models_are_unavailable(models, tmp_path, start_server):
-    """The plugin with its rpath pointing nowhere, as where OpenVINO is not installed."""
+def test_without_its_libraries_only_openvino_models_are_unavailable(models, tmp_path, start_server,
+                                                                   example_repo):
+    """By `backend` (a platform is mapped to a runtime by the plugins that load)."""
     repo, _ = models
-    data = open(PLUGIN, "rb").read()
-    libs = b"/openvino/libs"
-    assert data.count(libs) == 1, "the plugin's rpath to OpenVINO's libraries is not where expected"
-    runtime_dir = tmp_path / "runtimes"
-    runtime_dir.mkdir()
-    (runtime_dir / "libadlik_runtime_openvino.so").write_bytes(data.replace(libs, b"/openvino/nope"))
-    ps.link_built_runtime(runtime_dir, "onnxruntime")
-    small = tmp_path / "repo"
-    for name in ("simple", "ov_mlp"):
-        shutil.copytree(repo / name, small / name)
-    # By `backend` (a platform is mapped to a runtime by the plugins that load).
-    write_config(small, "ov_mlp", 'backend: "openvino"\nmax_batch_size: 8\n')
-    srv = start_server(small, f"--runtime_dir={runtime_dir}", name="openvino_missing_libs")
-    support.check_simple(srv.http_url, "http_binary", batch=2)
-    index = ps.repository_index(srv.http_url)
-    assert index["simple"]["state"] == "READY"
-    assert index["ov_mlp"]["state"] == "UNAVAILABLE", index["ov_mlp"]
-    assert "libopenvino.so" in index["ov_mlp"]["reason"], index["ov_mlp"]
+    ps.check_without_engine_library(PLUGIN, "/openvino/libs", repo / "ov_mlp",
+                                    'backend: "openvino"\nmax_batch_size: 8\n', "libopenvino.so", tmp_path,
+                                    start_server, example_repo)

@@ -12,8 +12,6 @@ broken files, and the plugin with libtreelite.so missing.
 import concurrent.futures
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -22,24 +20,12 @@ import tritonclient.http as httpclient
 import plugin_support as ps
 import support
 
-PLUGIN = os.path.join(ps.bin_dir(), "libadlik_runtime_treelite.so")
+PLUGIN = ps.engine_plugin("treelite", "ADLIK_WITH_TREELITE")
 MAKE_MODELS = os.path.join(os.path.dirname(__file__), "make_treelite_models.py")
-
-if not os.path.exists(PLUGIN):
-    if os.environ.get("ADLIK_WITH_TREELITE") == "1":
-        raise RuntimeError(f"ADLIK_WITH_TREELITE=1 but {PLUGIN} was not built (-DADLIK_WITH_TREELITE=ON)")
-    pytest.skip(
-        "the treelite runtime is not built (configure with -DADLIK_WITH_TREELITE=ON after "
-        "ADLIK_WITH_TREELITE=1 scripts/setup.sh)",
-        allow_module_level=True,
-    )
+write_config = ps.write_config
 
 # model -> input dtype (XGBoost models take FP32, LightGBM models FP64).
 MODELS = {"xgb_binary": np.float32, "lgbm_multiclass": np.float64, "sklearn_forest": None}
-
-
-def write_config(repo, name, text):
-    (repo / name / "config.pbtxt").write_text(f'name: "{name}"\n' + text)
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +33,7 @@ def models(tmp_path_factory):
     """(repository, folder of the expected outputs)."""
     repo = tmp_path_factory.mktemp("treelite_repo")
     expected = tmp_path_factory.mktemp("treelite_expected")
-    result = subprocess.run([sys.executable, MAKE_MODELS, str(repo), str(expected)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"{MAKE_MODELS} failed:\n{result.stdout}\n{result.stderr}"
+    ps.make_models(MAKE_MODELS, repo, expected)
 
     shutil.copytree(repo / "xgb_binary", repo / "xgb_batched")
     write_config(repo, "xgb_batched", 'platform: "treelite"\nmax_batch_size: 64\n'
@@ -63,10 +47,7 @@ def models(tmp_path_factory):
                  'parameters { key: "model_type" value { string_value: "lightgbm" } }\n')
 
     def broken(name, files, config_text='platform: "treelite"\n'):
-        (repo / name / "1").mkdir(parents=True)
-        for file, data in files.items():
-            (repo / name / "1" / file).write_bytes(data)
-        write_config(repo, name, config_text)
+        ps.add_model(repo, name, files, config_text)
 
     broken("tl_corrupt_json", {"model.json": b'{"learner": {"gradient_booster": '})
     broken("tl_unknown_extension", {"model.bin": b"trees"},
@@ -80,9 +61,7 @@ def models(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(models, log_dir):
     repo, _ = models
-    srv = support.Server(repo, log_dir, name="treelite").start()
-    yield srv
-    assert srv.stop() == 0, srv.log_tail()
+    yield from ps.serve(repo, log_dir, "treelite")
 
 
 @pytest.mark.parametrize("model", ["xgb_binary", "lgbm_multiclass", "lgbm_by_type", "sklearn_forest"])
@@ -151,22 +130,7 @@ def test_broken_models_are_unavailable_with_their_reason(server, models):
 
 
 def test_without_its_library_only_treelite_models_are_unavailable(models, tmp_path, start_server, example_repo):
-    """The plugin with its rpath pointing nowhere, as where treelite is not installed."""
     repo, _ = models
-    data = open(PLUGIN, "rb").read()
-    libs = b"/treelite/lib"
-    assert data.count(libs) == 1, "the plugin's rpath to libtreelite.so is not where expected"
-    runtime_dir = tmp_path / "runtimes"
-    runtime_dir.mkdir()
-    (runtime_dir / "libadlik_runtime_treelite.so").write_bytes(data.replace(libs, b"/treelite/nop"))
-    ps.link_built_runtime(runtime_dir, "onnxruntime")
-    small = tmp_path / "repo"
-    shutil.copytree(os.path.join(str(example_repo), "simple"), small / "simple")
-    shutil.copytree(repo / "xgb_binary", small / "xgb_binary")
-    write_config(small, "xgb_binary", 'backend: "treelite"\nmax_batch_size: 64\n')
-    srv = start_server(small, f"--runtime_dir={runtime_dir}", name="treelite_missing_lib")
-    support.check_simple(srv.http_url, "http_binary", batch=2)
-    index = ps.repository_index(srv.http_url)
-    assert index["simple"]["state"] == "READY"
-    assert index["xgb_binary"]["state"] == "UNAVAILABLE", index["xgb_binary"]
-    assert "libtreelite.so" in index["xgb_binary"]["reason"], index["xgb_binary"]
+    ps.check_without_engine_library(PLUGIN, "/treelite/lib", repo / "xgb_binary",
+                                    'backend: "treelite"\nmax_batch_size: 64\n', "libtreelite.so", tmp_path,
+                                    start_server, example_repo)

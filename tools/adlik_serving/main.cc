@@ -18,11 +18,9 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/internal/parse.h"
-#include "absl/flags/internal/usage.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
 #include "base/logging.h"
+#include "flags/parse_flags.h"
 #include "frontends/auth/token_auth.h"
 #include "frontends/grpc/adlik_grpc_service.h"
 #include "frontends/grpc/grpc_server.h"
@@ -149,28 +147,6 @@ std::string BinaryDir(const char* argv0) {
   return self.parent_path().string();
 }
 
-// --help (and --helpfull, --helpshort, --help=SUBSTRING) lists the flags of
-// this file with their defaults; by default absl lists only the flags of a
-// file named after the program, which this one is not. --version prints the
-// server's version.
-void ConfigureUsage() {
-  absl::FlagsUsageConfig usage;
-  // The filters see file names as normalize_filename left them.
-  usage.normalize_filename = [](absl::string_view file) {
-    const size_t tools = file.rfind("tools/");
-    return std::string(tools == absl::string_view::npos ? file
-                                                        : file.substr(tools));
-  };
-  usage.contains_help_flags = [](absl::string_view file) {
-    return file == "tools/adlik_serving/main.cc";
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  usage.version_string = [] {
-    return std::string("adlik_serving ") + adlik::ServerCore::Version() + "\n";
-  };
-  absl::SetFlagsUsageConfig(std::move(usage));
-}
-
 bool ValidPort(int port) { return port >= 0 && port <= 65535; }
 
 // Whether `address` only reaches this machine.
@@ -200,16 +176,12 @@ int main(int argc, char** argv) {
       }
     }
   }
-  ConfigureUsage();
-  // absl::ParseCommandLine, except that a help request exits 0, not 1: the
-  // user asked for it and got it.
-  absl::flags_internal::ParseCommandLineImpl(
-      argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
-      absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
-      absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
-  if (absl::flags_internal::HandleUsageFlags(
-          std::cout, absl::ProgramUsageMessage()) != -1) {
-    return 0;
+  if (std::optional<int> done =
+          adlik::tools::ParseFlags(argc, argv,
+                                   {.flags_file = "tools/adlik_serving/main.cc",
+                                    .version = std::string("adlik_serving ") +
+                                               adlik::ServerCore::Version()})) {
+    return *done;
   }
   const std::string log_format = absl::GetFlag(FLAGS_log_format);
   if (log_format == "json") adlik::SetLogFormat(adlik::LogFormat::kJson);

@@ -97,7 +97,7 @@ StatusOr<LoadedBareModel> LoadBareModel(RuntimeRegistry& registry,
       snapshot.path,
       (fs::path(std::to_string(version)) / config.default_model_filename())
           .string(),
-      "model file");
+      "model file", /*folder_ok=*/true);
   if (!model_path.ok())
     return model_path.status().WithPrefix(where + ": default_model_filename");
   ASSIGN_OR_RETURN(loaded.model,

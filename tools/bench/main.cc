@@ -36,7 +36,6 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "adlik/client/grpc_client.h"
 #include "adlik/client/http_client.h"
@@ -44,6 +43,7 @@
 #include "base/logging.h"
 #include "bench_report.h"
 #include "bench_runner.h"
+#include "flags/parse_flags.h"
 #include "infer_target.h"
 #include "input_sets.h"
 #include "runtime_host/runtime_registry.h"
@@ -455,7 +455,11 @@ int main(int argc, char** argv) {
       "[--iterations=100] [--warmup=10] [--concurrency=1] "
       "[--protocol=bare,grpc,http] "
       "[--json=FILE] [--csv=FILE]");
-  absl::ParseCommandLine(argc, argv);
+  if (std::optional<int> done = adlik::tools::ParseFlags(
+          argc, argv,
+          {.flags_file = "tools/bench/main.cc", .version = "adlik_bench"})) {
+    return *done;
+  }
   adlik::SetMinLogLevel(adlik::LogLevel::kWarning);
   return adlik::bench::Bench(adlik::bench::BinaryDir(argv[0])).Run();
 }
