@@ -212,7 +212,8 @@ opentelemetry-proto/$otel_proto_version/opentelemetry-proto-$otel_proto_version.
     unzip -q "$tmp/proto.jar" 'opentelemetry/*' -d "$tmp/proto"
     cmake -S "$tmp/src/github.com/open-telemetry/opentelemetry-cpp@$otel_version" -B "$tmp/build" \
       -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$otel_dir" \
-      -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_TESTING=OFF -DWITH_BENCHMARK=OFF \
+      -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF \
+      -DWITH_BENCHMARK=OFF \
       -DWITH_EXAMPLES=OFF -DWITH_FUNC_TESTS=OFF -DWITH_OTLP_HTTP=ON -DWITH_OTLP_GRPC=OFF \
       -DOTELCPP_PROTO_PATH="$tmp/proto" >/dev/null
     ninja -C "$tmp/build" -j"$(nproc)" install >/dev/null
