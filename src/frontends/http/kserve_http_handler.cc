@@ -331,25 +331,23 @@ void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
 
 HttpResponse KServeHttpHandler::TraceSetting(const HttpRequest& request,
                                              const RouteArgs& route) {
-  StatusOr<TraceSettingMap> settings = InvalidArgument("");
-  if (request.method == "POST") {
-    auto update = kserve::ParseTraceSettingsJson(request.body);
-    settings = update.ok() ? core_->UpdateTraceSettings(route.model, *update)
-                           : update.status();
-  } else {
-    settings = core_->GetTraceSettings(route.model);
-  }
-  if (!settings.ok()) return Error(settings.status());
-  return Json(200, kserve::TraceSettingsJson(*settings));
+  auto render = [](const StatusOr<TraceSettingMap>& settings) {
+    return settings.ok() ? Json(200, kserve::TraceSettingsJson(*settings))
+                         : Error(settings.status());
+  };
+  if (request.method != "POST")
+    return render(core_->GetTraceSettings(route.model));
+  auto update = kserve::ParseTraceSettingsJson(request.body);
+  if (!update.ok()) return Error(update.status());
+  return render(core_->UpdateTraceSettings(route.model, *update));
 }
 
 HttpResponse KServeHttpHandler::LogSettings(const HttpRequest& request) {
-  StatusOr<adlik::LogSettings> settings = core_->GetLogSettings();
-  if (request.method == "POST") {
-    auto update = kserve::ParseLogSettingsJson(request.body);
-    settings =
-        update.ok() ? core_->UpdateLogSettings(*update) : update.status();
-  }
+  if (request.method != "POST")
+    return Json(200, kserve::LogSettingsJson(core_->GetLogSettings()));
+  auto update = kserve::ParseLogSettingsJson(request.body);
+  if (!update.ok()) return Error(update.status());
+  auto settings = core_->UpdateLogSettings(*update);
   if (!settings.ok()) return Error(settings.status());
   return Json(200, kserve::LogSettingsJson(*settings));
 }
