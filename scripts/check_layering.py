@@ -37,6 +37,8 @@ FORBIDDEN = (
     "adlik/runtime.h",
     "server/request_validator.h",
     "server/classification.h",
+    "server/tracer.h",
+    "server/otel_trace_exporter.h",
 )
 
 # The protocol layers without a transport (KServe, Adlik, TensorFlow Serving): besides

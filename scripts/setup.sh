@@ -275,6 +275,46 @@ if [ "${ADLIK_WITH_TFLITE:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: OpenTelemetry (ADLIK_WITH_OPENTELEMETRY=1; scripts/test.sh sets it), for the
+#   server's OTLP/HTTP trace exporter (scripts/build.sh -DADLIK_WITH_OPENTELEMETRY=ON).
+#   Debian has no opentelemetry-cpp: its source comes as the Go module proxy's zip of the
+#   commit below (1.5 MB; the proxy serves no tagged release of it), the OTLP .proto files
+#   as Maven Central's opentelemetry-proto jar (0.9 MB; the commit pins proto 1.3.1, the
+#   jar is 1.3.2, with the same files, profiles/v1experimental included). Only the API,
+#   the SDK and the OTLP HTTP exporter are built (no gRPC exporter, no tests or examples),
+#   against Debian's protobuf, libcurl and nlohmann-json, into
+#   $deps/opentelemetry-cpp-<version>: about 5 minutes on 2 cores (6 CPU-minutes), 9 MB
+#   installed. PyPI's opentelemetry-proto decodes what the tests' receiver gets.
+if [ "${ADLIK_WITH_OPENTELEMETRY:-0}" = 1 ]; then
+  otel_version=v1.16.1-0.20240630214219-5e21b8ac2dec
+  otel_proto_version=1.3.2-alpha
+  otel_dir="$deps/opentelemetry-cpp-$otel_version"
+  apt_ensure "Debian packages for OpenTelemetry" libcurl4-openssl-dev nlohmann-json3-dev unzip
+  if [ ! -f "$otel_dir/lib/cmake/opentelemetry-cpp/opentelemetry-cpp-config.cmake" ]; then
+    echo "setup: building opentelemetry-cpp $otel_version (API, SDK, OTLP HTTP exporter)"
+    tmp=$(mktemp -d)
+    curl -sSfL -o "$tmp/otel.zip" \
+      "https://proxy.golang.org/github.com/open-telemetry/opentelemetry-cpp/@v/$otel_version.zip"
+    curl -sSfL -o "$tmp/proto.jar" "https://repo1.maven.org/maven2/io/opentelemetry/proto/\
+opentelemetry-proto/$otel_proto_version/opentelemetry-proto-$otel_proto_version.jar"
+    unzip -q "$tmp/otel.zip" -d "$tmp/src"
+    unzip -q "$tmp/proto.jar" 'opentelemetry/*' -d "$tmp/proto"
+    cmake -S "$tmp/src/github.com/open-telemetry/opentelemetry-cpp@$otel_version" -B "$tmp/build" \
+      -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$otel_dir" \
+      -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DBUILD_SHARED_LIBS=OFF -DBUILD_TESTING=OFF \
+      -DWITH_BENCHMARK=OFF \
+      -DWITH_EXAMPLES=OFF -DWITH_FUNC_TESTS=OFF -DWITH_OTLP_HTTP=ON -DWITH_OTLP_GRPC=OFF \
+      -DOTELCPP_PROTO_PATH="$tmp/proto" >/dev/null
+    ninja -C "$tmp/build" -j"$(nproc)" install >/dev/null
+    rm -rf "$tmp"
+  fi
+  if ! python3 -c 'import opentelemetry.proto.collector.trace.v1.trace_service_pb2' 2>/dev/null; then
+    python3 -m pip install -q --disable-pip-version-check opentelemetry-proto
+  fi
+  echo "setup: opentelemetry-cpp ready in $otel_dir (build with -DADLIK_WITH_OPENTELEMETRY=ON)"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
 #   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
 #   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds, and runs every test:
 #   1. the C++ unit tests (ctest), with the LibTorch, OpenVINO, treelite, TFLite,
-#      TensorFlow and TVM runtimes built in;
+#      TensorFlow and TVM runtimes and the OpenTelemetry trace exporter built in;
 #   2. the scheduler's unit tests under ThreadSanitizer, and the unit tests of
 #      the server's own layers under AddressSanitizer + UndefinedBehaviorSanitizer;
 #      the server's libraries and their unit tests built by clang with its
@@ -14,10 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ADLIK_WITH_LIBTORCH=1 ADLIK_WITH_OPENVINO=1 ADLIK_WITH_TREELITE=1 ADLIK_WITH_TENSORFLOW=1 \
-  ADLIK_WITH_TFLITE=1 ADLIK_WITH_QUANTIZATION=1 ADLIK_WITH_TVM=1 ADLIK_SETUP_DEPLOY=1
+  ADLIK_WITH_TFLITE=1 ADLIK_WITH_QUANTIZATION=1 ADLIK_WITH_TVM=1 ADLIK_WITH_OPENTELEMETRY=1 \
+  ADLIK_SETUP_DEPLOY=1
 scripts/setup.sh
 scripts/build.sh -DADLIK_WITH_LIBTORCH=ON -DADLIK_WITH_OPENVINO=ON -DADLIK_WITH_TREELITE=ON \
-  -DADLIK_WITH_TFLITE=ON -DADLIK_WITH_TENSORFLOW=ON -DADLIK_WITH_TVM=ON
+  -DADLIK_WITH_TFLITE=ON -DADLIK_WITH_TENSORFLOW=ON -DADLIK_WITH_TVM=ON -DADLIK_WITH_OPENTELEMETRY=ON
 ctest --test-dir build --output-on-failure -j"$(nproc)"
 
 sanitized() {  # sanitized NAME TEST...

@@ -56,6 +56,16 @@ struct RequestedOutput {
   size_t buffer_size = 0;
 };
 
+// Monotonic nanoseconds (Clock::Real) of a request's steps through the
+// scheduler, Triton's trace timestamps; 0: not reached.
+struct ComputeTimestamps {
+  uint64_t queue_start_ns = 0;
+  uint64_t compute_start_ns = 0;
+  uint64_t compute_input_end_ns = 0;
+  uint64_t compute_output_start_ns = 0;
+  uint64_t compute_end_ns = 0;
+};
+
 struct InferResponse {
   std::string model_name;
   std::string model_version;
@@ -66,6 +76,8 @@ struct InferResponse {
   // and before its InferCallback returns: it ends the request's "success"
   // duration in the statistics.
   std::function<void()> encoded;
+  // Set by the scheduler on a response it computed.
+  ComputeTimestamps timestamps;
 };
 
 using InferCallback = std::function<void(StatusOr<InferResponse>)>;
@@ -90,6 +102,9 @@ struct InferRequest {
   // request's bytes; 0: the core takes the time the request reaches it.
   uint64_t received_ns = 0;
   std::shared_ptr<const void> keepalive;
+  // The client's W3C `traceparent` header (HTTP) or metadata (gRPC); empty:
+  // none. A traced request's span becomes its child.
+  std::string traceparent;
 
   // Set when the client has gone; a queued request is then dropped.
   std::shared_ptr<std::atomic<bool>> cancelled;

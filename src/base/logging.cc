@@ -12,7 +12,11 @@
 
 namespace adlik {
 namespace {
-std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+constexpr uint32_t Bit(LogLevel level) { return 1u << static_cast<int>(level); }
+// One bit per severity that is written.
+std::atomic<uint32_t> g_enabled{Bit(LogLevel::kInfo) | Bit(LogLevel::kWarning) |
+                                Bit(LogLevel::kError) | Bit(LogLevel::kFatal)};
+std::atomic<uint32_t> g_verbose_level{0};
 std::atomic<LogFormat> g_format{LogFormat::kText};
 
 const char* LevelName(LogLevel level) {
@@ -89,16 +93,38 @@ std::string_view BaseName(const char* path) {
 }  // namespace
 
 void SetMinLogLevel(LogLevel level) {
-  g_min_level.store(static_cast<int>(level), std::memory_order_relaxed);
+  for (LogLevel l : {LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError})
+    SetLogEnabled(l, l >= level);
+  SetVerboseLevel(level == LogLevel::kVerbose ? 1 : 0);
 }
 
 bool LogEnabled(LogLevel level) {
-  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
+  return (g_enabled.load(std::memory_order_relaxed) & Bit(level)) != 0;
+}
+
+void SetLogEnabled(LogLevel level, bool enabled) {
+  if (level == LogLevel::kFatal) return;
+  if (enabled) {
+    g_enabled.fetch_or(Bit(level), std::memory_order_relaxed);
+  } else {
+    g_enabled.fetch_and(~Bit(level), std::memory_order_relaxed);
+  }
+}
+
+void SetVerboseLevel(uint32_t level) {
+  g_verbose_level.store(level, std::memory_order_relaxed);
+  SetLogEnabled(LogLevel::kVerbose, level > 0);
+}
+
+uint32_t VerboseLevel() {
+  return g_verbose_level.load(std::memory_order_relaxed);
 }
 
 void SetLogFormat(LogFormat format) {
   g_format.store(format, std::memory_order_relaxed);
 }
+
+LogFormat GetLogFormat() { return g_format.load(std::memory_order_relaxed); }
 
 std::string FormatLogLine(const LogRecord& r, LogFormat format) {
   std::string line;

@@ -16,8 +16,12 @@
 // "model", "version" and "request_id" appear only when set. Strings are
 // escaped for JSON; bytes that are not valid UTF-8 become the text \xNN.
 //
-// Thread-safety: safe from any thread. The level and format are
-// process-wide; set the format before other threads log.
+// Which severities are written (Triton's log_info, log_warning, log_error and
+// log_verbose_level) and the format may change at runtime, from any thread:
+// each statement sees the settings of the moment it starts.
+//
+// Thread-safety: safe from any thread. The switches and format are
+// process-wide atomics.
 #ifndef ADLIK_BASE_LOGGING_H_
 #define ADLIK_BASE_LOGGING_H_
 
@@ -39,12 +43,21 @@ enum class LogLevel {
 
 enum class LogFormat { kText, kJson };
 
-// Messages below `level` are dropped. Default: kInfo.
+// Messages below `level` are dropped, the others written (sets every
+// switch below). Default: kInfo.
 void SetMinLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 
+// Turns one severity on or off (kInfo, kWarning, kError; kFatal is always
+// written). kVerbose follows SetVerboseLevel.
+void SetLogEnabled(LogLevel level, bool enabled);
+// Verbose messages are written while the level is > 0. Default: 0.
+void SetVerboseLevel(uint32_t level);
+uint32_t VerboseLevel();
+
 // Default: kText.
 void SetLogFormat(LogFormat format);
+LogFormat GetLogFormat();
 
 // One log statement's content, as LogMessage collects it.
 struct LogRecord {

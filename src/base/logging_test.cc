@@ -72,5 +72,25 @@ TEST(LoggingTest, JsonEscapesQuotesControlCharactersAndInvalidUtf8) {
             "\\\\xFF\"}\n");
 }
 
+TEST(LoggingTest, SwitchesTurnSeveritiesOnAndOffOneByOne) {
+  SetLogEnabled(LogLevel::kWarning, false);
+  EXPECT_TRUE(LogEnabled(LogLevel::kInfo));
+  EXPECT_FALSE(LogEnabled(LogLevel::kWarning));
+  EXPECT_TRUE(LogEnabled(LogLevel::kError));
+  SetLogEnabled(LogLevel::kFatal, false);
+  EXPECT_TRUE(LogEnabled(LogLevel::kFatal));
+  EXPECT_FALSE(LogEnabled(LogLevel::kVerbose));
+  SetVerboseLevel(2);
+  EXPECT_EQ(VerboseLevel(), 2u);
+  EXPECT_TRUE(LogEnabled(LogLevel::kVerbose));
+  SetMinLogLevel(LogLevel::kError);
+  EXPECT_FALSE(LogEnabled(LogLevel::kInfo));
+  EXPECT_FALSE(LogEnabled(LogLevel::kWarning));
+  EXPECT_FALSE(LogEnabled(LogLevel::kVerbose));
+  EXPECT_EQ(VerboseLevel(), 0u);
+  SetMinLogLevel(LogLevel::kInfo);
+  EXPECT_TRUE(LogEnabled(LogLevel::kWarning));
+}
+
 }  // namespace
 }  // namespace adlik

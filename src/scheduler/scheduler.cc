@@ -441,6 +441,8 @@ void Scheduler::Execute(host::Instance* instance, std::vector<Pending> batch) {
       Skip(p);
       continue;
     }
+    responses[k].timestamps = {p.arrival_ns, start_ns, infer_start_ns,
+                               infer_end_ns, end_ns};
     Complete(p, std::move(responses[k]));
   }
 }

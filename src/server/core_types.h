@@ -7,7 +7,9 @@
 #define ADLIK_SERVER_CORE_TYPES_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "adlik/data_type.h"
@@ -38,6 +40,23 @@ struct ModelStatsEntry {
   StatisticsSnapshot stats;
   size_t pending = 0;  // requests waiting in the queue now
 };
+
+// Triton's logging extension, by its names. log_file is where the log goes
+// (empty: stderr); log_format "text" or "json" (--log_format).
+struct LogSettings {
+  std::string log_file;
+  bool log_info = true;
+  bool log_warning = true;
+  bool log_error = true;
+  uint32_t log_verbose_level = 0;
+  std::string log_format = "text";
+};
+
+// An update of the logging settings by Triton's names: log_info,
+// log_warning, log_error (bool), log_verbose_level (integer >= 0),
+// log_format (string); log_file is refused.
+using LogSettingValue = std::variant<bool, int64_t, std::string>;
+using LogSettingsUpdate = std::map<std::string, LogSettingValue>;
 
 }  // namespace adlik
 

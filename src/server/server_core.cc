@@ -10,6 +10,7 @@
 #include "scheduler/rate_limiter.h"
 #include "server/classification.h"
 #include "server/request_validator.h"
+#include "server/tracer.h"
 
 namespace adlik {
 
@@ -28,8 +29,11 @@ StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
     ASSIGN_OR_RETURN(RateLimiter::ResourceCount r, ParseResourceCount(text));
     fixed.push_back(std::move(r));
   }
+  ASSIGN_OR_RETURN(std::unique_ptr<Tracer> tracer,
+                   Tracer::Create(options.trace));
   std::unique_ptr<ServerCore> core(new ServerCore(std::move(options)));
   ServerCore* c = core.get();
+  c->tracer_ = std::move(tracer);
   c->registry_ = std::make_unique<RuntimeRegistry>(c->options_.runtime_dir,
                                                    c->options_.cores);
   c->source_ = std::make_unique<repository::FileSystemSource>(
@@ -119,6 +123,7 @@ void ServerCore::Shutdown() {
   control_cv_.notify_all();
   if (controller_.joinable()) controller_.join();
   manager_->UnloadAll();
+  tracer_->Flush();  // Triton's trace file is written now
 }
 
 bool ServerCore::Ready() const {
@@ -227,6 +232,18 @@ Status Finish(const ServedModel& served, const Echo& echo,
   return Status::Ok();
 }
 
+void AddComputeTimestamps(const ComputeTimestamps& t, RequestTrace* trace) {
+  const std::pair<const char*, uint64_t> steps[] = {
+      {"QUEUE_START", t.queue_start_ns},
+      {"COMPUTE_START", t.compute_start_ns},
+      {"COMPUTE_INPUT_END", t.compute_input_end_ns},
+      {"COMPUTE_OUTPUT_START", t.compute_output_start_ns},
+      {"COMPUTE_END", t.compute_end_ns}};
+  for (const auto& step : steps) {
+    if (step.second != 0) trace->timestamps.push_back(step);
+  }
+}
+
 }  // namespace
 
 void ServerCore::Submit(std::unique_ptr<InferRequest> request,
@@ -255,6 +272,22 @@ void ServerCore::Submit(std::unique_ptr<InferRequest> request,
     done(s);
     return;
   }
+  // Null unless this request is traced (one atomic load when tracing is
+  // off). A decoupled model's answers are not traced.
+  std::shared_ptr<RequestTrace> trace =
+      decoupled ? nullptr : tracer_->Sample(request->model_name);
+  if (trace) {
+    trace->model_name = served->name();
+    trace->model_version = served->version_string();
+    trace->request_id = request->id;
+    trace->traceparent = std::move(request->traceparent);
+    trace->epoch_offset_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count() -
+        static_cast<int64_t>(clock.NowNs());
+    trace->timestamps.emplace_back("REQUEST_START", received_ns);
+  }
   Echo echo{request->id, {}};
   for (size_t i = 0; i < request->outputs.size(); ++i) {
     if (request->outputs[i].classification > 0)
@@ -281,22 +314,41 @@ void ServerCore::Submit(std::unique_ptr<InferRequest> request,
   Scheduler& scheduler = served->scheduler();
   scheduler.Enqueue(
       std::move(request),
-      [served, echo = std::move(echo), done = std::move(done),
-       received_ns](StatusOr<InferResponse> result) mutable {
-        if (!result.ok()) {
-          done(std::move(result));
-          return;
+      [served, echo = std::move(echo), done = std::move(done), received_ns,
+       trace = std::move(trace),
+       tracer = tracer_.get()](StatusOr<InferResponse> result) mutable {
+        if (result.ok()) {
+          result->id = std::move(echo.id);
+          if (Status s = Finish(*served, echo, &*result); !s.ok()) {
+            served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
+            result = s;
+          }
         }
-        result->id = std::move(echo.id);
-        if (Status s = Finish(*served, echo, &*result); !s.ok()) {
-          served->stats().RecordFailure(Clock::Real()->NowNs() - received_ns);
-          done(s);
+        if (!result.ok()) {
+          if (trace) {
+            trace->timestamps.emplace_back("REQUEST_END",
+                                           Clock::Real()->NowNs());
+            tracer->Export(*trace);
+          }
+          done(std::move(result));
           return;
         }
         // The statistics are shared: they outlive the served model, which
         // may be destroyed before the front end has sent the answer.
-        result->encoded = [stats = served->shared_stats(), received_ns] {
-          stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
+        if (!trace) {
+          result->encoded = [stats = served->shared_stats(), received_ns] {
+            stats->RecordSuccess(Clock::Real()->NowNs() - received_ns);
+          };
+          done(std::move(result));
+          return;
+        }
+        AddComputeTimestamps(result->timestamps, trace.get());
+        result->encoded = [stats = served->shared_stats(), received_ns, trace,
+                           tracer] {
+          const uint64_t now = Clock::Real()->NowNs();
+          stats->RecordSuccess(now - received_ns);
+          trace->timestamps.emplace_back("REQUEST_END", now);
+          tracer->Export(*trace);
         };
         done(std::move(result));
       },
@@ -322,6 +374,80 @@ StatusOr<std::vector<ModelStatsEntry>> ServerCore::Statistics(
                        model->scheduler().pending()});
   }
   return entries;
+}
+
+bool ServerCore::KnowsModel(const std::string& model) const {
+  for (const ModelIndexEntry& e : Index()) {
+    if (e.name == model) return true;
+  }
+  return false;
+}
+
+StatusOr<TraceSettingMap> ServerCore::GetTraceSettings(
+    const std::string& model) const {
+  if (!model.empty() && !KnowsModel(model))
+    return NotFound("trace settings: unknown model '" + model + "'");
+  return tracer_->Get(model);
+}
+
+StatusOr<TraceSettingMap> ServerCore::UpdateTraceSettings(
+    const std::string& model, const TraceSettingUpdate& update) {
+  if (!model.empty() && !KnowsModel(model))
+    return NotFound("trace settings: unknown model '" + model + "'");
+  return tracer_->Update(model, update);
+}
+
+LogSettings ServerCore::GetLogSettings() const {
+  LogSettings s;
+  s.log_info = LogEnabled(LogLevel::kInfo);
+  s.log_warning = LogEnabled(LogLevel::kWarning);
+  s.log_error = LogEnabled(LogLevel::kError);
+  s.log_verbose_level = VerboseLevel();
+  s.log_format = GetLogFormat() == LogFormat::kJson ? "json" : "text";
+  return s;
+}
+
+StatusOr<LogSettings> ServerCore::UpdateLogSettings(
+    const LogSettingsUpdate& update) {
+  // Everything is checked before anything changes.
+  for (const auto& [name, value] : update) {
+    if (name == "log_file") {
+      return InvalidArgument(
+          "log_file can't be updated through the API: a request may not "
+          "choose a file the server writes (the log goes to stderr)");
+    }
+    if (name == "log_info" || name == "log_warning" || name == "log_error") {
+      if (!std::holds_alternative<bool>(value))
+        return InvalidArgument(name + ": expected a boolean");
+    } else if (name == "log_verbose_level") {
+      const int64_t* level = std::get_if<int64_t>(&value);
+      if (level == nullptr || *level < 0 || *level > UINT32_MAX)
+        return InvalidArgument(name + ": expected an integer >= 0");
+    } else if (name == "log_format") {
+      const std::string* format = std::get_if<std::string>(&value);
+      if (format == nullptr || (*format != "text" && *format != "json"))
+        return InvalidArgument(name + ": expected \"text\" or \"json\"");
+    } else {
+      return InvalidArgument("unknown log setting '" + name +
+                             "' (expected log_file, log_info, log_warning, "
+                             "log_error, log_verbose_level, log_format)");
+    }
+  }
+  for (const auto& [name, value] : update) {
+    if (name == "log_info")
+      SetLogEnabled(LogLevel::kInfo, std::get<bool>(value));
+    if (name == "log_warning")
+      SetLogEnabled(LogLevel::kWarning, std::get<bool>(value));
+    if (name == "log_error")
+      SetLogEnabled(LogLevel::kError, std::get<bool>(value));
+    if (name == "log_verbose_level")
+      SetVerboseLevel(static_cast<uint32_t>(std::get<int64_t>(value)));
+    if (name == "log_format") {
+      SetLogFormat(std::get<std::string>(value) == "json" ? LogFormat::kJson
+                                                          : LogFormat::kText);
+    }
+  }
+  return GetLogSettings();
 }
 
 }  // namespace adlik

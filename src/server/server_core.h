@@ -31,11 +31,13 @@
 #include "base/mutex.h"
 #include "config/model_config.pb.h"
 #include "server/core_types.h"
+#include "server/trace_config.h"
 
 namespace adlik {
 
 class ModelManager;
 class RuntimeRegistry;
+class Tracer;
 namespace repository {
 class FileSystemSource;
 }
@@ -63,6 +65,8 @@ struct ServerOptions {
   // (--rate_limit_resource); a pool not named is the largest count an
   // instance asks of it.
   std::vector<std::string> rate_limit_resources;
+  // Request tracing at start (--trace_config; server/trace_config.h).
+  TraceConfig trace;
 };
 
 class ServerCore {
@@ -138,6 +142,22 @@ class ServerCore {
                  ControlCallback done);
   void UnloadModel(std::string name, ControlCallback done);
 
+  // Triton's trace extension: the trace settings in force for `model`
+  // (empty: the global ones; NOT_FOUND for a model the server does not
+  // know), and their update (server/trace_config.h: ApplyTraceUpdate says
+  // what is refused), which returns the settings then in force. A model's
+  // own values override the global ones; a cleared value follows them again.
+  StatusOr<TraceSettingMap> GetTraceSettings(const std::string& model) const;
+  StatusOr<TraceSettingMap> UpdateTraceSettings(
+      const std::string& model, const TraceSettingUpdate& update);
+
+  // Triton's logging extension: the process's log settings, and their
+  // update (INVALID_ARGUMENT naming an unknown setting, a value of the
+  // wrong type, or log_file, which a request may not choose), which takes
+  // effect at once for every thread and returns the settings then in force.
+  LogSettings GetLogSettings() const;
+  StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update);
+
   // Stops taking requests (Ready turns false) and lets the ones accepted
   // finish. Idempotent.
   void Shutdown();
@@ -152,7 +172,11 @@ class ServerCore {
   // Queues `work` for the control thread.
   void Control(std::function<void()> work);
 
+  // Whether the repository or the API names `model`.
+  bool KnowsModel(const std::string& model) const;
+
   const ServerOptions options_;
+  std::unique_ptr<Tracer> tracer_;
   std::unique_ptr<RuntimeRegistry> registry_;
   std::unique_ptr<repository::FileSystemSource> source_;
   std::unique_ptr<ModelManager> manager_;

@@ -124,6 +124,15 @@ ABSL_FLAG(std::vector<std::string>, rate_limit_resource, {},
           "commas; without DEVICE the count applies to every device and to a "
           "global resource. A pool not named is the largest count any "
           "instance asks of it.");
+ABSL_FLAG(std::string, trace_config, "",
+          "Request tracing, Triton's --trace-config; repeat the flag: "
+          "level=OFF|TIMESTAMPS, rate=N (1 of every N requests, default "
+          "1000), count=N (-1: no limit), mode=triton|opentelemetry, "
+          "triton,file=PATH, triton,log-frequency=N, "
+          "opentelemetry,url=HOST:PORT/v1/traces (default "
+          "localhost:4318/v1/traces), opentelemetry,resource=KEY=VALUE, "
+          "opentelemetry,bsp_schedule_delay=MS. Settings change at runtime "
+          "through /v2/trace/setting (docs/tracing.md).");
 
 ABSL_FLAG(bool, dashboard, true,
           "Serve a web dashboard at /dashboard on the HTTP port: the models, "
@@ -173,6 +182,19 @@ int main(int argc, char** argv) {
         const size_t comma = std::min(names.find(','), names.size());
         if (comma > 0) load_models.emplace_back(names.substr(0, comma));
         names.remove_prefix(std::min(comma + 1, names.size()));
+      }
+    }
+  }
+  // --trace_config is repeated and its values hold commas: gather them all.
+  std::vector<std::string> trace_config;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    for (std::string_view flag : {"--trace_config", "-trace_config"}) {
+      if (a == flag && i + 1 < argc) {
+        trace_config.emplace_back(argv[i + 1]);
+      } else if (a.starts_with(flag) && a.size() > flag.size() &&
+                 a[flag.size()] == '=') {
+        trace_config.emplace_back(a.substr(flag.size() + 1));
       }
     }
   }
@@ -316,6 +338,12 @@ int main(int argc, char** argv) {
   options.rate_limit = rate_limit == "execution_count";
   // Checked by ServerCore::Create, which names a malformed one.
   options.rate_limit_resources = absl::GetFlag(FLAGS_rate_limit_resource);
+  auto trace = adlik::ParseTraceConfig(trace_config);
+  if (!trace.ok()) {
+    LOG(ERROR) << trace.status().message();
+    return 2;
+  }
+  options.trace = std::move(trace).value();
   auto core = adlik::ServerCore::Create(options);
   if (!core.ok()) {
     LOG(ERROR) << core.status().message();

@@ -20,6 +20,7 @@
 #include "frontends/grpc/health.grpc.pb.h"
 #include "frontends/kserve/kserve_protocol.h"
 #include "frontends/kserve/kserve_render.h"
+#include "frontends/kserve/kserve_settings.h"
 #include "frontends/shared_memory/shared_memory_tensors.h"
 
 namespace adlik::grpc_frontend {
@@ -256,6 +257,10 @@ class InferenceService final
       }
       (*parsed)->cancelled = reactor->cancelled;
       (*parsed)->received_ns = received_ns;
+      if (auto tp = ctx->client_metadata().find("traceparent");
+          tp != ctx->client_metadata().end()) {
+        (*parsed)->traceparent.assign(tp->second.data(), tp->second.size());
+      }
       core_->Infer(
           std::move(parsed).value(),
           [reactor, res, finished, shm = std::move(refs.outputs),
@@ -375,6 +380,39 @@ class InferenceService final
     return Guard(ctx, "CudaSharedMemoryUnregister", auth::kAdmin, [&] {
       if (req->name().empty()) return Done(ctx, grpc::Status::OK);
       return Done(ctx, ToGrpc(kserve::NoCudaSharedMemory()));
+    });
+  }
+
+  grpc::ServerUnaryReactor* TraceSetting(
+      grpc::CallbackServerContext* ctx,
+      const inference::TraceSettingRequest* req,
+      inference::TraceSettingResponse* res) override {
+    return Guard(ctx, "TraceSetting", auth::kAdmin, [&] {
+      auto settings =
+          req->settings().empty()
+              ? core_->GetTraceSettings(req->model_name())
+              : core_->UpdateTraceSettings(req->model_name(),
+                                           kserve::TraceUpdateFromProto(*req));
+      if (!settings.ok()) return Done(ctx, ToGrpc(settings.status()));
+      kserve::RenderTraceSettings(*settings, res);
+      return Done(ctx, grpc::Status::OK);
+    });
+  }
+
+  grpc::ServerUnaryReactor* LogSettings(
+      grpc::CallbackServerContext* ctx,
+      const inference::LogSettingsRequest* req,
+      inference::LogSettingsResponse* res) override {
+    return Guard(ctx, "LogSettings", auth::kAdmin, [&] {
+      StatusOr<adlik::LogSettings> settings = core_->GetLogSettings();
+      if (!req->settings().empty()) {
+        auto update = kserve::LogUpdateFromProto(*req);
+        settings =
+            update.ok() ? core_->UpdateLogSettings(*update) : update.status();
+      }
+      if (!settings.ok()) return Done(ctx, ToGrpc(settings.status()));
+      kserve::RenderLogSettings(*settings, res);
+      return Done(ctx, grpc::Status::OK);
     });
   }
 

@@ -12,6 +12,7 @@
 #include "frontends/kserve/kserve_json.h"
 #include "frontends/kserve/kserve_protocol.h"
 #include "frontends/kserve/kserve_render.h"
+#include "frontends/kserve/kserve_settings.h"
 #include "frontends/kserve/proto_json.h"
 #include "frontends/shared_memory/shared_memory_tensors.h"
 
@@ -95,6 +96,8 @@ uint32_t RouteGroups(std::string_view path) {
     return auth::kAdmin;
   }
   if (area != "models") return auth::kAnyGroup;
+  // /v2/models/{m}/trace/setting: a model's trace settings.
+  if (parts.size() == 5 && parts[3] == "trace") return auth::kAdmin;
   // /v2/models/{m}[/versions/{v}]/infer, where a model may be named "infer".
   const size_t action = parts.size() >= 5 && parts[3] == "versions" ? 5 : 3;
   if (parts.size() == action + 1 && parts[action] == "infer")
@@ -218,6 +221,18 @@ const std::vector<KServeHttpHandler::Route>& KServeHttpHandler::Routes() {
          [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryUnregister(a)); }},
         {"POST", "v2/systemsharedmemory/region/{r}/unregister",
          [](H& h, HttpRequest&, A a, R r) { r(h.SharedMemoryUnregister(a)); }},
+        {"GET", "v2/trace/setting",
+         [](H& h, HttpRequest& q, A a, R r) { r(h.TraceSetting(q, a)); }},
+        {"POST", "v2/trace/setting",
+         [](H& h, HttpRequest& q, A a, R r) { r(h.TraceSetting(q, a)); }},
+        {"GET", "v2/models/{m}/trace/setting",
+         [](H& h, HttpRequest& q, A a, R r) { r(h.TraceSetting(q, a)); }},
+        {"POST", "v2/models/{m}/trace/setting",
+         [](H& h, HttpRequest& q, A a, R r) { r(h.TraceSetting(q, a)); }},
+        {"GET", "v2/logging",
+         [](H& h, HttpRequest& q, A, R r) { r(h.LogSettings(q)); }},
+        {"POST", "v2/logging",
+         [](H& h, HttpRequest& q, A, R r) { r(h.LogSettings(q)); }},
         {"GET", "v2/cudasharedmemory/status",
          [](H&, HttpRequest&, A, R r) { r(Json(200, "[]")); }},
         {"GET", "v2/cudasharedmemory/region/{r}/status",
@@ -287,6 +302,9 @@ void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
   req->model_version = route.version;
   req->cancelled = request.cancelled;
   req->received_ns = received_ns;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "traceparent") req->traceparent = value;
+  }
   auto blocks = shm::PlaceTensors(shm_, parsed.shm, req.get());
   if (!blocks.ok()) return respond(Error(blocks.status()));
   core_->Infer(
@@ -309,6 +327,29 @@ void KServeHttpHandler::Run(kserve::ParsedInferRequest parsed,
         if (result->encoded) result->encoded();
         respond(std::move(response));
       });
+}
+
+HttpResponse KServeHttpHandler::TraceSetting(const HttpRequest& request,
+                                             const RouteArgs& route) {
+  auto render = [](const StatusOr<TraceSettingMap>& settings) {
+    return settings.ok() ? Json(200, kserve::TraceSettingsJson(*settings))
+                         : Error(settings.status());
+  };
+  if (request.method != "POST")
+    return render(core_->GetTraceSettings(route.model));
+  auto update = kserve::ParseTraceSettingsJson(request.body);
+  if (!update.ok()) return Error(update.status());
+  return render(core_->UpdateTraceSettings(route.model, *update));
+}
+
+HttpResponse KServeHttpHandler::LogSettings(const HttpRequest& request) {
+  if (request.method != "POST")
+    return Json(200, kserve::LogSettingsJson(core_->GetLogSettings()));
+  auto update = kserve::ParseLogSettingsJson(request.body);
+  if (!update.ok()) return Error(update.status());
+  auto settings = core_->UpdateLogSettings(*update);
+  if (!settings.ok()) return Error(settings.status());
+  return Json(200, kserve::LogSettingsJson(*settings));
 }
 
 HttpResponse KServeHttpHandler::ServerMetadata() {

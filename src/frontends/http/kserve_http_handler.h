@@ -19,6 +19,9 @@
 //   POST /v2/systemsharedmemory/region/{r}/register  {"key","offset",
 //                                                    "byte_size"}
 //   POST /v2/systemsharedmemory[/region/{r}]/unregister
+//   GET|POST /v2[/models/{m}]/trace/setting          trace settings (global
+//                                                    or the model's)
+//   GET|POST /v2/logging                             log settings
 //   POST /v2/cudasharedmemory/...                    the same routes; this
 //                                                    server has no CUDA: status
 //                                                    lists none, the others
@@ -57,7 +60,8 @@ namespace adlik::http {
 // The token groups (auth::Group bits, any one of which will do) that a request
 // for `path` needs; 0 for the health probes, which stay open. Inference:
 // infer; metadata, readiness, config, statistics: metadata; the repository
-// API (and the shared-memory, logging and trace extensions): admin; /metrics:
+// API (and the shared-memory, logging and trace extensions, a model's trace
+// settings too): admin; /metrics:
 // metrics; /v1 (Adlik, TensorFlow Serving): infer for a ":verb" path
 // (:predict), else metadata; any other path: any valid token (then 404).
 uint32_t RouteGroups(std::string_view path);
@@ -115,6 +119,9 @@ class KServeHttpHandler : public HttpHandler {
   HttpResponse SharedMemoryRegister(const HttpRequest& request,
                                     const RouteArgs& route);
   HttpResponse SharedMemoryUnregister(const RouteArgs& route);
+  // GET: the settings; POST: their update (the body's JSON).
+  HttpResponse TraceSetting(const HttpRequest& request, const RouteArgs& route);
+  HttpResponse LogSettings(const HttpRequest& request);
 
   ServerCore* const core_;
   const PrometheusMetrics* const metrics_;

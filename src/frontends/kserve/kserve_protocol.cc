@@ -29,7 +29,9 @@ const std::vector<std::string>& Extensions() {
       "model_repository(unload_dependents)",
       "schedule_policy",
       "statistics",
-      "system_shared_memory"};
+      "system_shared_memory",
+      "trace",
+      "logging"};
   return kExtensions;
 }
 
