@@ -174,6 +174,13 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
       FindSourceConverter(source.format.base);
   const std::string source_path = source.source_path;
   int first = 0;
+  if (converter && plan.path.passes.empty()) {
+    return Unimplemented(
+        "input_model '" + source.source_path + "' is " + source.format.base +
+        " already, the format of serving_type '" + request.serving_type +
+        "': the compiler writes converted models; put this "
+        "one in the repository as it is");
+  }
   if (converter) {
     ASSIGN_OR_RETURN(
         source, RunPasses(plan, 0, 1, std::move(source), request, progress));
