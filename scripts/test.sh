@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ADLIK_WITH_LIBTORCH=1 ADLIK_WITH_OPENVINO=1 ADLIK_WITH_TREELITE=1 ADLIK_WITH_TENSORFLOW=1 \
-  ADLIK_SETUP_DEPLOY=1
+  ADLIK_WITH_CONVERTERS=1 ADLIK_SETUP_DEPLOY=1
 scripts/setup.sh
 scripts/build.sh -DADLIK_WITH_LIBTORCH=ON -DADLIK_WITH_OPENVINO=ON -DADLIK_WITH_TREELITE=ON
 ctest --test-dir build --output-on-failure -j"$(nproc)"

@@ -16,7 +16,6 @@ export a Keras 3 model as a SavedModel (model.export(path)) and compile that.
 """
 
 import os
-import subprocess
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -34,11 +33,18 @@ def one(options, key, default):
 
 
 def tf2onnx_cli(args):
+    """Runs tf2onnx's command line in this process (TensorFlow is imported once)."""
     require("tf2onnx", "tf2onnx")
-    done = subprocess.run([sys.executable, "-m", "tf2onnx.convert", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        lines = [l for l in done.stderr.splitlines() if " - INFO - " not in l]
-        raise UserError("tf2onnx failed:\n" + "\n".join(lines[-30:]))
+    from tf2onnx import convert
+
+    saved, sys.argv = sys.argv, ["tf2onnx.convert", *args]
+    try:
+        convert.main()
+    except SystemExit as e:
+        if e.code:
+            raise UserError(f"tf2onnx failed (exit status {e.code}); its log is above") from e
+    finally:
+        sys.argv = saved
 
 
 # --- SavedModel ---------------------------------------------------------------------
