@@ -197,7 +197,9 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
   }
 
-  Artifact onnx_source{Format{"onnx"}, model, std::nullopt, {}};
+  Artifact onnx_source;
+  onnx_source.format = Format{"onnx"};
+  onnx_source.onnx = model;
   ASSIGN_OR_RETURN(
       Artifact compiled,
       RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
@@ -311,8 +313,10 @@ StatusOr<CompileResult> CompileModel(onnx::ModelProto model,
   ReportPlan(progress, plan);
   ASSIGN_OR_RETURN(RuntimePlugin * runtime,
                    TargetRuntime(runtimes, plan.target));
-  return CompilePlanned(plan, *runtime, runtimes,
-                        Artifact{Format{"onnx"}, std::move(model)}, request,
+  Artifact source;
+  source.format = Format{"onnx"};
+  source.onnx = std::move(model);
+  return CompilePlanned(plan, *runtime, runtimes, std::move(source), request,
                         progress);
 }
 
@@ -330,7 +334,8 @@ StatusOr<CompileResult> CompileFile(const CompileRequest& request,
   ReportPlan(progress, plan);
   ASSIGN_OR_RETURN(RuntimePlugin * runtime,
                    TargetRuntime(runtimes, plan.target));
-  Artifact model{source};
+  Artifact model;
+  model.format = source;
   if (source.base == "onnx") {
     ASSIGN_OR_RETURN(model.onnx, Step(progress, "load", [&] {
                        return ReadOnnxFile(request.input_model);
