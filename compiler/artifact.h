@@ -6,8 +6,10 @@
 // given it (static shapes, fp16). An Artifact is a model in that format, held
 // in memory: an ONNX ModelProto for the ONNX-based formats, or the serialized
 // engine of a target runtime next to the ONNX model it was built from (whose
-// signature it keeps). Compiling a model already in memory is therefore the
-// same as compiling a file: build an Artifact and run the passes over it.
+// signature it keeps), or, for a source format a converter reads (a
+// TorchScript file, a SavedModel folder), the path of the source. Compiling a
+// model already in memory is therefore the same as compiling a file: build an
+// Artifact and run the passes over it.
 //
 // Thread-safety: values; an Artifact is owned by whoever holds it and passes
 // take it by value.
@@ -67,6 +69,9 @@ struct Artifact {
   std::vector<SideFile> side_files;
   // What the passes had to say (summaries, warnings), oldest first.
   std::vector<std::string> notes;
+  // The source model's file or folder, for a source format the compiler does
+  // not read itself (TorchScript, SavedModel, ...): its converter reads it.
+  std::string source_path;
 };
 
 }  // namespace adlik::compiler

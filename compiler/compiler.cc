@@ -8,6 +8,7 @@
 #include "default_graph.h"
 #include "onnx_model.h"
 #include "passes/select_outputs.h"
+#include "sources/source_passes.h"
 #include "temp_dir.h"
 
 namespace adlik::compiler {
@@ -79,18 +80,23 @@ StatusOr<Plan> PlanCompile(const ConversionGraph& graph,
   return plan;
 }
 
-StatusOr<Artifact> RunPlan(const Plan& plan, Artifact model,
-                           const CompileRequest& request,
-                           const ProgressCallback& progress) {
-  if (plan.path.formats.empty() || !(model.format == plan.path.formats[0])) {
-    return InvalidArgument("the model is " + FormatName(model.format) +
-                           " but the plan starts from " +
-                           (plan.path.formats.empty()
-                                ? std::string("nothing")
-                                : FormatName(plan.path.formats[0])));
+namespace {
+
+// Runs the plan's passes [begin, end) (numbered in the whole plan).
+StatusOr<Artifact> RunPasses(const Plan& plan, int begin, int end,
+                             Artifact model, const CompileRequest& request,
+                             const ProgressCallback& progress) {
+  if (plan.path.formats.size() <= static_cast<size_t>(begin) ||
+      !(model.format == plan.path.formats[begin])) {
+    return InvalidArgument(
+        "the model is " + FormatName(model.format) +
+        " but the plan starts from " +
+        (plan.path.formats.size() <= static_cast<size_t>(begin)
+             ? std::string("nothing")
+             : FormatName(plan.path.formats[begin])));
   }
   const int steps = static_cast<int>(plan.path.passes.size());
-  for (int i = 0; i < steps; ++i) {
+  for (int i = begin; i < end; ++i) {
     const Pass& pass = *plan.path.passes[i];
     const Format& to = plan.path.formats[i + 1];
     const std::string edge = FormatName(model.format) + " -> " + FormatName(to);
@@ -123,6 +129,15 @@ StatusOr<Artifact> RunPlan(const Plan& plan, Artifact model,
   return model;
 }
 
+}  // namespace
+
+StatusOr<Artifact> RunPlan(const Plan& plan, Artifact model,
+                           const CompileRequest& request,
+                           const ProgressCallback& progress) {
+  return RunPasses(plan, 0, static_cast<int>(plan.path.passes.size()),
+                   std::move(model), request, progress);
+}
+
 namespace {
 
 void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
@@ -134,7 +149,7 @@ void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
 // CompileModel once the plan and the runtime are known.
 StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
                                        RuntimeRegistry& runtimes,
-                                       onnx::ModelProto model,
+                                       Artifact source,
                                        const CompileRequest& request,
                                        const ProgressCallback& progress) {
   CompileResult result;
@@ -154,6 +169,27 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     }
   }
 
+  // A source of another framework: its converter is the first pass, and the
+  // check compares with that framework's own outputs.
+  std::optional<PythonConverter> converter =
+      FindSourceConverter(source.format.base);
+  const std::string source_path = source.source_path;
+  int first = 0;
+  if (converter && plan.path.passes.empty()) {
+    return Unimplemented(
+        "input_model '" + source.source_path + "' is " + source.format.base +
+        " already, the format of serving_type '" + request.serving_type +
+        "': the compiler writes converted models; put this "
+        "one in the repository as it is");
+  }
+  if (converter) {
+    ASSIGN_OR_RETURN(
+        source, RunPasses(plan, 0, 1, std::move(source), request, progress));
+    first = 1;
+  }
+  onnx::ModelProto model = std::move(source.onnx);
+  result.notes = std::move(source.notes);
+
   std::string warning;
   RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
   if (!warning.empty()) result.warnings.push_back(warning);
@@ -162,11 +198,13 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
   }
 
-  Artifact source;
-  source.format = Format{"onnx"};
-  source.onnx = model;
-  ASSIGN_OR_RETURN(Artifact compiled,
-                   RunPlan(plan, std::move(source), request, progress));
+  Artifact onnx_source;
+  onnx_source.format = Format{"onnx"};
+  onnx_source.onnx = model;
+  ASSIGN_OR_RETURN(
+      Artifact compiled,
+      RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
+                std::move(onnx_source), request, progress));
   result.notes.insert(result.notes.end(), compiled.notes.begin(),
                       compiled.notes.end());
   std::string bytes;
@@ -217,18 +255,31 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     ASSIGN_OR_RETURN(
         NumericReport report,
         Step(progress, "numeric check", [&]() -> StatusOr<NumericReport> {
-          auto reference = LoadReference(runtimes, scratch.path(), model,
-                                         request.max_batch_size);
-          if (!reference.ok()) {
-            return reference.status().WithPrefix(
-                "numeric check: the source model");
-          }
           Status instance =
               (*candidate)->AddInstances(1, InstanceKind(request));
           if (!instance.ok()) {
             return instance.WithPrefix(
                 "numeric check: the compiled model (set numeric_check to "
                 "false to skip the check)");
+          }
+          if (converter) {
+            // The source in its own framework, fed and read by the names
+            // of the ONNX model it was converted to.
+            ASSIGN_OR_RETURN(Signature signature, OnnxSignature(model));
+            CheckedModel reference{
+                std::move(signature), [&](std::span<const TensorView> inputs,
+                                          const std::vector<std::string>& names,
+                                          std::vector<Tensor>* outputs) {
+                  return converter->Run(source_path, request, inputs, names,
+                                        outputs);
+                }};
+            return CompareRuns(reference, Checked(**candidate), options);
+          }
+          auto reference = LoadReference(runtimes, scratch.path(), model,
+                                         request.max_batch_size);
+          if (!reference.ok()) {
+            return reference.status().WithPrefix(
+                "numeric check: the source model");
           }
           return CompareModels(**reference, **candidate, options);
         }));
@@ -267,7 +318,10 @@ StatusOr<CompileResult> CompileModel(onnx::ModelProto model,
   ReportPlan(progress, plan);
   ASSIGN_OR_RETURN(RuntimePlugin * runtime,
                    TargetRuntime(runtimes, plan.target));
-  return CompilePlanned(plan, *runtime, runtimes, std::move(model), request,
+  Artifact source;
+  source.format = Format{"onnx"};
+  source.onnx = std::move(model);
+  return CompilePlanned(plan, *runtime, runtimes, std::move(source), request,
                         progress);
 }
 
@@ -283,15 +337,17 @@ StatusOr<CompileResult> CompileFile(const CompileRequest& request,
   const ConversionGraph graph = DefaultGraph();
   ASSIGN_OR_RETURN(Plan plan, PlanCompile(graph, request, source));
   ReportPlan(progress, plan);
-  if (source.base != "onnx") {
-    return Unimplemented("input_model '" + request.input_model +
-                         "': this build reads " + "ONNX models only");
-  }
   ASSIGN_OR_RETURN(RuntimePlugin * runtime,
                    TargetRuntime(runtimes, plan.target));
-  ASSIGN_OR_RETURN(onnx::ModelProto model, Step(progress, "load", [&] {
-                     return ReadOnnxFile(request.input_model);
-                   }));
+  Artifact model;
+  model.format = source;
+  if (source.base == "onnx") {
+    ASSIGN_OR_RETURN(model.onnx, Step(progress, "load", [&] {
+                       return ReadOnnxFile(request.input_model);
+                     }));
+  } else {
+    model.source_path = request.input_model;  // its converter reads it
+  }
   return CompilePlanned(plan, *runtime, runtimes, std::move(model), request,
                         progress);
 }

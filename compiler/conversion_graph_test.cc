@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "default_graph.h"
 #include "passes/openvino_convert.h"
@@ -162,12 +163,19 @@ TEST(DefaultGraphTest, TensorRtNeedsTensorRtAndAGpu) {
   EXPECT_THAT(path.status().message(), HasSubstr("GPU"));
 }
 
-TEST(DefaultGraphTest, PyTorchSourceNeedsTheExporter) {
+// (source_passes_test checks what the message names: the interpreter, the
+// script, the package.)
+TEST(DefaultGraphTest, PyTorchSourceWithoutItsPythonSaysWhatItNeeds) {
+  setenv("ADLIK_TORCH_PYTHON", "/nonexistent/python3", 1);
   const ConversionGraph g = DefaultGraph();
+  unsetenv("ADLIK_TORCH_PYTHON");
   auto path = g.FindPath({"torchscript"}, "onnxruntime", 0);
   ASSERT_FALSE(path.ok());
   EXPECT_EQ(path.status().code(), StatusCode::kUnimplemented);
-  EXPECT_THAT(path.status().message(), HasSubstr("torch.onnx.export"));
+  EXPECT_THAT(path.status().message(), HasSubstr("torch_export"));
+  EXPECT_THAT(path.status().message(), HasSubstr("needs"));
+  EXPECT_THAT(path.status().message(),
+              HasSubstr("torchscript -> onnx -> onnxruntime"));
 }
 
 TEST(DefaultGraphTest, LibTorchIsNotReachableFromOnnx) {

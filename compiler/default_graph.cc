@@ -7,6 +7,7 @@
 #include "passes/topsinference_build.h"
 #include "passes/tvm_build.h"
 #include "quantize/int8.h"
+#include "sources/source_passes.h"
 
 namespace adlik::compiler {
 namespace {
@@ -88,17 +89,7 @@ Pass Declared(std::string name, std::string from, std::string to,
 
 ConversionGraph DefaultGraph() {
   ConversionGraph g;
-  const std::string python_only =
-      ", which is Python only: convert the model to ONNX first and compile the "
-      ".onnx file";
-  g.Add(Declared("torch_export", "torchscript", "onnx", "PyTorch model to ONNX",
-                 "PyTorch's ONNX exporter (torch.onnx.export)" + python_only));
-  g.Add(Declared("tf2onnx", "tensorflow", "onnx", "TensorFlow model to ONNX",
-                 "tf2onnx" + python_only));
-  g.Add(Declared("keras2onnx", "keras", "onnx", "Keras model to ONNX",
-                 "tf2onnx" + python_only));
-  g.Add(Declared("paddle2onnx", "paddle", "onnx", "PaddlePaddle model to ONNX",
-                 "paddle2onnx" + python_only));
+  AddSourcePasses(&g);
 
   Pass fix = Declared("fix_shapes", "onnx", "onnx",
                       "fix dynamic input dimensions (batch = max_batch_size, "

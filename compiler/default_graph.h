@@ -1,7 +1,8 @@
 // The project's conversion graph: every pass the compiler knows, available
 // or not in this build.
 //
-//   torchscript, tensorflow, keras, paddle --(Python converters)--> onnx
+//   torchscript, tensorflow, keras, tflite, sklearn, xgboost, lightgbm,
+//   paddle --(their frameworks' converters, sources/source_passes.h)--> onnx
 //   onnx --fix_shapes--> onnx(static)      onnx --fp16--> onnx(fp16)
 //   onnx --ort_optimize--> onnxruntime
 //   onnx(static) --topsinference_build--> topsinference   (needs its SDK)

@@ -5,9 +5,15 @@
 //   0  compiled and written
 //   1  the compilation failed (bad model, unreachable target, numeric check)
 //   2  the request or the command line is wrong
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +22,7 @@
 #include "compiler.h"
 #include "default_graph.h"
 #include "runtime_host/runtime_registry.h"
+#include "sources/python_converter.h"
 #include "targets.h"
 
 namespace adlik::compiler {
@@ -25,6 +32,8 @@ constexpr char kUsage[] =
     "usage: adlik_compiler [--request=FILE.json] [--KEY=VALUE ...] "
     "[--runtime_dir=DIR]\n"
     "       adlik_compiler --list_passes\n"
+    "       adlik_compiler --list_paths=MODEL   (a model file or folder, or "
+    "a source format)\n"
     "\n"
     "Compiles input_model for serving_type and writes "
     "EXPORT/NAME/VERSION/model.<ext>,\n"
@@ -40,6 +49,15 @@ constexpr char kUsage[] =
     "the\n"
     "numeric check. Default: the folder of this binary, as for "
     "adlik_serving.\n"
+    "\n"
+    "A model that is not ONNX is converted by its framework's own tool, a "
+    "Python\n"
+    "script in DIR/converters (--converter_dir=DIR or ADLIK_CONVERTER_DIR; "
+    "default:\n"
+    "beside this binary), run by --python=PATH (ADLIK_PYTHON; default "
+    "python3) or,\n"
+    "for PyTorch, --torch_python=PATH (ADLIK_TORCH_PYTHON; default "
+    "/usr/bin/python3).\n"
     "\n"
     "Keys:\n";
 
@@ -59,8 +77,111 @@ void PrintPasses() {
   std::printf("Targets (serving_type): %s\n", TargetNames().c_str());
 }
 
+// What the graph reaches from `source` (a model file or folder, or a
+// source format's name) on this machine, and why the rest is unreachable.
+int PrintPaths(const std::string& source) {
+  std::error_code ec;
+  Format format{source};
+  if (std::filesystem::exists(source, ec)) {
+    StatusOr<Format> found = SourceFormat(source);
+    if (!found.ok()) {
+      std::fprintf(stderr, "adlik_compiler: %s\n",
+                   found.status().message().c_str());
+      return 2;
+    }
+    format = *found;
+  }
+  const ConversionGraph graph = DefaultGraph();
+  bool known = format.base == "onnx";
+  for (const Pass& p : graph.passes()) known = known || p.from == format.base;
+  if (!known) {
+    std::fprintf(stderr,
+                 "adlik_compiler: --list_paths: '%s' is neither a model "
+                 "file or folder nor a source format (see --list_passes)\n",
+                 source.c_str());
+    return 2;
+  }
+  std::printf("From %s:\n", FormatName(format).c_str());
+  std::string names = TargetNames();
+  for (size_t at = 0; at <= names.size();) {
+    size_t comma = names.find(", ", at);
+    if (comma == std::string::npos) comma = names.size();
+    const std::string name = names.substr(at, comma - at);
+    at = comma + 2;
+    StatusOr<Target> target = FindTarget(name);
+    if (!target.ok()) continue;
+    StatusOr<Path> path =
+        graph.FindPath(format, target->format, target->required_properties);
+    if (path.ok()) {
+      std::printf("  %-14s %s\n", name.c_str(), DescribePath(*path).c_str());
+    } else {
+      std::printf("  %-14s unreachable: %s\n", name.c_str(),
+                  path.status().message().c_str());
+    }
+  }
+  return 0;
+}
+
 // Whether a progress line was started and not finished.
 bool progress_line_open = false;
+
+// On a terminal, a running step shows a bar that moves while it works (the
+// passes report no fraction done) and the seconds so far; elsewhere the
+// line is printed once, when the step starts, and finished when it ends.
+class ProgressBar {
+ public:
+  ProgressBar() : enabled_(isatty(STDOUT_FILENO) == 1) {}
+  ~ProgressBar() { Stop(); }
+
+  bool enabled() const { return enabled_; }
+
+  void Start(std::string label) {
+    Stop();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = true;
+    }
+    thread_ = std::thread([this, label = std::move(label)] {
+      const auto start = std::chrono::steady_clock::now();
+      constexpr int kWidth = 20;
+      std::unique_lock<std::mutex> lock(mu_);
+      for (int tick = 0; running_; ++tick) {
+        std::string bar(kWidth, ' ');
+        const int pos = tick % (2 * (kWidth - 3));
+        const int at = pos < kWidth - 3 ? pos : 2 * (kWidth - 3) - pos;
+        bar.replace(at, 3, "<=>");
+        const double seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+        std::printf("\r%s [%s] %.1f s ", label.c_str(), bar.c_str(), seconds);
+        std::fflush(stdout);
+        wake_.wait_for(lock, std::chrono::milliseconds(100));
+      }
+      // Clear the bar; the caller prints the finished line.
+      std::printf("\r%*s\r", static_cast<int>(label.size()) + kWidth + 16, "");
+      std::fflush(stdout);
+    });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      running_ = false;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  const bool enabled_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool running_ = false;
+  std::thread thread_;
+};
+
+ProgressBar* progress_bar = nullptr;
+std::string progress_label;
 
 void PrintProgress(const ProgressEvent& e) {
   if (e.name == "plan") {
@@ -76,10 +197,21 @@ void PrintProgress(const ProgressEvent& e) {
     std::snprintf(label, sizeof label, "[%s]", e.name.c_str());
   }
   if (e.phase == ProgressEvent::Phase::kStart) {
-    std::printf("%-22s %s ... ", label, e.detail.c_str());
-    std::fflush(stdout);
+    char line[512];
+    std::snprintf(line, sizeof line, "%-22s %s ... ", label, e.detail.c_str());
+    progress_label = line;
+    if (progress_bar != nullptr && progress_bar->enabled()) {
+      progress_bar->Start(progress_label);
+    } else {
+      std::printf("%s", line);
+      std::fflush(stdout);
+    }
     progress_line_open = true;
     return;
+  }
+  if (progress_bar != nullptr && progress_bar->enabled()) {
+    progress_bar->Stop();
+    std::printf("%s", progress_label.c_str());
   }
   progress_line_open = false;
   std::printf("%s (%.2f s)\n", e.ok ? "done" : "failed", e.seconds);
@@ -106,26 +238,44 @@ int Main(int argc, char** argv) {
       std::printf("%s%s", kUsage, RequestKeysHelp().c_str());
       return 0;
     }
+  }
+  // The tool's own flags, not request keys; the converters' settings go to
+  // the environment the converter lookup reads (sources/python_converter.h).
+  std::string runtime_dir, list_paths;
+  const struct {
+    std::string_view flag;
+    std::string* value;
+    const char* env;
+  } kToolFlags[] = {{"--runtime_dir", &runtime_dir, nullptr},
+                    {"--list_paths", &list_paths, nullptr},
+                    {"--python", nullptr, "ADLIK_PYTHON"},
+                    {"--torch_python", nullptr, "ADLIK_TORCH_PYTHON"},
+                    {"--converter_dir", nullptr, "ADLIK_CONVERTER_DIR"}};
+  for (auto it = args.begin(); it != args.end();) {
+    bool taken = false;
+    for (const auto& f : kToolFlags) {
+      const std::string prefix = std::string(f.flag) + "=";
+      if (*it == f.flag ||
+          (it->starts_with(prefix) && it->size() == prefix.size())) {
+        std::fprintf(stderr, "adlik_compiler: flag %s needs a value: %s=...\n",
+                     std::string(f.flag).c_str(), std::string(f.flag).c_str());
+        return 2;
+      }
+      if (!it->starts_with(prefix)) continue;
+      const std::string value = it->substr(prefix.size());
+      if (f.value != nullptr) *f.value = value;
+      if (f.env != nullptr) setenv(f.env, value.c_str(), 1);
+      taken = true;
+    }
+    it = taken ? args.erase(it) : it + 1;
+  }
+  for (const std::string& a : args) {
     if (a == "--list_passes") {
       PrintPasses();
       return 0;
     }
   }
-  // --runtime_dir is the tool's own flag, not a request key.
-  std::string runtime_dir;
-  for (auto it = args.begin(); it != args.end();) {
-    if (it->starts_with("--runtime_dir=")) {
-      runtime_dir = it->substr(std::string_view("--runtime_dir=").size());
-      it = args.erase(it);
-    } else if (*it == "--runtime_dir") {
-      std::fprintf(stderr,
-                   "adlik_compiler: flag --runtime_dir needs a value: "
-                   "--runtime_dir=DIR\n");
-      return 2;
-    } else {
-      ++it;
-    }
-  }
+  if (!list_paths.empty()) return PrintPaths(list_paths);
   if (runtime_dir.empty()) {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -140,8 +290,11 @@ int Main(int argc, char** argv) {
   RuntimeRegistry runtimes(
       runtime_dir,
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  ProgressBar bar;
+  progress_bar = &bar;
   StatusOr<CompileResult> result =
       CompileFile(*request, runtimes, PrintProgress);
+  bar.Stop();
   if (!result.ok()) {
     if (progress_line_open) std::printf("failed\n");
     std::fflush(stdout);

@@ -214,11 +214,26 @@ Signature EffectiveSignature(const BareModel& model) {
   return s;
 }
 
+CheckedModel Checked(BareModel& model) {
+  return {EffectiveSignature(model),
+          [&model](std::span<const TensorView> inputs,
+                   const std::vector<std::string>& names,
+                   std::vector<Tensor>* outputs) {
+            return model.Run(inputs, names, outputs);
+          }};
+}
+
 StatusOr<NumericReport> CompareModels(BareModel& reference,
                                       BareModel& candidate,
                                       const NumericCheckOptions& options) {
-  const Signature ref_sig = EffectiveSignature(reference);
-  const Signature cand_sig = EffectiveSignature(candidate);
+  return CompareRuns(Checked(reference), Checked(candidate), options);
+}
+
+StatusOr<NumericReport> CompareRuns(const CheckedModel& reference,
+                                    const CheckedModel& candidate,
+                                    const NumericCheckOptions& options) {
+  const Signature& ref_sig = reference.signature;
+  const Signature& cand_sig = candidate.signature;
 
   NumericReport report;
   report.tolerance = options.tolerance;
@@ -275,10 +290,10 @@ StatusOr<NumericReport> CompareModels(BareModel& reference,
   for (const HostTensor& t : ref_inputs) ref_views.push_back(t.view());
   for (const HostTensor& t : cand_inputs) cand_views.push_back(t.view());
   std::vector<Tensor> ref_out, cand_out;
-  Status run = reference.Run(ref_views, names, &ref_out);
+  Status run = reference.run(ref_views, names, &ref_out);
   if (!run.ok())
     return run.WithPrefix("numeric check: running the source model");
-  run = candidate.Run(cand_views, names, &cand_out);
+  run = candidate.run(cand_views, names, &cand_out);
   if (!run.ok())
     return run.WithPrefix("numeric check: running the compiled model");
 

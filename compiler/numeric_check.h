@@ -3,7 +3,8 @@
 // (runtime_host/bare_model.h), and measure how far their outputs are apart.
 // The compiled model runs in the runtime of its target (the plugin the server
 // would load, with the spec the server would give it); the source runs in the
-// onnxruntime plugin as written (graph optimisation disabled).
+// onnxruntime plugin as written (graph optimisation disabled), or, for a
+// source of another framework, in that framework (CheckedModel).
 //
 // Inputs follow the compiled model's shapes; a dynamic batch dimension is
 // min(2, max_batch_size) and any other dynamic dimension 8. Float inputs are
@@ -29,7 +30,9 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,6 +94,26 @@ StatusOr<std::unique_ptr<BareModel>> LoadReference(
 // The tensors a model takes and gives: what its runtime reports, or, from an
 // engine that reports nothing, what its spec declared.
 Signature EffectiveSignature(const BareModel& model);
+
+// One side of the check: the tensors it takes and gives, and how to run it
+// (the outputs named, in that order). A model of another framework is a
+// reference this way: its converter runs it (sources/python_converter.h).
+struct CheckedModel {
+  Signature signature;
+  std::function<Status(std::span<const TensorView> inputs,
+                       const std::vector<std::string>& output_names,
+                       std::vector<Tensor>* outputs)>
+      run;
+};
+
+// A BareModel as a side of the check (it needs an instance, and must outlive
+// the result).
+CheckedModel Checked(BareModel& model);
+
+// Runs both models and compares them (see CompareModels).
+StatusOr<NumericReport> CompareRuns(const CheckedModel& reference,
+                                    const CheckedModel& candidate,
+                                    const NumericCheckOptions& options);
 
 // Runs both models (each needs an instance). An error means the check could
 // not run (string tensors, outputs that differ in name or shape, a runtime

@@ -117,7 +117,9 @@ constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 
 const std::vector<KeyDef>& Keys() {
   static const std::vector<KeyDef> keys = {
-      {"input_model", Kind::kString, true, "the source model file (.onnx)",
+      {"input_model", Kind::kString, true,
+       "the source model: a file (.onnx, .pt, .h5, .tflite, .joblib, ...) or a "
+       "folder (SavedModel, Paddle)",
        [](const Value& v, CompileRequest* r) {
          r->input_model = Str(v);
          if (r->input_model.empty()) return KeyError("input_model", "is empty");
@@ -172,6 +174,48 @@ const std::vector<KeyDef>& Keys() {
        "the outputs to keep (graph outputs or intermediate tensors)",
        [](const Value& v, CompileRequest* r) {
          r->output_names = Strings(v);
+         return Status::Ok();
+       }},
+      {"signature_keys", Kind::kStringList, false,
+       "TensorFlow SavedModel: the signature to convert (one; default "
+       "serving_default)",
+       [](const Value& v, CompileRequest* r) {
+         r->signature_keys = Strings(v);
+         if (r->signature_keys.size() > 1) {
+           return KeyError("signature_keys",
+                           "names " + std::to_string(r->signature_keys.size()) +
+                               " signatures; a model is compiled from one");
+         }
+         return Status::Ok();
+       }},
+      {"saved_model_tags", Kind::kStringList, false,
+       "TensorFlow SavedModel: the MetaGraph's tags (one; default serve)",
+       [](const Value& v, CompileRequest* r) {
+         r->saved_model_tags = Strings(v);
+         if (r->saved_model_tags.size() > 1) {
+           return KeyError("saved_model_tags",
+                           "names " +
+                               std::to_string(r->saved_model_tags.size()) +
+                               " tags; the converter loads one MetaGraph tag");
+         }
+         return Status::Ok();
+       }},
+      {"opset_version", Kind::kInt, false,
+       "the ONNX opset a source converter writes (default: the converter's)",
+       [](const Value& v, CompileRequest* r) {
+         ASSIGN_OR_RETURN(r->opset_version, IntIn(v, "opset_version", 7, 30));
+         return Status::Ok();
+       }},
+      {"input_layer_names", Kind::kStringList, false,
+       "Keras .h5: the layers whose inputs are the model's inputs",
+       [](const Value& v, CompileRequest* r) {
+         r->input_layer_names = Strings(v);
+         return Status::Ok();
+       }},
+      {"output_layer_names", Kind::kStringList, false,
+       "Keras .h5: the layers whose outputs are the model's outputs",
+       [](const Value& v, CompileRequest* r) {
+         r->output_layer_names = Strings(v);
          return Status::Ok();
        }},
       {"input_formats", Kind::kFormatList, false,

@@ -28,7 +28,9 @@ enum class InputFormat { kNone, kChannelsFirst, kChannelsLast };
 
 struct CompileRequest {
   // --- The original compiler's keys ---
-  std::string input_model;  // required: the source model file (".onnx")
+  // Required: the source model: a file (.onnx, .pt, .h5, .tflite, ...) or a
+  // folder (a TensorFlow SavedModel, a Paddle model).
+  std::string input_model;
   std::string model_name;   // required: the model's folder in export_path
   std::string export_path;  // required: the model repository to write into
   // Required. 0: the model has no batch dimension; N > 0: the first dimension
@@ -45,6 +47,15 @@ struct CompileRequest {
   // model's own outputs. The graph is pruned to what they need.
   std::vector<std::string> output_names;
   std::vector<InputFormat> input_formats;  // one per input, or empty
+  // Source converters (a model that is not ONNX; see docs/compiler.md):
+  // the SavedModel signature and MetaGraph tag (one each), the ONNX opset
+  // written, and the Keras layers that bound the part converted.
+  std::vector<std::string> signature_keys;
+  std::vector<std::string> saved_model_tags;
+  std::optional<int64_t> opset_version;
+  std::vector<std::string> input_layer_names;
+  std::vector<std::string> output_layer_names;
+
   bool enable_fp16 = false;  // convert the model's float compute to fp16
   // Static post-training int8 quantisation (quantize/int8.h), calibrated on
   // the samples of calibration_dataset (a folder), with an accuracy report

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <filesystem>
+#include <fstream>
 
 namespace adlik::compiler {
 namespace {
@@ -87,27 +88,51 @@ StatusOr<Format> SourceFormat(const std::string& path) {
     }
     return InvalidArgument("input_model '" + path +
                            "' is a folder that holds no model the compiler "
-                           "recognises (an ONNX model is a .onnx file)");
+                           "recognises (a SavedModel has saved_model.pb, a "
+                           "Paddle model a .pdmodel file)");
+  }
+  if (EndsWith(path, ".pb")) {
+    return InvalidArgument(
+        "input_model '" + path +
+        "': a TensorFlow .pb file alone is not read; give the SavedModel's "
+        "folder (the one that holds saved_model.pb and variables/)");
+  }
+  if (EndsWith(path, ".keras")) {
+    return InvalidArgument(
+        "input_model '" + path +
+        "': a Keras 3 .keras file is not read (tf2onnx reads tf-keras "
+        "models); export it as a SavedModel (model.export(folder)) and "
+        "compile the folder");
   }
   struct Ext {
     std::string_view ext;
     std::string_view format;
   };
-  constexpr std::array<Ext, 8> kExtensions = {{{".onnx", "onnx"},
-                                               {".pt", "torchscript"},
-                                               {".pth", "torchscript"},
-                                               {".torchscript", "torchscript"},
-                                               {".pb", "tensorflow"},
-                                               {".h5", "keras"},
-                                               {".keras", "keras"},
-                                               {".pdmodel", "paddle"}}};
+  constexpr std::array<Ext, 11> kExtensions = {{{".onnx", "onnx"},
+                                                {".pt", "torchscript"},
+                                                {".pth", "torchscript"},
+                                                {".torchscript", "torchscript"},
+                                                {".h5", "keras"},
+                                                {".tflite", "tflite"},
+                                                {".joblib", "sklearn"},
+                                                {".pkl", "sklearn"},
+                                                {".ubj", "xgboost"},
+                                                {".json", "xgboost"},
+                                                {".pdmodel", "paddle"}}};
   for (const auto& e : kExtensions) {
     if (EndsWith(path, e.ext)) return Format{std::string(e.format)};
   }
-  return InvalidArgument("input_model '" + path +
-                         "': unknown model format (an ONNX model is a .onnx "
-                         "file; .pt, .pb, .h5 and .pdmodel are recognised but "
-                         "need converting to ONNX first)");
+  // LightGBM's text model has no extension of its own; it starts "tree".
+  std::ifstream in(path);
+  std::string first_line;
+  std::getline(in, first_line);
+  if (first_line == "tree") return Format{"lightgbm"};
+  return InvalidArgument(
+      "input_model '" + path +
+      "': unknown model format (known: .onnx; TorchScript .pt/.pth; a "
+      "TensorFlow SavedModel folder; tf-keras .h5; .tflite; scikit-learn "
+      ".joblib/.pkl; XGBoost .json/.ubj; a LightGBM text model; Paddle "
+      ".pdmodel or its folder)");
 }
 
 }  // namespace adlik::compiler

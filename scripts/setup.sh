@@ -315,6 +315,26 @@ opentelemetry-proto/$otel_proto_version/opentelemetry-proto-$otel_proto_version.
 fi
 
 # ---------------------------------------------------------------------------------------
+# Optional: the compiler's source converters (ADLIK_WITH_CONVERTERS=1; scripts/test.sh sets
+#   it with ADLIK_WITH_TENSORFLOW and ADLIK_WITH_LIBTORCH): tf2onnx (SavedModel, tf-keras
+#   .h5, .tflite), tf_keras (.h5 files), skl2onnx and onnxmltools (scikit-learn, XGBoost,
+#   LightGBM), and the libraries of those three. tf2onnx pins an old protobuf that
+#   TensorFlow 2.21 refuses, so it is installed without its dependencies (which TensorFlow
+#   and onnx already bring). PyTorch's exporter is Debian's python3-torch (/usr/bin/python3,
+#   the libtorch block). About 30 MB of Python packages (+ scikit-learn, xgboost-cpu and
+#   lightgbm if the treelite block did not install them). Paddle (paddlepaddle, 1.1 GB, and
+#   paddle2onnx) is not installed: its path is tested when they are present.
+if [ "${ADLIK_WITH_CONVERTERS:-0}" = 1 ]; then
+  if ! python3 -c "import tf2onnx, tf_keras, skl2onnx, onnxmltools, sklearn, xgboost, lightgbm" 2>/dev/null; then
+    echo "setup: installing the converters tf2onnx, tf_keras, skl2onnx, onnxmltools"
+    python3 -m pip install -q --disable-pip-version-check --no-deps tf2onnx==1.17.0
+    python3 -m pip install -q --disable-pip-version-check "tf_keras~=2.21.0" skl2onnx==1.20.0 \
+      onnxmltools==1.16.0 scikit-learn xgboost-cpu lightgbm
+  fi
+  echo "setup: source converters ready (adlik_compiler --list_passes)"
+fi
+
+# ---------------------------------------------------------------------------------------
 # Optional: the benchmark models and the real-weights examples (ADLIK_SETUP_BENCH=1).
 #   Debian python3-torch + python3-torchvision (for /usr/bin/python3, CPU only) export the
 #   seed's models (scripts/make_benchmark_models.py); Debian darknet ships real photos and

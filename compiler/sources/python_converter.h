@@ -1,0 +1,68 @@
+// A source converter: a Python script under compiler/converters/ (installed
+// as <the compiler's folder>/converters/) that turns a model of another
+// framework into ONNX with that framework's own tool, and runs the source
+// model in its framework for the numeric check. It runs as a subprocess;
+// what it writes on stderr becomes the error when it fails. The protocol is
+// in converters/converter_main.py.
+//
+// Which interpreter runs it: PyTorch's converter uses ADLIK_TORCH_PYTHON
+// (default /usr/bin/python3, where Debian's python3-torch lives), the others
+// ADLIK_PYTHON (default python3 from PATH); the scripts are found in
+// ADLIK_CONVERTER_DIR (default: the folder beside the running binary). The
+// adlik_compiler flags --python, --torch_python and --converter_dir set them.
+//
+// Thread-safety: a PythonConverter is immutable; Convert and Run may be
+// called concurrently (each uses its own temporary folder).
+#ifndef ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
+#define ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
+
+#include <onnx/onnx_pb.h>
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "adlik/status.h"
+#include "adlik/tensor.h"
+#include "request.h"
+
+namespace adlik::compiler {
+
+struct PythonConverter {
+  std::string format;       // the source format: "torchscript", "keras", ...
+  std::string script;       // file name in the converter folder
+  std::string interpreter;  // the Python that runs it
+  // The Python modules it needs, with the pip package of each ("tf2onnx"),
+  // for the message when one is missing.
+  std::vector<std::pair<std::string, std::string>> modules;
+
+  // The script's full path.
+  std::string ScriptPath() const;
+
+  // Empty when the interpreter and the script exist and every module is
+  // importable; otherwise what is missing, in words ("the Python package
+  // 'tf2onnx' for python3 (pip install tf2onnx)"). Starts one short Python
+  // process (it looks the modules up without importing them).
+  std::string Missing() const;
+
+  // Converts the model at `source` to ONNX, with the request's source keys.
+  StatusOr<onnx::ModelProto> Convert(const std::string& source,
+                                     const CompileRequest& request) const;
+
+  // Runs the model at `source` in its framework on `inputs` (named as the
+  // converted ONNX model names them) and returns `outputs`, in order.
+  Status Run(const std::string& source, const CompileRequest& request,
+             std::span<const TensorView> inputs,
+             const std::vector<std::string>& outputs,
+             std::vector<Tensor>* results) const;
+};
+
+// The folder of the converter scripts and the two interpreters, from the
+// environment (see above).
+std::string ConverterDir();
+std::string DefaultPython();
+std::string TorchPython();
+
+}  // namespace adlik::compiler
+
+#endif  // ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_

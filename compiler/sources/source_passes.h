@@ -1,0 +1,39 @@
+// The conversion graph's source edges: one pass per source format that is not
+// ONNX, from that format to "onnx", each running its framework's own
+// converter (sources/python_converter.h):
+//
+//   torchscript  (.pt, .pth, .torchscript)   torch.onnx.export
+//   tensorflow   (a SavedModel folder)       tf2onnx
+//   keras        (tf-keras .h5)              tf2onnx
+//   tflite       (.tflite)                   tf2onnx
+//   sklearn      (.joblib, .pkl)             skl2onnx
+//   xgboost      (.json, .ubj)               onnxmltools
+//   lightgbm     (LightGBM's text model)     onnxmltools
+//   paddle       (a .pdmodel, or its folder) paddle2onnx
+//
+// A pass whose interpreter, script or Python packages are missing on this
+// machine is declared unavailable, naming them.
+//
+// Thread-safety: AddSourcePasses is as thread-safe as ConversionGraph::Add;
+// FindSourceConverter is a pure function over constants.
+#ifndef ADLIK_COMPILER_SOURCES_SOURCE_PASSES_H_
+#define ADLIK_COMPILER_SOURCES_SOURCE_PASSES_H_
+
+#include <optional>
+#include <string_view>
+
+#include "conversion_graph.h"
+#include "sources/python_converter.h"
+
+namespace adlik::compiler {
+
+// Adds the passes above to `graph` (probing this machine for each).
+void AddSourcePasses(ConversionGraph* graph);
+
+// The converter of source format `format`, or nullopt for a format no
+// converter reads ("onnx").
+std::optional<PythonConverter> FindSourceConverter(std::string_view format);
+
+}  // namespace adlik::compiler
+
+#endif  // ADLIK_COMPILER_SOURCES_SOURCE_PASSES_H_

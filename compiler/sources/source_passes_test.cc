@@ -1,0 +1,95 @@
+#include "sources/source_passes.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
+
+#include "temp_dir.h"
+
+#ifndef ADLIK_TEST_CONVERTER_DIR
+#error "ADLIK_TEST_CONVERTER_DIR must name compiler/converters"
+#endif
+
+namespace adlik::compiler {
+namespace {
+
+class SourcePassesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("ADLIK_CONVERTER_DIR", ADLIK_TEST_CONVERTER_DIR, 1);
+  }
+  void TearDown() override {
+    unsetenv("ADLIK_CONVERTER_DIR");
+    unsetenv("ADLIK_PYTHON");
+  }
+};
+
+const Pass* Find(const ConversionGraph& graph, const std::string& name) {
+  for (const Pass& p : graph.passes())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+TEST_F(SourcePassesTest, EverySourceFormatHasAnEdgeToOnnx) {
+  ConversionGraph graph;
+  AddSourcePasses(&graph);
+  for (const char* format : {"torchscript", "tensorflow", "keras", "tflite",
+                             "sklearn", "xgboost", "lightgbm", "paddle"}) {
+    auto converter = FindSourceConverter(format);
+    ASSERT_TRUE(converter.has_value()) << format;
+    bool found = false;
+    for (const Pass& p : graph.passes())
+      found = found || (p.from == format && p.to == "onnx");
+    EXPECT_TRUE(found) << format;
+  }
+  EXPECT_FALSE(FindSourceConverter("onnx").has_value());
+}
+
+TEST_F(SourcePassesTest, AMissingInterpreterMakesThePassUnavailable) {
+  setenv("ADLIK_PYTHON", "/nonexistent/python3", 1);
+  ConversionGraph graph;
+  AddSourcePasses(&graph);
+  const Pass* p = Find(graph, "tf2onnx");
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->available());
+  EXPECT_NE(p->needs.find("/nonexistent/python3"), std::string::npos)
+      << p->needs;
+}
+
+TEST_F(SourcePassesTest, AMissingPackageIsNamed) {
+  PythonConverter c{"sklearn",
+                    "trees_to_onnx.py",
+                    "python3",
+                    {{"adlik_no_such_module", "adlik-no-such-package"}}};
+  const std::string missing = c.Missing();
+  EXPECT_NE(missing.find("adlik-no-such-package"), std::string::npos)
+      << missing;
+}
+
+TEST_F(SourcePassesTest, AMissingScriptIsNamed) {
+  setenv("ADLIK_CONVERTER_DIR", "/nonexistent", 1);
+  PythonConverter c{"sklearn", "trees_to_onnx.py", "python3", {}};
+  EXPECT_NE(c.Missing().find("/nonexistent/trees_to_onnx.py"),
+            std::string::npos)
+      << c.Missing();
+}
+
+TEST_F(SourcePassesTest, AFileThatIsNotAModelIsRefusedNamingIt) {
+  auto converter = FindSourceConverter("sklearn");
+  ASSERT_TRUE(converter.has_value());
+  if (!converter->Missing().empty())
+    GTEST_SKIP() << "needs " << converter->Missing();
+  auto dir = TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir->path() + "/model.joblib";
+  std::ofstream(path) << "not a pickle";
+  auto converted = converter->Convert(path, CompileRequest{});
+  ASSERT_FALSE(converted.ok());
+  EXPECT_EQ(converted.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(converted.status().message().find(path), std::string::npos)
+      << converted.status().message();
+}
+
+}  // namespace
+}  // namespace adlik::compiler

@@ -1,0 +1,303 @@
+"""adlik_compiler on every source format it converts: a small model made here with its
+framework (random or fitted weights), compiled, served by the real adlik_serving, and
+its served outputs compared with what the framework itself computes.
+
+PyTorch runs in ADLIK_TORCH_PYTHON (default /usr/bin/python3, Debian's python3-torch),
+TensorFlow in a python3 subprocess; the tree libraries in this process. A path the
+compiler cannot take on this machine (a framework or converter not installed) is
+skipped with the compiler's own reason (adlik_compiler --list_paths).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import support  # noqa: E402
+from test_compiler import run_compiler  # noqa: E402
+
+TORCH_PYTHON = os.environ.get("ADLIK_TORCH_PYTHON", "/usr/bin/python3")
+MAKE_TIMEOUT_S = 300
+
+
+def require_path(fmt):
+    """Skips unless the compiler reaches onnxruntime from `fmt` here."""
+    listing = run_compiler(f"--list_paths={fmt}")
+    assert listing.returncode == 0, listing.stderr
+    line = next(l for l in listing.stdout.splitlines() if l.strip().startswith("onnxruntime "))
+    if "unreachable" in line:
+        pytest.skip(line.split("unreachable:", 1)[1].strip())
+
+
+def framework(python, code, *args):
+    """Runs `code` (a script: makes a model, or runs one) with argv = args."""
+    done = subprocess.run(
+        [python, "-c", textwrap.dedent(code), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=MAKE_TIMEOUT_S,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_tolerance=1e-5):
+    """Compiles `source` as model "m", serves it, infers `inputs` over HTTP and gRPC and
+    compares `outputs` with `expected` (name -> array)."""
+    export = tmp_path / "repo"
+    result = run_compiler(
+        f"--input_model={source}", "--model_name=m", f"--export_path={export}", *flags
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Numeric check" in result.stdout and ": ok" in result.stdout, result.stdout
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    server = support.Server(export, logs, name="sources").start()
+    try:
+        for protocol in ("http_binary", "grpc"):
+            url = server.grpc_url if protocol == "grpc" else server.http_url
+            served = support.infer(protocol, url, "m", inputs, outputs)
+            for name in outputs:
+                got, want = served[name], np.asarray(expected[name])
+                assert got.shape == want.shape, (name, got.shape, want.shape)
+                scale = max(np.max(np.abs(want)), 1e-12)
+                error = np.max(np.abs(got.astype(np.float64) - want)) / scale
+                assert error <= rel_tolerance, f"{name}: relative error {error:.3g}"
+    finally:
+        code = server.stop()
+    assert code == 0, server.log_tail()
+    return result
+
+
+def test_torchscript_traced_file(tmp_path):
+    require_path("torchscript")
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    framework(
+        TORCH_PYTHON,
+        """
+        import sys, numpy as np, torch
+        torch.manual_seed(0)
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = torch.nn.Conv2d(3, 4, 3)
+                self.fc = torch.nn.Linear(4, 5)
+            def forward(self, image):
+                y = self.fc(torch.relu(self.conv(image)).mean(dim=(2, 3)))
+                return y, torch.softmax(y, 1)
+        net = torch.jit.trace(Net().eval(), torch.zeros(1, 3, 8, 8))
+        net.save(sys.argv[1])
+        with torch.no_grad():
+            logits, probs = net(torch.from_numpy(np.load(sys.argv[2])))
+        np.save(sys.argv[3], logits.numpy()); np.save(sys.argv[4], probs.numpy())
+        """,
+        tmp_path / "net.pt", tmp_path / "x.npy", tmp_path / "logits.npy", tmp_path / "probs.npy",
+    )
+    expected = {"logits": np.load(tmp_path / "logits.npy"), "probs": np.load(tmp_path / "probs.npy")}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "net.pt", {"image": x}, ["logits", "probs"], expected,
+        "--max_batch_size=2", "--input_shapes=image:2x3x8x8", "--output_names=logits,probs",
+    )
+    assert "Compile path: torchscript -> onnx -> onnx(static) -> onnxruntime" in result.stdout
+
+
+def test_torchscript_without_input_shapes_names_the_key(tmp_path):
+    require_path("torchscript")
+    framework(
+        TORCH_PYTHON,
+        """
+        import sys, torch
+        torch.jit.trace(torch.nn.Linear(4, 2).eval(), torch.zeros(1, 4)).save(sys.argv[1])
+        """,
+        tmp_path / "lin.pt",
+    )
+    result = run_compiler(
+        f"--input_model={tmp_path / 'lin.pt'}", "--model_name=m", f"--export_path={tmp_path}/r",
+        "--max_batch_size=1",
+    )
+    assert result.returncode == 1
+    assert "input_shapes" in result.stderr and "torchscript_to_onnx.py" in result.stderr
+
+
+TF_MODEL = """
+    import sys, numpy as np, tensorflow as tf
+    w = tf.Variable(np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32))
+    module = tf.Module()
+    module.w = w
+    @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32, name="features")])
+    def serve(features):
+        y = tf.matmul(features, module.w)
+        return {"scores": y, "probs": tf.nn.softmax(y)}
+    module.serve = serve
+    tf.saved_model.save(module, sys.argv[1], signatures={"serving_default": serve})
+    x = np.load(sys.argv[2])
+    out = serve(tf.constant(x))
+    np.save(sys.argv[3], out["scores"].numpy()); np.save(sys.argv[4], out["probs"].numpy())
+    if len(sys.argv) > 5:
+        converter = tf.lite.TFLiteConverter.from_saved_model(sys.argv[1])
+        open(sys.argv[5], "wb").write(converter.convert())
+"""
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    require_path("tensorflow")
+    d = tmp_path_factory.mktemp("tf")
+    x = np.random.default_rng(2).uniform(-1, 1, (3, 6)).astype(np.float32)
+    np.save(d / "x.npy", x)
+    framework("python3", TF_MODEL, d / "sm", d / "x.npy", d / "scores.npy", d / "probs.npy", d / "m.tflite")
+    return d, x
+
+
+def test_tensorflow_saved_model(saved_model, tmp_path):
+    d, x = saved_model
+    expected = {"scores": np.load(d / "scores.npy"), "probs": np.load(d / "probs.npy")}
+    result = compile_and_serve(
+        tmp_path, d / "sm", {"features": x}, ["scores", "probs"], expected, "--max_batch_size=4"
+    )
+    assert "Compile path: tensorflow -> onnx -> onnxruntime" in result.stdout
+
+
+def test_saved_model_unknown_signature_is_named(saved_model, tmp_path):
+    d, _ = saved_model
+    result = run_compiler(
+        f"--input_model={d / 'sm'}", "--model_name=m", f"--export_path={tmp_path}",
+        "--max_batch_size=4", "--signature_keys=predict",
+    )
+    assert result.returncode == 1
+    assert "no signature 'predict'" in result.stderr and "serving_default" in result.stderr
+
+
+def test_tflite(saved_model, tmp_path):
+    require_path("tflite")
+    d, x = saved_model
+    # The TFLite converter names the tensors; the outputs are the signature's, in order.
+    expected = {"StatefulPartitionedCall:0": np.load(d / "probs.npy"),
+                "StatefulPartitionedCall:1": np.load(d / "scores.npy")}
+    result = compile_and_serve(
+        tmp_path, d / "m.tflite", {"serving_default_features:0": x}, list(expected), expected,
+        "--max_batch_size=4", rel_tolerance=1e-5,
+    )
+    assert "Compile path: tflite -> onnx -> onnxruntime" in result.stdout
+
+
+def test_tf_keras_h5(tmp_path):
+    require_path("keras")
+    x = np.random.default_rng(3).uniform(-1, 1, (3, 6)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    framework(
+        "python3",
+        """
+        import sys, numpy as np, tf_keras as keras
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([
+            keras.layers.Dense(5, activation="relu", input_shape=(6,), name="hidden"),
+            keras.layers.Dense(3, name="scores"),
+        ])
+        model.save(sys.argv[1])
+        np.save(sys.argv[3], model(np.load(sys.argv[2])).numpy())
+        """,
+        tmp_path / "m.h5", tmp_path / "x.npy", tmp_path / "scores.npy",
+    )
+    expected = {"scores": np.load(tmp_path / "scores.npy")}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "m.h5", {"hidden_input": x}, ["scores"], expected, "--max_batch_size=4"
+    )
+    assert "Compile path: keras -> onnx -> onnxruntime" in result.stdout
+
+
+def tree_data():
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, (200, 5)).astype(np.float32)
+    return x, (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+
+
+def test_sklearn_classifier(tmp_path):
+    require_path("sklearn")
+    import joblib
+    from sklearn.ensemble import RandomForestClassifier
+
+    x, y = tree_data()
+    model = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(x, y)
+    joblib.dump(model, tmp_path / "rf.joblib")
+    probe = x[:3]
+    expected = {"label": model.predict(probe), "probabilities": model.predict_proba(probe)}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "rf.joblib", {"input": probe}, ["label", "probabilities"], expected,
+        "--max_batch_size=4",
+    )
+    assert "Compile path: sklearn -> onnx -> onnxruntime" in result.stdout
+
+
+def test_xgboost_json(tmp_path):
+    require_path("xgboost")
+    import xgboost as xgb
+
+    x, y = tree_data()
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 3}, xgb.DMatrix(x, label=y), 5)
+    booster.save_model(tmp_path / "m.json")
+    probe = x[:3]
+    p = booster.predict(xgb.DMatrix(probe))
+    expected = {"probabilities": np.stack([1 - p, p], axis=1)}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "m.json", {"input": probe}, ["probabilities"], expected, "--max_batch_size=4"
+    )
+    assert "Compile path: xgboost -> onnx -> onnxruntime" in result.stdout
+
+
+def test_lightgbm_text(tmp_path):
+    require_path("lightgbm")
+    import lightgbm as lgb
+
+    x, _ = tree_data()
+    booster = lgb.train(
+        {"objective": "regression", "num_leaves": 4, "verbose": -1}, lgb.Dataset(x, label=2 * x[:, 0]), 5
+    )
+    booster.save_model(tmp_path / "model.txt")
+    probe = x[:3]
+    expected = {"variable": booster.predict(probe).reshape(-1, 1)}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "model.txt", {"input": probe}, ["variable"], expected, "--max_batch_size=4"
+    )
+    assert "Compile path: lightgbm -> onnx -> onnxruntime" in result.stdout
+
+
+def test_paddle(tmp_path):
+    require_path("paddle")
+    x = np.random.default_rng(5).uniform(-1, 1, (2, 6)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    framework(
+        "python3",
+        """
+        import sys, numpy as np, paddle
+        paddle.seed(0)
+        net = paddle.nn.Linear(6, 3)
+        net.eval()
+        spec = [paddle.static.InputSpec([None, 6], "float32", "x")]
+        paddle.jit.save(net, sys.argv[1] + "/model", input_spec=spec)
+        np.save(sys.argv[3], net(paddle.to_tensor(np.load(sys.argv[2]))).numpy())
+        """,
+        tmp_path, tmp_path / "x.npy", tmp_path / "y.npy",
+    )
+    result = run_compiler(
+        f"--input_model={tmp_path / 'model.pdmodel'}", "--model_name=m",
+        f"--export_path={tmp_path / 'repo'}", "--max_batch_size=4",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Compile path: paddle -> onnx -> onnxruntime" in result.stdout
+
+
+def test_list_paths_names_what_is_missing(tmp_path):
+    result = run_compiler("--list_paths=paddle", "--python=/nonexistent/python3")
+    assert result.returncode == 0, result.stderr
+    assert "From paddle:" in result.stdout
+    assert "unreachable" in result.stdout and "/nonexistent/python3" in result.stdout
+    bad = run_compiler("--list_paths=nothing_such")
+    assert bad.returncode == 2 and "neither a model file" in bad.stderr
