@@ -397,13 +397,28 @@ StatusOr<TraceSettingMap> ServerCore::UpdateTraceSettings(
   return tracer_->Update(model, update);
 }
 
+namespace {
+// The names of the text log format: ours, and Triton's two (whose lines, like
+// ours, start with the severity and an ISO 8601 time).
+constexpr const char* kTextFormatNames[] = {"text", "default", "ISO8601"};
+
+int TextFormatName(const std::string& name) {
+  for (int i = 0; i < 3; ++i) {
+    if (name == kTextFormatNames[i]) return i;
+  }
+  return -1;
+}
+}  // namespace
+
 LogSettings ServerCore::GetLogSettings() const {
   LogSettings s;
   s.log_info = LogEnabled(LogLevel::kInfo);
   s.log_warning = LogEnabled(LogLevel::kWarning);
   s.log_error = LogEnabled(LogLevel::kError);
   s.log_verbose_level = VerboseLevel();
-  s.log_format = GetLogFormat() == LogFormat::kJson ? "json" : "text";
+  s.log_format = GetLogFormat() == LogFormat::kJson
+                     ? "json"
+                     : kTextFormatNames[text_format_name_.load()];
   return s;
 }
 
@@ -425,8 +440,12 @@ StatusOr<LogSettings> ServerCore::UpdateLogSettings(
         return InvalidArgument(name + ": expected an integer >= 0");
     } else if (name == "log_format") {
       const std::string* format = std::get_if<std::string>(&value);
-      if (format == nullptr || (*format != "text" && *format != "json"))
-        return InvalidArgument(name + ": expected \"text\" or \"json\"");
+      if (format == nullptr ||
+          (*format != "json" && TextFormatName(*format) < 0)) {
+        return InvalidArgument(name +
+                               ": expected \"text\", \"json\", or Triton's "
+                               "\"default\" or \"ISO8601\" (both text)");
+      }
     } else {
       return InvalidArgument("unknown log setting '" + name +
                              "' (expected log_file, log_info, log_warning, "
@@ -443,8 +462,9 @@ StatusOr<LogSettings> ServerCore::UpdateLogSettings(
     if (name == "log_verbose_level")
       SetVerboseLevel(static_cast<uint32_t>(std::get<int64_t>(value)));
     if (name == "log_format") {
-      SetLogFormat(std::get<std::string>(value) == "json" ? LogFormat::kJson
-                                                          : LogFormat::kText);
+      const std::string& format = std::get<std::string>(value);
+      if (format != "json") text_format_name_ = TextFormatName(format);
+      SetLogFormat(format == "json" ? LogFormat::kJson : LogFormat::kText);
     }
   }
   return GetLogSettings();

@@ -177,6 +177,9 @@ class ServerCore {
 
   const ServerOptions options_;
   std::unique_ptr<Tracer> tracer_;
+  // The name the text log format was last set by: "text", or Triton's
+  // "default" or "ISO8601" (the same lines: an ISO 8601 time on each).
+  std::atomic<int> text_format_name_{0};
   std::unique_ptr<RuntimeRegistry> registry_;
   std::unique_ptr<repository::FileSystemSource> source_;
   std::unique_ptr<ModelManager> manager_;

@@ -155,9 +155,13 @@ def test_log_settings_round_trip_and_errors(start_server, example_repo, protocol
     after = update({"log_verbose_level": 2, "log_warning": False})
     assert int(after["log_verbose_level"]) == 2 and after["log_warning"] is False, after
     assert update({"log_warning": True, "log_verbose_level": 0})["log_warning"] is True
+    # Triton's format names are taken (both are the text format) and read back as set.
+    assert update({"log_format": "ISO8601"})["log_format"] == "ISO8601"
+    assert update({"log_format": "default"})["log_format"] == "default"
+    assert update({"log_format": "text"})["log_format"] == "text"
     cases = [
         ({"log_file": "/tmp/server.log"}, "may not choose a file the server writes"),
-        ({"log_format": "ISO8601"}, 'log_format: expected "text" or "json"'),
+        ({"log_format": "xml"}, 'log_format: expected "text", "json", or Triton\'s'),
         ({"log_colour": True}, "unknown log setting 'log_colour'"),
     ]
     if protocol == "http":  # tritonclient's gRPC client types each value by its name
