@@ -5,9 +5,12 @@ runtimes, examples, bench); each suite's own conftest.py adds only what is its o
 - example_repo: the example models (examples/make_example_models.py), written once per
   session. Read-only: a test that changes a repository copies what it needs first.
 - log_dir: where every adlik_serving started by a test writes its log.
-- start_server(model_dir, *args, name=None, wait_live=True, env=None): starts an
-  adlik_serving on free loopback ports. At the end of the test each must still run (no
-  input may kill the process) and must exit 0 on SIGTERM, unless the test stopped it.
+- start_server(model_dir, *args, name=None, wait_live=True, env=None, preexec_fn=None,
+  expect_exit=False): starts an adlik_serving on free loopback ports (with `env`, or a
+  process limit set before exec by `preexec_fn`; wait_live=False for one that does not
+  answer plain HTTP, such as a TLS server, or one expected to refuse to start). At the
+  end of the test each must still run (no input may kill the process) and must exit 0 on
+  SIGTERM, unless the test stopped it or said expect_exit.
 - A failed test's report carries the logs of the servers it started (or, for the
   session-wide servers, of every server started so far).
 
@@ -51,22 +54,32 @@ def track(request, srv):
 def start_server(request, log_dir):
     started = []
 
-    def start(model_dir, *args, name=None, wait_live=True, env=None):
+    def start(model_dir, *args, name=None, wait_live=True, env=None, preexec_fn=None, expect_exit=False):
         srv = support.Server(model_dir, log_dir, name=server_label(request, len(started), name), extra_args=list(args))
+        srv.expect_exit = expect_exit
         started.append(srv)
         track(request, srv)
-        if wait_live and env is None:
+        if wait_live and env is None and preexec_fn is None:
             return srv.start()
         with open(srv.log_path, "wb") as log:
-            srv.proc = subprocess.Popen(srv.command(), stdout=log, stderr=subprocess.STDOUT, env=env)
+            srv.proc = subprocess.Popen(
+                srv.command(), stdout=log, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn
+            )
         support.SERVERS.append(srv)
         if wait_live:
-            srv.wait_live()
+            try:
+                srv.wait_live()
+            except BaseException:
+                srv.kill()
+                raise
         return srv
 
     yield start
     failures = []
     for srv in started:
+        if srv.expect_exit:
+            srv.kill()
+            continue
         if srv.proc is None or srv.returncode is not None:
             continue
         if srv.proc.poll() is not None:

@@ -12,7 +12,6 @@ import pytest
 
 import support
 import transport_support as ts
-from transport_support import spawn_server  # noqa: F401 (a fixture)
 
 
 def _get(port, path="/v2/health/ready", timeout=10):
@@ -211,14 +210,14 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_out_of_descriptors_backs_off(spawn_server, example_repo, tmp_path):
+def test_out_of_descriptors_backs_off(start_server, example_repo, tmp_path):
     limit = 96
 
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
 
     # --fs_poll_wait_seconds=0: no repository reads while out of descriptors.
-    srv = spawn_server(ts.make_repo(tmp_path, example_repo), "--fs_poll_wait_seconds=0", preexec_fn=low_limit)
+    srv = start_server(ts.make_repo(tmp_path, example_repo), "--fs_poll_wait_seconds=0", preexec_fn=low_limit)
     keep = socket.create_connection(("127.0.0.1", srv.http_port), timeout=10)
     kf = keep.makefile("rb")
     keep.sendall(ts.request_bytes("GET", "/v2/health/ready"))

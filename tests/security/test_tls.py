@@ -16,7 +16,6 @@ from tritonclient.utils import InferenceServerException
 
 import certs as certs_module
 import support
-from transport_support import spawn_server  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +81,10 @@ def _read(path):
         return f.read()
 
 
-def test_https_grpc_tls_and_metrics(spawn_server, repo, certs, tmp_path):
+def test_https_grpc_tls_and_metrics(start_server, repo, certs, tmp_path):
     config = certs_module.write_ssl_config(tmp_path / "ssl.pbtxt", certs)
     metrics_port = support.free_ports(1)[0]
-    srv = spawn_server(
+    srv = start_server(
         repo, f"--ssl_config_file={config}", f"--metrics_port={metrics_port}", "--http_timeout_in_ms=1500", wait_live=False
     )
     _wait_live_tls(srv, _context(certs))
@@ -137,9 +136,9 @@ def test_https_grpc_tls_and_metrics(spawn_server, repo, certs, tmp_path):
         plain.close()
 
 
-def test_mutual_tls(spawn_server, repo, certs, tmp_path):
+def test_mutual_tls(start_server, repo, certs, tmp_path):
     config = certs_module.write_ssl_config(tmp_path / "mtls.pbtxt", certs, client_verify=True)
-    srv = spawn_server(repo, f"--ssl_config_file={config}", wait_live=False)
+    srv = start_server(repo, f"--ssl_config_file={config}", wait_live=False)
     _wait_live_tls(srv, _context(certs, client_cert=True))
     url = f"https://127.0.0.1:{srv.http_port}/v2/health/ready"
 
@@ -221,7 +220,7 @@ def _bad_configs(certs, tmp_path):
     }
 
 
-def test_bad_ssl_config_refused_at_start(spawn_server, repo, certs, tmp_path):
+def test_bad_ssl_config_refused_at_start(start_server, repo, certs, tmp_path):
     for name, (text, message) in _bad_configs(certs, tmp_path).items():
         if name == "missing_file":
             path = text
@@ -229,7 +228,7 @@ def test_bad_ssl_config_refused_at_start(spawn_server, repo, certs, tmp_path):
             path = str(tmp_path / f"{name}.pbtxt")
             with open(path, "w") as f:
                 f.write(text)
-        srv = spawn_server(
+        srv = start_server(
             repo, f"--ssl_config_file={path}", name=f"bad_ssl_{name}", wait_live=False, expect_exit=message is not None
         )
         if message is None:

@@ -1,15 +1,12 @@
-"""Helpers for the HTTP transport and TLS tests: raw-socket HTTP, small repositories,
-and the spawn_server fixture (import it into a test module to use it)."""
+"""Helpers for the HTTP transport and TLS tests: raw-socket HTTP and small repositories."""
 
 import json
 import os
 import shutil
 import socket
 import struct
-import subprocess
 
 import onnx
-import pytest
 
 import support
 
@@ -106,47 +103,3 @@ def slow_infer_body(n, size=256, seed=3):
         "outputs": [{"name": "y", "parameters": {"binary_data": True}}],
     }
     return json.dumps(body).encode()
-
-
-@pytest.fixture
-def spawn_server(request, log_dir):
-    """spawn_server(model_dir, *args, name=None, wait_live=True, preexec_fn=None,
-    expect_exit=False) -> a support.Server, for the starts conftest's start_server does
-    not cover: a process limit set before exec (preexec_fn), a server that does not
-    answer plain HTTP (TLS: wait_live=False, the test waits), or one expected to refuse
-    to start (expect_exit=True). At the end of the test the others must still run and
-    exit 0 on SIGTERM."""
-    started = []
-
-    def spawn(model_dir, *args, name=None, wait_live=True, preexec_fn=None, expect_exit=False):
-        label = name or f"spawn-{request.node.name}-{len(started)}"
-        label = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)
-        srv = support.Server(model_dir, log_dir, name=label, extra_args=list(args))
-        srv.expect_exit = expect_exit
-        started.append(srv)
-        with open(srv.log_path, "wb") as log:
-            srv.proc = subprocess.Popen(srv.command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
-        support.SERVERS.append(srv)
-        if wait_live:
-            try:
-                srv.wait_live()
-            except BaseException:
-                srv.kill()
-                raise
-        return srv
-
-    yield spawn
-    failures = []
-    for srv in started:
-        if srv.expect_exit:
-            srv.kill()
-            continue
-        if srv.returncode is not None:
-            continue
-        if srv.proc.poll() is not None:
-            failures.append(f"{srv.name} died (exit code {srv.proc.returncode}):\n{srv.log_tail(30)}")
-            continue
-        code = srv.stop()
-        if code != 0:
-            failures.append(f"{srv.name}: exit code {code} after SIGTERM (None: did not exit)")
-    assert not failures, "; ".join(failures)
