@@ -93,7 +93,7 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
       !config.backend().empty() ? options.registry->Get(config.backend())
       : !config.platform().empty()
           ? options.registry->ForPlatform(config.platform())
-          : options.registry->ForModelFile(repository::ListFiles(version_path),
+          : options.registry->ForModelFile(repository::ListEntries(version_path),
                                            config.default_model_filename());
   if (!found.ok()) return found.status().WithPrefix(source);
   RuntimePlugin* runtime = *found;

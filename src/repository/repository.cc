@@ -74,11 +74,11 @@ StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path) {
   return models;
 }
 
-std::vector<std::string> ListFiles(const std::string& dir) {
+std::vector<std::string> ListEntries(const std::string& dir) {
   std::vector<std::string> files;
   (void)ForEachEntry(dir, false, [&](const auto& entry) {
     std::error_code ec;
-    if (entry.is_regular_file(ec))
+    if (entry.is_regular_file(ec) || entry.is_directory(ec))
       files.push_back(entry.path().filename().string());
   });
   std::sort(files.begin(), files.end());

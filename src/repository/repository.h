@@ -33,8 +33,10 @@ struct ModelDir {
 // not a readable folder is an error; an empty one is not.
 StatusOr<std::vector<ModelDir>> Scan(const std::string& base_path);
 
-// Names of the regular files directly inside `dir` (empty if unreadable).
-std::vector<std::string> ListFiles(const std::string& dir);
+// Names of the regular files and folders directly inside `dir`, sorted
+// (empty if unreadable): a model file may be a folder (a TensorFlow
+// SavedModel's model.savedmodel).
+std::vector<std::string> ListEntries(const std::string& dir);
 
 // The path of the file `name` (relative, as a config gives it) inside
 // `folder`, after following every symlink. INVALID_ARGUMENT, in the same

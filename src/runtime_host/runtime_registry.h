@@ -50,7 +50,8 @@ class RuntimeRegistry {
   // The runtime that serves config `platform`.
   StatusOr<RuntimePlugin*> ForPlatform(const std::string& platform);
 
-  // The runtime whose default model file is among `version_files`, or, when
+  // The runtime whose default model file (or folder) is among `version_files`
+  // (the names of the version folder's files and folders), or, when
   // `named_file` (the config's default_model_filename) is set, whose default
   // file has the same extension as it and that file is present.
   StatusOr<RuntimePlugin*> ForModelFile(

@@ -55,6 +55,9 @@ def models(tmp_path_factory):
                  'instance_group [ { count: 2 kind: KIND_CPU } ]\n')
     shutil.copytree(repo / "tf_dense", repo / "tf_unbatched")
     write_config(repo, "tf_unbatched", 'platform: "tensorflow_savedmodel"\nmax_batch_size: 0\n')
+    # No config.pbtxt: found by its model.savedmodel folder, completed from the signature.
+    shutil.copytree(repo / "tf_dense", repo / "tf_detected")
+    (repo / "tf_detected" / "config.pbtxt").unlink()
     shutil.copytree(repo / "tf_multi", repo / "tf_scaled")
     write_config(repo, "tf_scaled", 'platform: "tensorflow_savedmodel"\nmax_batch_size: 8\n'
                  'parameters { key: "TF_SIGNATURE_DEF" value { string_value: "scaled" } }\n')
@@ -94,7 +97,7 @@ def load(expected, name):
 def test_outputs_match_tensorflows(server, models, protocol):
     _, expected = models
     url = server.grpc_url if protocol == "grpc" else server.http_url
-    for model in ("tf_dense", "tf_unbatched", "tf_batched"):
+    for model in ("tf_dense", "tf_unbatched", "tf_batched", "tf_detected"):
         out = support.infer(protocol, url, model, {"x": load(expected, "tf_dense_x")}, ["y"])
         np.testing.assert_allclose(out["y"], load(expected, "tf_dense_y"), rtol=1e-5, atol=1e-6)
 
@@ -123,10 +126,12 @@ def test_config_completed_from_the_signature(server):
         multi = client.get_model_config("tf_multi")
         unbatched = client.get_model_config("tf_unbatched")
         strings = client.get_model_config("tf_strings")
+        detected = client.get_model_config("tf_detected")
         metadata = client.get_model_metadata("tf_multi")
     finally:
         client.close()
     assert multi["platform"] == "tensorflow_savedmodel" and multi["backend"] == "tensorflow", multi
+    assert detected["platform"] == "tensorflow_savedmodel" and detected["backend"] == "tensorflow", detected
     assert metadata["platform"] == "tensorflow_savedmodel", metadata
     assert multi["max_batch_size"] == 8
     tensors = lambda ts: [(t["name"], t["data_type"], t["dims"]) for t in ts]  # noqa: E731

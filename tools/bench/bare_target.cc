@@ -84,7 +84,7 @@ StatusOr<LoadedBareModel> LoadBareModel(RuntimeRegistry& registry,
   const std::string version_path =
       (fs::path(snapshot.path) / std::to_string(version)).string();
   StatusOr<RuntimePlugin*> runtime = registry.ForConfig(
-      config.backend(), config.platform(), repository::ListFiles(version_path),
+      config.backend(), config.platform(), repository::ListEntries(version_path),
       config.default_model_filename());
   if (!runtime.ok()) return runtime.status().WithPrefix(where);
   const RuntimeInfo& info = (*runtime)->info();
