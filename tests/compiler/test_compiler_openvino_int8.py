@@ -139,6 +139,32 @@ def test_int8_refuses_a_model_that_lost_too_much(tmp_path):
     assert not (export / "classifier").exists(), "nothing is written"
 
 
+def test_image_samples_are_resized_then_centre_cropped(tmp_path):
+    """A 64x32 image for a 16x16 input: its shorter side becomes 16 / 0.875 = 18, then the
+    centre 16x16 is kept, so the red bands at the left and right ends are cut off."""
+    from PIL import Image
+
+    spec = importlib.util.spec_from_file_location(
+        "adlik_quantize", os.path.join(os.path.dirname(__file__), "..", "..", "compiler", "quantize",
+                                       "adlik_quantize.py"))
+    quantize = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quantize)
+    pixels = np.zeros((32, 64, 3), np.uint8)
+    pixels[:, :, 1] = 200
+    pixels[:, :12] = pixels[:, -12:] = (250, 0, 0)
+    Image.fromarray(pixels).save(tmp_path / "bands.png")
+
+    class Args:
+        layout, mean, std = "nchw", 100.0, 50.0
+
+    x = quantize.image(str(tmp_path / "bands.png"), ["batch", 3, 16, 16], Args)
+    assert x.shape == (1, 3, 16, 16)
+    np.testing.assert_allclose(x[0, 0], (0 - 100) / 50, atol=1e-6)  # no red left
+    np.testing.assert_allclose(x[0, 1], (200 - 100) / 50, atol=1e-6)
+    Args.layout = "nhwc"
+    assert quantize.image(str(tmp_path / "bands.png"), ["batch", 16, 16, 3], Args).shape == (1, 16, 16, 3)
+
+
 @pytest.mark.parametrize(
     "extra, code, message",
     [
