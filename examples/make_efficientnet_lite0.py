@@ -14,8 +14,10 @@ Nothing is downloaded. Needs Debian's python3-torch (run it with /usr/bin/python
     DIR/efficientnet_lite0/labels.txt    "0 tench", "1 goldfish", ... (as the seed's labels)
     DIR/efficientnet_lite0/1/model.onnx
 
-DIR defaults to ~/.cache/adlik/example_models. The model expects (x - 127) / 128 scaling
-(examples/image_client.py --scaling 127).
+DIR defaults to ~/.cache/adlik/example_models. The model expects RGB scaled as
+(x - 127) / 128, the shorter side resized to 256 and centre-cropped to 224, as the
+TensorFlow EfficientNet-Lite its weights come from (examples/image_client.py --scaling 127;
+docs/compiler.md shows the evidence).
 """
 
 import argparse

@@ -3,7 +3,7 @@
 
     adlik_quantize.py --framework onnx|openvino --model IN --output OUT
         --calibration DIR --validation DIR [--labels FILE]
-        [--mean M] [--std S] [--layout nchw|nhwc] [--max-loss POINTS]
+        [--mean M] [--std S] [--layout nchw|nhwc] [--max-loss POINTS] [--samples DIR]
 
 onnx: ONNX Runtime's quantize_static, QDQ format (int8 weights per channel, uint8
 activations), calibrated with MinMax over the calibration samples. openvino: NNCF's
@@ -12,15 +12,20 @@ nncf.quantize over an OpenVINO IR (model.xml; OUT is the quantised model.xml).
 A dataset folder holds one sample per file, in name order: `.npy` (the model's only input,
 with or without its batch dimension of 1), `.npz` (one array per input name), or an
 image (.jpg, .jpeg, .png, .bmp, .ppm) for a model with one image input: converted to RGB,
-resized to the input's height and width, scaled as (pixel - mean) / std, laid out as
---layout. The labels file has one `FILE LABEL` line per labelled validation file (the
+resized so that it covers the input's height and width divided by 0.875 and centre-cropped
+to them (224 of 256, as ImageNet classifiers are evaluated), scaled as (pixel - mean) / std,
+laid out as --layout. The labels file has one `FILE LABEL` line per labelled validation file (the
 file's name in the folder, the class index); `#` starts a comment line.
 
 The report (stdout): top-1 agreement of the int8 model with the fp32 one over the
 validation samples, top-1 accuracy of both over the labelled ones, and each model's mean
-time per sample in its runtime's own Python API (batch 1). Exit status: 0 done; 3 the
-agreement lost more than --max-loss points (the report is printed, OUT is not written);
-2 a bad dataset or argument; 4 a Python package is missing.
+time per sample in its runtime's own Python API (batch 1). --samples DIR also writes the
+validation samples as the models took them, for the caller to time them elsewhere:
+DIR/samples.txt has one line per sample, in the validation order, of `FILE INPUT` pairs
+(FILE a .npy in DIR), and DIR/bare_ms.txt the two times, fp32 then int8. Exit status: 0 done;
+3 the agreement lost more than --max-loss points (the report is printed and OUT is
+written, for the caller to time; it must not be used); 2 a bad dataset or argument;
+4 a Python package is missing.
 """
 
 import argparse
@@ -31,6 +36,7 @@ import sys
 import time
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm")
+CROP_FRACTION = 0.875  # the centre crop of an image sample: 224 of 256
 
 
 def fail(message, status=2):
@@ -111,9 +117,14 @@ def image(path, shape, args):
     h, w = (shape[2], shape[3]) if args.layout == "nchw" else (shape[1], shape[2])
     h, w = static_dim(h, 224), static_dim(w, 224)
     try:
-        img = pil.open(path).convert("RGB").resize((w, h), pil.BILINEAR)
+        img = pil.open(path).convert("RGB")
+        scale = max(h / CROP_FRACTION / img.height, w / CROP_FRACTION / img.width)
+        img = img.resize((max(w, round(img.width * scale)), max(h, round(img.height * scale))),
+                         pil.BILINEAR)
     except OSError as e:
         fail(f"{path}: not a readable image ({e})")
+    left, top = (img.width - w) // 2, (img.height - h) // 2
+    img = img.crop((left, top, left + w, top + h))
     x = (np.asarray(img, dtype=np.float32) - args.mean) / args.std
     if args.layout == "nchw":
         x = x.transpose(2, 0, 1)
@@ -196,6 +207,7 @@ def main():
     p.add_argument("--std", type=float, default=1.0)
     p.add_argument("--layout", choices=["nchw", "nhwc"], default="nchw")
     p.add_argument("--max-loss", type=float, default=1.0)
+    p.add_argument("--samples", help="a folder to write the validation samples and bare times to")
     args = p.parse_args()
     if args.std == 0:
         fail("image_std must not be 0")
@@ -232,16 +244,30 @@ def main():
           f"batch 1): fp32 {ref_ms:.3f} ms, int8 {got_ms:.3f} ms per sample "
           f"(int8/fp32 {got_ms / ref_ms:.2f})")
     sys.stdout.flush()
+    os.replace(out, args.output)
+    if args.framework == "openvino":
+        os.replace(out[:-4] + ".bin", args.output[:-4] + ".bin")
+    if args.samples:
+        write_samples(args.samples, validation, ref_ms, got_ms)
     if loss > args.max_loss:
-        for f in ([out] if args.framework == "onnx" else [out, out[:-4] + ".bin"]):
-            os.remove(f)
         fail(f"int8 lost {loss:.2f} points of top-1 agreement, above max_accuracy_loss "
              f"{args.max_loss:g}", 3)
-    if args.framework == "onnx":
-        os.replace(out, args.output)
-    else:
-        os.replace(out, args.output)
-        os.replace(out[:-4] + ".bin", args.output[:-4] + ".bin")
+
+
+def write_samples(folder, samples, ref_ms, got_ms):
+    os.makedirs(folder, exist_ok=True)
+    lines = []
+    for i, (_, feeds) in enumerate(samples):
+        pairs = []
+        for j, (name, array) in enumerate(feeds.items()):
+            file = f"{i}_{j}.npy"
+            np.save(os.path.join(folder, file), np.ascontiguousarray(array))
+            pairs.append(f"{file} {name}")
+        lines.append(" ".join(pairs) + "\n")
+    with open(os.path.join(folder, "samples.txt"), "w") as f:
+        f.writelines(lines)
+    with open(os.path.join(folder, "bare_ms.txt"), "w") as f:
+        f.write(f"{ref_ms} {got_ms}\n")
 
 
 if __name__ == "__main__":

@@ -5,12 +5,16 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "onnx_model.h"
+#include "quantize/served_timing.h"
+#include "runtime_host/runtime_registry.h"
 #include "temp_dir.h"
 
 extern char** environ;
@@ -81,6 +85,68 @@ StatusOr<int> RunScript(const std::vector<std::string>& args,
   return WEXITSTATUS(wstatus);
 }
 
+// The runtime plugins beside the running binary (where adlik_compiler finds
+// them unless --runtime_dir says otherwise), one thread each, as the bare
+// side runs. Never destroyed: plugins are never unloaded either.
+RuntimeRegistry& TimingRuntimes() {
+  static RuntimeRegistry* registry = [] {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    return new RuntimeRegistry(ec ? "." : self.parent_path().string(), 1);
+  }();
+  return *registry;
+}
+
+std::string Ms(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", ms);
+  return text;
+}
+
+std::string Ratio(double r) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", r);
+  return text;
+}
+
+// The report's served lines: fp32 and int8 through `runtime_name`'s plugin on
+// the samples the script wrote to `samples`, beside the bare times it
+// measured; or why they were not measured.
+std::string ServedLines(const std::string& runtime_name,
+                        const CompileRequest& request,
+                        const onnx::ModelProto& onnx, const ServedModel& fp32,
+                        const ServedModel& int8, const fs::path& samples) {
+  auto lines = [&]() -> StatusOr<std::string> {
+    ASSIGN_OR_RETURN(auto data, ReadSamples(samples.string()));
+    ASSIGN_OR_RETURN(std::string bare, ReadAll(samples / "bare_ms.txt"));
+    double bare32 = 0, bare8 = 0;
+    std::istringstream(bare) >> bare32 >> bare8;
+    if (!(bare32 > 0 && bare8 > 0)) {
+      return Internal("bare_ms.txt holds no two times: '" + Trim(bare) + "'");
+    }
+    ASSIGN_OR_RETURN(RuntimePlugin * runtime,
+                     TimingRuntimes().Get(runtime_name));
+    host::ModelSpec spec;
+    spec.name = request.model_name;
+    spec.max_batch_size = request.max_batch_size;
+    onnx::ModelProto inferred = onnx;
+    if (InferShapes(&inferred).ok()) {
+      auto declared = OnnxSignature(inferred);
+      if (declared.ok()) spec.declared = *std::move(declared);
+    }
+    ASSIGN_OR_RETURN(double served32, TimeServed(*runtime, spec, fp32, data));
+    ASSIGN_OR_RETURN(double served8, TimeServed(*runtime, spec, int8, data));
+    return "  served (" + runtime_name +
+           " plugin in-process, 1 thread, batch 1): fp32 " + Ms(served32) +
+           " ms, int8 " + Ms(served8) + " ms per sample (int8/fp32 " +
+           Ratio(served8 / served32) + ")\n  served/bare: fp32 " +
+           Ratio(served32 / bare32) + ", int8 " + Ratio(served8 / bare8);
+  }();
+  if (!lines.ok())
+    return "  served: not measured (" + lines.status().message() + ")";
+  return *lines;
+}
+
 std::vector<std::string> DatasetArgs(const CompileRequest& r) {
   std::vector<std::string> a = {
       "--calibration", r.calibration_dataset,
@@ -98,17 +164,28 @@ std::vector<std::string> DatasetArgs(const CompileRequest& r) {
   return a;
 }
 
-// Runs the script and turns its outcome into the pass's notes or an error.
+// Runs the script, times both models served, and turns the outcome into the
+// pass's notes or an error. `read_int8` reads the model the script wrote.
 Status Quantize(const std::string& framework, const fs::path& in,
                 const fs::path& out, const CompileRequest& request,
+                const onnx::ModelProto& onnx, const ServedModel& fp32,
+                const std::function<StatusOr<ServedModel>()>& read_int8,
                 const fs::path& dir, std::vector<std::string>* notes) {
-  std::vector<std::string> args = {"--framework", framework,  "--model",
-                                   in.string(),   "--output", out.string()};
+  const fs::path samples = dir / "samples";
+  std::vector<std::string> args = {"--framework", framework,       "--model",
+                                   in.string(),   "--output",      out.string(),
+                                   "--samples",   samples.string()};
   const auto data = DatasetArgs(request);
   args.insert(args.end(), data.begin(), data.end());
   std::string report, message;
   ASSIGN_OR_RETURN(int status, RunScript(args, dir, &report, &message));
   report = Trim(report);
+  if (status == 0 || status == 3) {
+    ASSIGN_OR_RETURN(ServedModel int8, read_int8());
+    report +=
+        "\n" + ServedLines(framework == "onnx" ? "onnxruntime" : framework,
+                           request, onnx, fp32, int8, samples);
+  }
   const std::string last = message.substr(
       message.rfind('\n') == std::string::npos ? 0 : message.rfind('\n') + 1);
   switch (status) {
@@ -151,7 +228,13 @@ StatusOr<Artifact> QuantizeOnnx(Artifact model, const CompileRequest& request) {
   const fs::path out = fs::path(dir.path()) / "int8.onnx";
   ASSIGN_OR_RETURN(std::string bytes, SerializeOnnx(model.onnx));
   RETURN_IF_ERROR(WriteAll(in, bytes));
-  RETURN_IF_ERROR(Quantize("onnx", in, out, request, dir.path(), &model.notes));
+  auto read_int8 = [&]() -> StatusOr<ServedModel> {
+    ASSIGN_OR_RETURN(std::string int8, ReadAll(out));
+    return ServedModel{std::move(int8), {}};
+  };
+  RETURN_IF_ERROR(Quantize("onnx", in, out, request, model.onnx,
+                           ServedModel{std::move(bytes), {}}, read_int8,
+                           dir.path(), &model.notes));
   ASSIGN_OR_RETURN(model.onnx, ReadOnnxFile(out.string()));
   return model;
 }
@@ -164,14 +247,20 @@ StatusOr<Artifact> QuantizeOpenVino(Artifact model,
   ASSIGN_OR_RETURN(TempDir dir, TempDir::Create());
   const fs::path in = fs::path(dir.path()) / "fp32.xml";
   const fs::path out = fs::path(dir.path()) / "int8.xml";
+  const fs::path out_bin = fs::path(dir.path()) / "int8.bin";
   RETURN_IF_ERROR(WriteAll(in, *model.engine));
   RETURN_IF_ERROR(
       WriteAll(fs::path(dir.path()) / "fp32.bin", model.side_files[0].bytes));
-  RETURN_IF_ERROR(
-      Quantize("openvino", in, out, request, dir.path(), &model.notes));
+  auto read_int8 = [&]() -> StatusOr<ServedModel> {
+    ASSIGN_OR_RETURN(std::string xml, ReadAll(out));
+    ASSIGN_OR_RETURN(std::string bin, ReadAll(out_bin));
+    return ServedModel{std::move(xml), {SideFile{".bin", std::move(bin)}}};
+  };
+  RETURN_IF_ERROR(Quantize("openvino", in, out, request, model.onnx,
+                           ServedModel{*model.engine, model.side_files},
+                           read_int8, dir.path(), &model.notes));
   ASSIGN_OR_RETURN(model.engine, ReadAll(out));
-  ASSIGN_OR_RETURN(model.side_files[0].bytes,
-                   ReadAll(fs::path(dir.path()) / "int8.bin"));
+  ASSIGN_OR_RETURN(model.side_files[0].bytes, ReadAll(out_bin));
   return model;
 }
 

@@ -11,10 +11,12 @@
 // as a child process, over the request's calibration_dataset, and evaluate
 // the int8 model against the fp32 one on validation_dataset: top-1 agreement,
 // top-1 accuracy on the files validation_labels names, and each model's time
-// in its runtime's own Python API. The report becomes the pass's notes. When
-// the agreement lost more than max_accuracy_loss points the pass fails with
-// the report in its message and nothing is written; a missing Python package
-// is an error naming it.
+// in its runtime's own Python API ("bare") and through the runtime plugin the
+// server loads ("served", quantize/served_timing.h; the plugins beside the
+// running binary). The report becomes the pass's notes. When the agreement
+// lost more than max_accuracy_loss points the pass fails with the report in
+// its message and nothing is written; a missing Python package is an error
+// naming it.
 //
 // Thread-safety: reentrant (each call has its own folder and child process).
 #ifndef ADLIK_COMPILER_QUANTIZE_INT8_H_

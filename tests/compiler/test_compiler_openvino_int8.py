@@ -10,6 +10,7 @@ scripts/setup.sh). They are skipped, saying so, otherwise.
 
 import importlib.util
 import os
+import re
 
 import numpy as np
 import onnx
@@ -62,6 +63,17 @@ def sample_folder(path, count, seed, scale=1.0):
     return str(path)
 
 
+def assert_served_times(report, runtime):
+    """The report's served lines: both models timed through `runtime`'s plugin, and the
+    ratios to the bare times, all positive numbers (times are never asserted)."""
+    number = r"(\d+\.\d+)"
+    served = re.search(rf"served \({runtime} plugin in-process, 1 thread, batch 1\): fp32 {number} ms, "
+                       rf"int8 {number} ms per sample \(int8/fp32 {number}\)\s+served/bare: fp32 {number}, "
+                       rf"int8 {number}", report)
+    assert served, report
+    assert all(float(v) > 0 for v in served.groups()), served.group(0)
+
+
 def compile_args(path, export, *extra):
     return [f"--input_model={path}", "--model_name=classifier", f"--export_path={export}",
             "--max_batch_size=8", *extra]
@@ -104,6 +116,7 @@ def test_int8_onnx_prints_the_report_and_serves(source_model, tmp_path, log_dir)
     assert "top-1 agreement with fp32" in result.stdout
     assert "top-1 accuracy on 12 labelled" in result.stdout
     assert "int8/fp32" in result.stdout
+    assert_served_times(result.stdout, "onnxruntime")
     compiled = onnx.load(str(export / "classifier" / "1" / "model.onnx"))
     ops = {n.op_type for n in compiled.graph.node}
     assert "QuantizeLinear" in ops or "QLinearConv" in ops, ops
@@ -122,7 +135,34 @@ def test_int8_refuses_a_model_that_lost_too_much(tmp_path):
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "above max_accuracy_loss 1" in result.stderr
     assert "top-1 agreement with fp32" in result.stderr, "the report is still shown"
+    assert_served_times(result.stderr, "onnxruntime")
     assert not (export / "classifier").exists(), "nothing is written"
+
+
+def test_image_samples_are_resized_then_centre_cropped(tmp_path):
+    """A 64x32 image for a 16x16 input: its shorter side becomes 16 / 0.875 = 18, then the
+    centre 16x16 is kept, so the red bands at the left and right ends are cut off."""
+    from PIL import Image
+
+    spec = importlib.util.spec_from_file_location(
+        "adlik_quantize", os.path.join(os.path.dirname(__file__), "..", "..", "compiler", "quantize",
+                                       "adlik_quantize.py"))
+    quantize = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quantize)
+    pixels = np.zeros((32, 64, 3), np.uint8)
+    pixels[:, :, 1] = 200
+    pixels[:, :12] = pixels[:, -12:] = (250, 0, 0)
+    Image.fromarray(pixels).save(tmp_path / "bands.png")
+
+    class Args:
+        layout, mean, std = "nchw", 100.0, 50.0
+
+    x = quantize.image(str(tmp_path / "bands.png"), ["batch", 3, 16, 16], Args)
+    assert x.shape == (1, 3, 16, 16)
+    np.testing.assert_allclose(x[0, 0], (0 - 100) / 50, atol=1e-6)  # no red left
+    np.testing.assert_allclose(x[0, 1], (200 - 100) / 50, atol=1e-6)
+    Args.layout = "nhwc"
+    assert quantize.image(str(tmp_path / "bands.png"), ["batch", 16, 16, 3], Args).shape == (1, 16, 16, 3)
 
 
 @pytest.mark.parametrize(
@@ -178,6 +218,7 @@ def test_int8_openvino_through_nncf(source_model, tmp_path, log_dir):
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert "Compile path: onnx -> openvino -> openvino(int8)\n" in result.stdout
     assert "int8 (NNCF), calibrated on 16 samples, validated on 24" in result.stdout
+    assert_served_times(result.stdout, "openvino")
     xml = (export / "classifier" / "1" / "model.xml").read_text()
     assert "FakeQuantize" in xml
     serve_and_compare(export, log_dir, model, batch=2, rel_tolerance=0.1)
