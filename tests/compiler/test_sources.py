@@ -15,6 +15,7 @@ import sys
 import textwrap
 
 import numpy as np
+import onnx
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -56,6 +57,13 @@ def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_t
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Numeric check" in result.stdout and ": ok" in result.stdout, result.stdout
+    serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance)
+    return result
+
+
+def serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance=1e-5):
+    """Serves the repository `export`, infers `inputs` of model "m" over HTTP and gRPC and
+    compares `outputs` with `expected` (name -> array)."""
     logs = tmp_path / "logs"
     logs.mkdir()
     server = support.Server(export, logs, name="sources").start()
@@ -72,7 +80,6 @@ def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_t
     finally:
         code = server.stop()
     assert code == 0, server.log_tail()
-    return result
 
 
 def test_torchscript_traced_file(tmp_path):
@@ -124,6 +131,48 @@ def test_torchscript_without_input_shapes_names_the_key(tmp_path):
     )
     assert result.returncode == 1
     assert "input_shapes" in result.stderr and "torchscript_to_onnx.py" in result.stderr
+
+
+def test_torchscript_signature_file_gives_the_shapes(tmp_path):
+    """A traced file saved with the LibTorch runtime's signature.txt compiles with the
+    required keys only: shapes, element types and names from the signature."""
+    require_path("torchscript")
+    x = np.random.default_rng(2).uniform(-1, 1, (3, 4)).astype(np.float32)
+    steps = np.arange(15, dtype=np.int64).reshape(3, 5)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "steps.npy", steps)
+    framework(
+        TORCH_PYTHON,
+        """
+        import sys, numpy as np, torch
+        torch.manual_seed(0)
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(4, 3)
+            def forward(self, x, n):
+                return torch.tanh(self.fc(x)), n * 2 + 1
+        net = torch.jit.trace(Net().eval(), (torch.zeros(2, 4), torch.zeros(2, 5, dtype=torch.int64)))
+        signature = (
+            "input features FP32 -1 4\\ninput steps INT64 -1 5\\n"
+            "output scores FP32 -1 3  # tanh\\noutput next INT64 -1 5\\n"
+        )
+        torch.jit.save(net, sys.argv[1], _extra_files={"signature.txt": signature})
+        with torch.no_grad():
+            scores, after = net(torch.from_numpy(np.load(sys.argv[2])), torch.from_numpy(np.load(sys.argv[3])))
+        np.save(sys.argv[4], scores.numpy()); np.save(sys.argv[5], after.numpy())
+        """,
+        tmp_path / "net.pt", tmp_path / "x.npy", tmp_path / "steps.npy",
+        tmp_path / "scores.npy", tmp_path / "next.npy",
+    )
+    expected = {"scores": np.load(tmp_path / "scores.npy"), "next": np.load(tmp_path / "next.npy")}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "net.pt", {"features": x, "steps": steps}, ["scores", "next"],
+        expected, "--max_batch_size=4",
+    )
+    assert "Compile path: torchscript -> onnx -> onnxruntime" in result.stdout
+    config = (tmp_path / "repo" / "m" / "config.pbtxt").read_text()
+    assert "TYPE_INT64" in config and "TYPE_FP32" in config, config
 
 
 TF_MODEL = """
@@ -292,6 +341,9 @@ def test_paddle(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Compile path: paddle -> onnx -> onnxruntime" in result.stdout
+    # paddle2onnx keeps Paddle's tensor names: the input spec's, and a generated output's.
+    output = onnx.load(tmp_path / "repo" / "m" / "1" / "model.onnx").graph.output[0].name
+    serve_and_compare(tmp_path, tmp_path / "repo", {"x": x}, [output], {output: np.load(tmp_path / "y.npy")})
 
 
 def test_list_paths_names_what_is_missing(tmp_path):
