@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
 import onnx
@@ -130,7 +131,8 @@ def test_torchscript_without_input_shapes_names_the_key(tmp_path):
         "--max_batch_size=1",
     )
     assert result.returncode == 1
-    assert "input_shapes" in result.stderr and "torchscript_to_onnx.py" in result.stderr
+    assert "input_shapes has no shape for input(s) input:" in result.stderr, result.stderr
+    assert "no signature.txt" in result.stderr and "torchscript_to_onnx.py" in result.stderr
 
 
 def test_torchscript_signature_file_gives_the_shapes(tmp_path):
@@ -353,3 +355,49 @@ def test_list_paths_names_what_is_missing(tmp_path):
     assert "unreachable" in result.stdout and "/nonexistent/python3" in result.stdout
     bad = run_compiler("--list_paths=nothing_such")
     assert bad.returncode == 2 and "neither a model file" in bad.stderr
+
+
+def torchscript_converter():
+    """compiler/converters/torchscript_to_onnx.py, imported here (it imports torch lazily)."""
+    sys.path.insert(0, os.path.join(support.ROOT, "compiler", "converters"))
+    import torchscript_to_onnx
+
+    return torchscript_to_onnx
+
+
+def test_torchscript_signature_is_read_as_the_libtorch_runtime_reads_it():
+    ts = torchscript_converter()
+    inputs, outputs = ts.parse_signature(
+        "# net\ninput image FP32 -1 3 8 8\n\ninput ids INT64 -1 5  # tokens\noutput y FP16 -1 2\n", "sig"
+    )
+    assert inputs == [("image", "FP32", [-1, 3, 8, 8]), ("ids", "INT64", [-1, 5])]
+    assert outputs == [("y", "FP16", [-1, 2])]
+    for text, error in [
+        ("inputs x FP32 1\noutput y FP32 1", "sig:1: 'inputs' is neither 'input' nor 'output'"),
+        ("input x FLOAT 1\noutput y FP32 1", "sig:1: expected 'input NAME TYPE DIM...'"),
+        ("input x FP32 1\noutput y FP32 2.5", "sig:2: output 'y': dimensions must be whole numbers"),
+        ("input x FP32 -2\noutput y FP32 1", "sig:1: input 'x': a dimension is -1 or >= 0"),
+        ("input x FP32 1\n", "sig: needs at least one input and one output"),
+    ]:
+        with pytest.raises(ts.UserError) as raised:
+            ts.parse_signature(text, "sig")
+        assert error in str(raised.value), (text, str(raised.value))
+
+
+def test_torchscript_signature_shapes_leave_only_the_batch_open():
+    ts = torchscript_converter()
+    # A module whose forward(self, x) is all the interface reads.
+    arguments = [SimpleNamespace(name="self"), SimpleNamespace(name="x")]
+    module = SimpleNamespace(forward=SimpleNamespace(schema=SimpleNamespace(arguments=arguments)))
+    sig = "input image FP32 -1 3 -1\noutput y FP32 -1 2\n"
+    interface = ts.Interface("net.pt", module, sig, {"max_batch_size": 4})
+    assert interface.names == ["image"]
+    with pytest.raises(ts.UserError) as raised:
+        interface.signature_shape("image", [-1, 3, -1], 4)
+    message = str(raised.value)
+    assert "'net.pt' (extra file signature.txt) gives input 'image' a dimension of any size" in message
+    assert "--input_shapes=image:4x3x1" in message
+    assert interface.signature_shape("image", [-1, 3, 8], 4) == [4, 3, 8]
+    assert ts.Interface("net.pt", module, sig, {"input_names": ["pixels"]}).names == ["pixels"]
+    with pytest.raises(ts.UserError, match="declares 2 inputs but forward\\(\\) takes 1"):
+        ts.Interface("net.pt", module, "input a FP32 1\ninput b FP32 1\noutput y FP32 1\n", {})
