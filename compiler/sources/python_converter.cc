@@ -146,8 +146,7 @@ std::string PythonConverter::ScriptPath() const {
   return (fs::path(ConverterDir()) / script).string();
 }
 
-ModuleProbe::ModuleProbe(std::string interpreter,
-                         std::vector<std::string> modules)
+ModuleProbe::ModuleProbe(std::string interpreter, std::set<std::string> modules)
     : interpreter_(std::move(interpreter)), modules_(std::move(modules)) {}
 
 const StatusOr<std::set<std::string>>& ModuleProbe::Absent() const {
@@ -203,8 +202,8 @@ std::string PythonConverter::Missing(const ModuleProbe& probe) const {
 }
 
 std::string PythonConverter::Missing() const {
-  std::vector<std::string> names;
-  for (const auto& m : modules) names.push_back(m.first);
+  std::set<std::string> names;
+  for (const auto& m : modules) names.insert(m.first);
   return Missing(ModuleProbe(interpreter, std::move(names)));
 }
 

@@ -11,8 +11,8 @@
 // ADLIK_CONVERTER_DIR (default: the folder beside the running binary). The
 // adlik_compiler flags --python, --torch_python and --converter_dir set them.
 //
-// Whether a converter can run here costs a Python start to find out (about a
-// second with a large site-packages), so it is asked of a ModuleProbe: one
+// Whether a converter can run here costs a Python start to find out (tenths
+// of a second, seconds on a busy machine), so it is asked of a ModuleProbe: one
 // per interpreter, for the modules of every converter that interpreter runs,
 // started on the first ask only.
 //
@@ -41,9 +41,7 @@ namespace adlik::compiler {
 // the first call to Absent, and remembered.
 class ModuleProbe {
  public:
-  ModuleProbe(std::string interpreter, std::vector<std::string> modules);
-
-  const std::string& interpreter() const { return interpreter_; }
+  ModuleProbe(std::string interpreter, std::set<std::string> modules);
 
   // The modules the interpreter cannot import. An error, saying what is
   // missing in words, when the interpreter does not run or fails.
@@ -51,7 +49,7 @@ class ModuleProbe {
 
  private:
   const std::string interpreter_;
-  const std::vector<std::string> modules_;
+  const std::set<std::string> modules_;
   mutable std::once_flag once_;
   mutable StatusOr<std::set<std::string>> absent_{Internal("not probed")};
 };

@@ -99,10 +99,8 @@ void AddSourcePasses(ConversionGraph* graph) {
   }
   std::map<std::string, std::shared_ptr<const ModuleProbe>> probes;
   for (const auto& [interpreter, names] : modules) {
-    probes.emplace(
-        interpreter,
-        std::make_shared<ModuleProbe>(
-            interpreter, std::vector<std::string>(names.begin(), names.end())));
+    probes.emplace(interpreter,
+                   std::make_shared<ModuleProbe>(interpreter, names));
   }
   for (const SourceEntry& e : kSources) {
     PythonConverter converter = MakeConverter(e);
