@@ -104,7 +104,7 @@ StatusOr<Artifact> RunPasses(const Plan& plan, int begin, int end,
            {ProgressEvent::Phase::kStart, i + 1, steps, pass.name, edge, 0});
     const auto start = Clock::now();
     if (!pass.available()) {
-      return Unimplemented("pass '" + pass.name + "' needs " + pass.needs);
+      return Unimplemented("pass '" + pass.name + "' needs " + pass.Missing());
     }
     const size_t notes_before = model.notes.size();
     StatusOr<Artifact> result = Status(StatusCode::kInternal, "pass threw");

@@ -50,8 +50,8 @@ std::optional<Path> ConversionGraph::Search(const Format& source,
       return path;
     }
     for (const Pass& pass : passes_) {
-      if (only_available && !pass.available()) continue;
       if (!Applies(pass, current)) continue;
+      if (only_available && !pass.available()) continue;
       Format next{pass.to, current.properties | pass.adds_properties};
       if (parent.emplace(next, std::make_pair(current, &pass)).second) {
         queue.push(next);
@@ -86,11 +86,12 @@ StatusOr<Path> ConversionGraph::FindPath(const Format& source,
   std::string missing;
   for (const Pass* pass : path->passes) {
     if (pass->available()) continue;
+    const std::string needs = pass->Missing();
     if (!missing.empty()) missing += "; ";
     missing += "pass '" + pass->name + "' (" +
                FormatName({pass->from, pass->requires_properties}) + " -> " +
                pass->to + ") needs " +
-               (pass->needs.empty() ? "an implementation" : pass->needs);
+               (needs.empty() ? "an implementation" : needs);
   }
   return Unimplemented("cannot compile " + FormatName(source) + " to " +
                        std::string(target) + " with this build: " + missing +

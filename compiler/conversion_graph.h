@@ -9,8 +9,10 @@
 //
 // FindPath does a breadth-first search over formats (base + properties) from
 // the source to the target: the shortest path of available passes, ties
-// broken by the order passes were added. When only unavailable passes lead
-// there, the error names them and the path they would take.
+// broken by the order passes were added; it asks a pass whether it is
+// available only once the pass applies to a format the search reached. When
+// only unavailable passes lead there, the error names them and the path they
+// would take.
 //
 //   ConversionGraph graph = DefaultGraph();
 //   ASSIGN_OR_RETURN(Path path, graph.FindPath({"onnx"}, "onnxruntime",
@@ -47,10 +49,20 @@ struct Pass {
   // already has all of them (fp16 twice is not a step forward).
   unsigned adds_properties = 0;
   std::string description;  // one line, for --list_passes
-  std::string needs;        // empty: available; else what is missing here
-  PassFunction run;         // set iff available
+  std::string needs;        // what is missing here; empty: nothing known
+  // For a pass whose availability costs work to find out (starting a
+  // process): what is missing here, asked on the pass's first Missing() call
+  // rather than when the graph is built, so that a search that never reaches
+  // the pass's source format never pays for it. Must remember its answer and
+  // be callable from several threads.
+  std::function<std::string()> probe;
+  PassFunction run;  // set iff it can run when nothing is missing
 
-  bool available() const { return needs.empty() && run != nullptr; }
+  // What is missing here: `needs`, else what `probe` says; empty: available.
+  std::string Missing() const {
+    return needs.empty() && probe ? probe() : needs;
+  }
+  bool available() const { return run != nullptr && Missing().empty(); }
 };
 
 struct Path {

@@ -72,7 +72,7 @@ void PrintPasses() {
                 p.description.c_str());
     std::printf("  %-20s %-34s %s\n", "", "",
                 p.available() ? "available"
-                              : ("unavailable: needs " + p.needs).c_str());
+                              : ("unavailable: needs " + p.Missing()).c_str());
   }
   std::printf("Targets (serving_type): %s\n", TargetNames().c_str());
 }

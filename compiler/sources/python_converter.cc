@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -147,40 +146,65 @@ std::string PythonConverter::ScriptPath() const {
   return (fs::path(ConverterDir()) / script).string();
 }
 
-std::string PythonConverter::Missing() const {
+ModuleProbe::ModuleProbe(std::string interpreter, std::set<std::string> modules)
+    : interpreter_(std::move(interpreter)), modules_(std::move(modules)) {}
+
+const StatusOr<std::set<std::string>>& ModuleProbe::Absent() const {
+  std::call_once(once_, [this] {
+    auto dir = TempDir::Create();
+    if (!dir.ok()) {
+      absent_ = dir.status();
+      return;
+    }
+    std::vector<std::string> argv = {
+        interpreter_, "-c",
+        "import importlib.util, sys\n"
+        "for m in sys.argv[1:]:\n"
+        "  try:\n"
+        "    if importlib.util.find_spec(m) is None: print(m)\n"
+        "  except ImportError: print(m)\n"};
+    argv.insert(argv.end(), modules_.begin(), modules_.end());
+    StatusOr<Exit> done = Spawn(argv, dir->path() + "/log");
+    if (!done.ok()) {
+      absent_ = NotFound("a Python interpreter: " + done.status().message());
+      return;
+    }
+    if (done->code != 0) {
+      absent_ = NotFound("a working Python interpreter ('" + interpreter_ +
+                         "' failed: " + Tail(done->output) + ")");
+      return;
+    }
+    // One missing module a line.
+    std::set<std::string> absent;
+    std::istringstream lines(done->output);
+    for (std::string line; std::getline(lines, line);) absent.insert(line);
+    absent_ = std::move(absent);
+  });
+  return absent_;
+}
+
+std::string PythonConverter::Missing(const ModuleProbe& probe) const {
   std::error_code ec;
   if (!fs::exists(ScriptPath(), ec)) {
     return "its converter script " + ScriptPath() +
            " (set ADLIK_CONVERTER_DIR or --converter_dir)";
   }
-  auto dir = TempDir::Create();
-  if (!dir.ok()) return dir.status().message();
-  std::vector<std::string> argv = {
-      interpreter, "-c",
-      "import importlib.util, sys\n"
-      "for m in sys.argv[1:]:\n"
-      "  try:\n"
-      "    if importlib.util.find_spec(m) is None: print(m)\n"
-      "  except ImportError: print(m)\n"};
-  for (const auto& m : modules) argv.push_back(m.first);
-  StatusOr<Exit> done = Spawn(argv, dir->path() + "/log");
-  if (!done.ok()) return "a Python interpreter: " + done.status().message();
-  if (done->code != 0) {
-    return "a working Python interpreter ('" + interpreter +
-           "' failed: " + Tail(done->output) + ")";
-  }
-  // One missing module a line.
-  std::vector<std::string> absent;
-  std::istringstream lines(done->output);
-  for (std::string line; std::getline(lines, line);) absent.push_back(line);
+  const StatusOr<std::set<std::string>>& absent = probe.Absent();
+  if (!absent.ok()) return absent.status().message();
   std::string packages;
   for (const auto& [module, package] : modules) {
-    if (std::find(absent.begin(), absent.end(), module) != absent.end())
+    if (absent->contains(module))
       packages += (packages.empty() ? "" : " ") + package;
   }
   if (packages.empty()) return "";
   return "the Python package(s) " + packages + " for " + interpreter +
          " (pip install " + packages + ")";
+}
+
+std::string PythonConverter::Missing() const {
+  std::set<std::string> names;
+  for (const auto& m : modules) names.insert(m.first);
+  return Missing(ModuleProbe(interpreter, std::move(names)));
 }
 
 StatusOr<onnx::ModelProto> PythonConverter::Convert(

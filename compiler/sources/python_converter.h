@@ -11,13 +11,21 @@
 // ADLIK_CONVERTER_DIR (default: the folder beside the running binary). The
 // adlik_compiler flags --python, --torch_python and --converter_dir set them.
 //
+// Whether a converter can run here costs a Python start to find out (tenths
+// of a second, seconds on a busy machine), so it is asked of a ModuleProbe: one
+// per interpreter, for the modules of every converter that interpreter runs,
+// started on the first ask only.
+//
 // Thread-safety: a PythonConverter is immutable; Convert and Run may be
-// called concurrently (each uses its own temporary folder).
+// called concurrently (each uses its own temporary folder). ModuleProbe::Absent
+// may be called concurrently; its process runs once.
 #ifndef ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
 #define ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
 
 #include <onnx/onnx_pb.h>
 
+#include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +35,24 @@
 #include "request.h"
 
 namespace adlik::compiler {
+
+// Which of some Python modules an interpreter cannot import, found out by one
+// short Python process (it looks the modules up without importing them) on
+// the first call to Absent, and remembered.
+class ModuleProbe {
+ public:
+  ModuleProbe(std::string interpreter, std::set<std::string> modules);
+
+  // The modules the interpreter cannot import. An error, saying what is
+  // missing in words, when the interpreter does not run or fails.
+  const StatusOr<std::set<std::string>>& Absent() const;
+
+ private:
+  const std::string interpreter_;
+  const std::set<std::string> modules_;
+  mutable std::once_flag once_;
+  mutable StatusOr<std::set<std::string>> absent_{Internal("not probed")};
+};
 
 struct PythonConverter {
   std::string format;       // the source format: "torchscript", "keras", ...
@@ -41,8 +67,10 @@ struct PythonConverter {
 
   // Empty when the interpreter and the script exist and every module is
   // importable; otherwise what is missing, in words ("the Python package
-  // 'tf2onnx' for python3 (pip install tf2onnx)"). Starts one short Python
-  // process (it looks the modules up without importing them).
+  // 'tf2onnx' for python3 (pip install tf2onnx)"). Asks `probe`, which must
+  // be of `interpreter` and cover `modules`, only when the script exists.
+  std::string Missing(const ModuleProbe& probe) const;
+  // The same with a probe of its own (one Python start).
   std::string Missing() const;
 
   // Converts the model at `source` to ONNX, with the request's source keys.

@@ -1,6 +1,9 @@
 #include "sources/source_passes.h"
 
 #include <array>
+#include <map>
+#include <memory>
+#include <set>
 
 namespace adlik::compiler {
 namespace {
@@ -87,6 +90,18 @@ std::optional<PythonConverter> FindSourceConverter(std::string_view format) {
 }
 
 void AddSourcePasses(ConversionGraph* graph) {
+  // One probe per interpreter, for the modules of all its converters.
+  std::map<std::string, std::set<std::string>> modules;
+  for (const SourceEntry& e : kSources) {
+    PythonConverter converter = MakeConverter(e);
+    for (const auto& m : converter.modules)
+      modules[converter.interpreter].insert(m.first);
+  }
+  std::map<std::string, std::shared_ptr<const ModuleProbe>> probes;
+  for (const auto& [interpreter, names] : modules) {
+    probes.emplace(interpreter,
+                   std::make_shared<ModuleProbe>(interpreter, names));
+  }
   for (const SourceEntry& e : kSources) {
     PythonConverter converter = MakeConverter(e);
     Pass p;
@@ -96,22 +111,22 @@ void AddSourcePasses(ConversionGraph* graph) {
     p.description = std::string(e.format) + " model to ONNX with " +
                     std::string(e.tool) + " (" + converter.interpreter + " " +
                     converter.script + ")";
-    p.needs = converter.Missing();
-    if (p.needs.empty()) {
-      p.run = [converter](Artifact model,
-                          const CompileRequest& request) -> StatusOr<Artifact> {
-        ASSIGN_OR_RETURN(model.onnx,
-                         converter.Convert(model.source_path, request));
-        std::string opset;
-        for (const auto& o : model.onnx.opset_import()) {
-          if (o.domain().empty() || o.domain() == "ai.onnx")
-            opset = std::to_string(o.version());
-        }
-        model.notes.push_back("converted by " + converter.script +
-                              (opset.empty() ? "" : ", ONNX opset " + opset));
-        return model;
-      };
-    }
+    p.probe = [converter, probe = probes.at(converter.interpreter)] {
+      return converter.Missing(*probe);
+    };
+    p.run = [converter](Artifact model,
+                        const CompileRequest& request) -> StatusOr<Artifact> {
+      ASSIGN_OR_RETURN(model.onnx,
+                       converter.Convert(model.source_path, request));
+      std::string opset;
+      for (const auto& o : model.onnx.opset_import()) {
+        if (o.domain().empty() || o.domain() == "ai.onnx")
+          opset = std::to_string(o.version());
+      }
+      model.notes.push_back("converted by " + converter.script +
+                            (opset.empty() ? "" : ", ONNX opset " + opset));
+      return model;
+    };
     graph->Add(std::move(p));
   }
 }

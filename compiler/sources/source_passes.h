@@ -12,7 +12,10 @@
 //   paddle       (a .pdmodel, or its folder) paddle2onnx
 //
 // A pass whose interpreter, script or Python packages are missing on this
-// machine is declared unavailable, naming them.
+// machine is unavailable, naming them. Finding out is left to each pass's
+// probe, asked only when a search considers the pass: the passes of one
+// interpreter share one ModuleProbe, so it starts at most once per
+// interpreter, and a compile whose source is ONNX starts no Python at all.
 //
 // Thread-safety: AddSourcePasses is as thread-safe as ConversionGraph::Add;
 // FindSourceConverter is a pure function over constants.
@@ -27,7 +30,7 @@
 
 namespace adlik::compiler {
 
-// Adds the passes above to `graph` (probing this machine for each).
+// Adds the passes above to `graph` (probing this machine lazily, see above).
 void AddSourcePasses(ConversionGraph* graph);
 
 // The converter of source format `format`, or nullopt for a format no

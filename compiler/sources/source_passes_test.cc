@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include "temp_dir.h"
 
@@ -22,6 +25,7 @@ class SourcePassesTest : public ::testing::Test {
   void TearDown() override {
     unsetenv("ADLIK_CONVERTER_DIR");
     unsetenv("ADLIK_PYTHON");
+    unsetenv("ADLIK_TORCH_PYTHON");
   }
 };
 
@@ -53,8 +57,48 @@ TEST_F(SourcePassesTest, AMissingInterpreterMakesThePassUnavailable) {
   const Pass* p = Find(graph, "tf2onnx");
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->available());
-  EXPECT_NE(p->needs.find("/nonexistent/python3"), std::string::npos)
-      << p->needs;
+  EXPECT_NE(p->Missing().find("/nonexistent/python3"), std::string::npos)
+      << p->Missing();
+}
+
+// An "interpreter" that finds every module and counts its starts, a line
+// each, in `counter`.
+std::string CountingPython(const std::string& dir, const std::string& counter) {
+  const std::string path = dir + "/python";
+  std::ofstream(path) << "#!/bin/sh\necho started >> '" << counter << "'\n";
+  chmod(path.c_str(), 0755);
+  return path;
+}
+
+int Lines(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<int>(std::count(std::istreambuf_iterator<char>(in),
+                                     std::istreambuf_iterator<char>(), '\n'));
+}
+
+TEST_F(SourcePassesTest, StartsPythonOncePerInterpreterAndOnlyWhenAsked) {
+  auto dir = TempDir::Create();
+  ASSERT_TRUE(dir.ok());
+  const std::string counter = dir->path() + "/starts";
+  const std::string python = CountingPython(dir->path(), counter);
+  setenv("ADLIK_PYTHON", python.c_str(), 1);
+  setenv("ADLIK_TORCH_PYTHON", "/nonexistent/python3", 1);
+  ConversionGraph graph;
+  AddSourcePasses(&graph);
+  EXPECT_EQ(Lines(counter), 0) << "a probe ran before any pass was asked";
+  int asked = 0;
+  for (const Pass& p : graph.passes()) {
+    if (p.name == "torch_export") {
+      EXPECT_FALSE(p.available());
+      EXPECT_NE(p.Missing().find("/nonexistent/python3"), std::string::npos)
+          << p.Missing();
+      continue;
+    }
+    EXPECT_TRUE(p.available()) << p.name << ": " << p.Missing();
+    ++asked;
+  }
+  EXPECT_EQ(asked, 7);
+  EXPECT_EQ(Lines(counter), 1);
 }
 
 TEST_F(SourcePassesTest, AMissingPackageIsNamed) {

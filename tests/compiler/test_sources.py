@@ -13,8 +13,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from types import SimpleNamespace
 
 import numpy as np
+import onnx
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -56,6 +58,13 @@ def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_t
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Numeric check" in result.stdout and ": ok" in result.stdout, result.stdout
+    serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance)
+    return result
+
+
+def serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance=1e-5):
+    """Serves the repository `export`, infers `inputs` of model "m" over HTTP and gRPC and
+    compares `outputs` with `expected` (name -> array)."""
     logs = tmp_path / "logs"
     logs.mkdir()
     server = support.Server(export, logs, name="sources").start()
@@ -72,7 +81,6 @@ def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_t
     finally:
         code = server.stop()
     assert code == 0, server.log_tail()
-    return result
 
 
 def test_torchscript_traced_file(tmp_path):
@@ -123,7 +131,50 @@ def test_torchscript_without_input_shapes_names_the_key(tmp_path):
         "--max_batch_size=1",
     )
     assert result.returncode == 1
-    assert "input_shapes" in result.stderr and "torchscript_to_onnx.py" in result.stderr
+    assert "input_shapes has no shape for input(s) input:" in result.stderr, result.stderr
+    assert "no signature.txt" in result.stderr and "torchscript_to_onnx.py" in result.stderr
+
+
+def test_torchscript_signature_file_gives_the_shapes(tmp_path):
+    """A traced file saved with the LibTorch runtime's signature.txt compiles with the
+    required keys only: shapes, element types and names from the signature."""
+    require_path("torchscript")
+    x = np.random.default_rng(2).uniform(-1, 1, (3, 4)).astype(np.float32)
+    steps = np.arange(15, dtype=np.int64).reshape(3, 5)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "steps.npy", steps)
+    framework(
+        TORCH_PYTHON,
+        """
+        import sys, numpy as np, torch
+        torch.manual_seed(0)
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(4, 3)
+            def forward(self, x, n):
+                return torch.tanh(self.fc(x)), n * 2 + 1
+        net = torch.jit.trace(Net().eval(), (torch.zeros(2, 4), torch.zeros(2, 5, dtype=torch.int64)))
+        signature = (
+            "input features FP32 -1 4\\ninput steps INT64 -1 5\\n"
+            "output scores FP32 -1 3  # tanh\\noutput next INT64 -1 5\\n"
+        )
+        torch.jit.save(net, sys.argv[1], _extra_files={"signature.txt": signature})
+        with torch.no_grad():
+            scores, after = net(torch.from_numpy(np.load(sys.argv[2])), torch.from_numpy(np.load(sys.argv[3])))
+        np.save(sys.argv[4], scores.numpy()); np.save(sys.argv[5], after.numpy())
+        """,
+        tmp_path / "net.pt", tmp_path / "x.npy", tmp_path / "steps.npy",
+        tmp_path / "scores.npy", tmp_path / "next.npy",
+    )
+    expected = {"scores": np.load(tmp_path / "scores.npy"), "next": np.load(tmp_path / "next.npy")}
+    result = compile_and_serve(
+        tmp_path, tmp_path / "net.pt", {"features": x, "steps": steps}, ["scores", "next"],
+        expected, "--max_batch_size=4",
+    )
+    assert "Compile path: torchscript -> onnx -> onnxruntime" in result.stdout
+    config = (tmp_path / "repo" / "m" / "config.pbtxt").read_text()
+    assert "TYPE_INT64" in config and "TYPE_FP32" in config, config
 
 
 TF_MODEL = """
@@ -292,6 +343,9 @@ def test_paddle(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Compile path: paddle -> onnx -> onnxruntime" in result.stdout
+    # paddle2onnx keeps Paddle's tensor names: the input spec's, and a generated output's.
+    output = onnx.load(tmp_path / "repo" / "m" / "1" / "model.onnx").graph.output[0].name
+    serve_and_compare(tmp_path, tmp_path / "repo", {"x": x}, [output], {output: np.load(tmp_path / "y.npy")})
 
 
 def test_list_paths_names_what_is_missing(tmp_path):
@@ -301,3 +355,49 @@ def test_list_paths_names_what_is_missing(tmp_path):
     assert "unreachable" in result.stdout and "/nonexistent/python3" in result.stdout
     bad = run_compiler("--list_paths=nothing_such")
     assert bad.returncode == 2 and "neither a model file" in bad.stderr
+
+
+def torchscript_converter():
+    """compiler/converters/torchscript_to_onnx.py, imported here (it imports torch lazily)."""
+    sys.path.insert(0, os.path.join(support.ROOT, "compiler", "converters"))
+    import torchscript_to_onnx
+
+    return torchscript_to_onnx
+
+
+def test_torchscript_signature_is_read_as_the_libtorch_runtime_reads_it():
+    ts = torchscript_converter()
+    inputs, outputs = ts.parse_signature(
+        "# net\ninput image FP32 -1 3 8 8\n\ninput ids INT64 -1 5  # tokens\noutput y FP16 -1 2\n", "sig"
+    )
+    assert inputs == [("image", "FP32", [-1, 3, 8, 8]), ("ids", "INT64", [-1, 5])]
+    assert outputs == [("y", "FP16", [-1, 2])]
+    for text, error in [
+        ("inputs x FP32 1\noutput y FP32 1", "sig:1: 'inputs' is neither 'input' nor 'output'"),
+        ("input x FLOAT 1\noutput y FP32 1", "sig:1: expected 'input NAME TYPE DIM...'"),
+        ("input x FP32 1\noutput y FP32 2.5", "sig:2: output 'y': dimensions must be whole numbers"),
+        ("input x FP32 -2\noutput y FP32 1", "sig:1: input 'x': a dimension is -1 or >= 0"),
+        ("input x FP32 1\n", "sig: needs at least one input and one output"),
+    ]:
+        with pytest.raises(ts.UserError) as raised:
+            ts.parse_signature(text, "sig")
+        assert error in str(raised.value), (text, str(raised.value))
+
+
+def test_torchscript_signature_shapes_leave_only_the_batch_open():
+    ts = torchscript_converter()
+    # A module whose forward(self, x) is all the interface reads.
+    arguments = [SimpleNamespace(name="self"), SimpleNamespace(name="x")]
+    module = SimpleNamespace(forward=SimpleNamespace(schema=SimpleNamespace(arguments=arguments)))
+    sig = "input image FP32 -1 3 -1\noutput y FP32 -1 2\n"
+    interface = ts.Interface("net.pt", module, sig, {"max_batch_size": 4})
+    assert interface.names == ["image"]
+    with pytest.raises(ts.UserError) as raised:
+        interface.signature_shape("image", [-1, 3, -1], 4)
+    message = str(raised.value)
+    assert "'net.pt' (extra file signature.txt) gives input 'image' a dimension of any size" in message
+    assert "--input_shapes=image:4x3x1" in message
+    assert interface.signature_shape("image", [-1, 3, 8], 4) == [4, 3, 8]
+    assert ts.Interface("net.pt", module, sig, {"input_names": ["pixels"]}).names == ["pixels"]
+    with pytest.raises(ts.UserError, match="declares 2 inputs but forward\\(\\) takes 1"):
+        ts.Interface("net.pt", module, "input a FP32 1\ninput b FP32 1\noutput y FP32 1\n", {})
