@@ -334,5 +334,8 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   // The runtimes' informational lines would bury the progress.
   adlik::SetMinLogLevel(adlik::LogLevel::kWarning);
+  // No telemetry from ONNX Runtime's official build, here or in the Python
+  // the compiler starts (quantisation, converters): both read it at start.
+  setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/1);
   return adlik::compiler::Main(argc, argv);
 }

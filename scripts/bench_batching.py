@@ -273,6 +273,7 @@ def run_clients(server, clients, processes, requests, warmup):
 
 
 def bare_throughput(model_path, batch, threads, inferences, warmup=5):
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before the wheel's first import
     import onnxruntime as ort
 
     options = ort.SessionOptions()

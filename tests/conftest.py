@@ -23,6 +23,10 @@ import sys
 
 import pytest
 
+# The tests' own ONNX Runtime (the PyPI wheel) starts no telemetry either; a test that
+# checks a server's own setting removes this from that server's environment.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "integration"))
 import support  # noqa: E402
 

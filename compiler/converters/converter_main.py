@@ -22,6 +22,10 @@ import json
 import os
 import sys
 
+# ONNX Runtime's official wheel (which converters may import) starts a telemetry system on
+# import unless this is set first.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 
 class UserError(Exception):
     """A problem with the source model or the request, reported without a traceback."""

@@ -35,6 +35,9 @@ import os
 import sys
 import time
 
+# ONNX Runtime's official wheel starts a telemetry system on import unless this is set first.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".ppm")
 CROP_FRACTION = 0.875  # the centre crop of an image sample: 224 of 256
 
