@@ -8,6 +8,7 @@
 #include "default_graph.h"
 #include "onnx_model.h"
 #include "passes/select_outputs.h"
+#include "sources/native_passes.h"
 #include "sources/source_passes.h"
 #include "temp_dir.h"
 
@@ -169,78 +170,119 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     }
   }
 
-  // A source of another framework: its converter is the first pass, and the
-  // check compares with that framework's own outputs.
+  // A source of another framework: the check compares with that framework's
+  // own outputs. Its converter is the first pass, unless the path reaches a
+  // runtime that serves it without ONNX (native: the artefact is the model's
+  // own file or folder, and the runtime reports its signature).
   std::optional<PythonConverter> converter =
       FindSourceConverter(source.format.base);
   const std::string source_path = source.source_path;
-  int first = 0;
-  if (converter && plan.path.passes.empty()) {
-    return Unimplemented(
-        "input_model '" + source.source_path + "' is " + source.format.base +
-        " already, the format of serving_type '" + request.serving_type +
-        "': the compiler writes converted models; put this "
-        "one in the repository as it is");
-  }
-  if (converter) {
-    ASSIGN_OR_RETURN(
-        source, RunPasses(plan, 0, 1, std::move(source), request, progress));
-    first = 1;
-  }
-  onnx::ModelProto model = std::move(source.onnx);
-  result.notes = std::move(source.notes);
-
-  std::string warning;
-  RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
-  if (!warning.empty()) result.warnings.push_back(warning);
-  RETURN_IF_ERROR(CheckInputNames(request, model));
-  if (!request.output_names.empty()) {
-    RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
-  }
-
-  Artifact onnx_source;
-  onnx_source.format = Format{"onnx"};
-  onnx_source.onnx = model;
-  ASSIGN_OR_RETURN(
-      Artifact compiled,
-      RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
-                std::move(onnx_source), request, progress));
-  result.notes.insert(result.notes.end(), compiled.notes.begin(),
-                      compiled.notes.end());
-  std::string bytes;
-  if (compiled.engine) {
-    bytes = std::move(*compiled.engine);
-  } else {
-    ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
-  }
-
-  // The compiled model as its runtime loads it, declared as the ONNX model
-  // it came from declares itself (for engines that report no tensors).
-  ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create());
+  const bool native =
+      converter &&
+      std::none_of(plan.path.formats.begin(), plan.path.formats.end(),
+                   [](const Format& f) { return f.base == "onnx"; });
+  if (native) converter = NativeReference(plan.path, source.format.base);
+  Artifact compiled;
+  onnx::ModelProto model;  // the ONNX source, when the path goes through ONNX
   host::ModelSpec spec;
   spec.name = request.model_name;
   spec.max_batch_size = request.max_batch_size;
-  onnx::ModelProto inferred = compiled.onnx;
-  const Status inferred_ok = InferShapes(&inferred);
-  const StatusOr<Signature> declared = inferred_ok.ok()
-                                           ? OnnxSignature(inferred)
-                                           : StatusOr<Signature>(inferred_ok);
-  if (declared.ok()) spec.declared = *declared;
+  std::optional<Status> declared_error;
+  if (native) {
+    if (!request.output_names.empty()) {
+      return InvalidArgument(
+          "output_names: serving_type '" + request.serving_type +
+          "' serves the model with all its outputs (path " + result.path +
+          "); pruning outputs needs a path through ONNX");
+    }
+    if (plan.path.passes.empty()) {
+      ASSIGN_OR_RETURN(compiled, Step(progress, "load", [&] {
+                         return ReadNativeModel(std::move(source), request);
+                       }));
+    } else {
+      ASSIGN_OR_RETURN(compiled,
+                       RunPlan(plan, std::move(source), request, progress));
+    }
+    result.notes = compiled.notes;
+    for (const auto& [key, value] : compiled.parameters)
+      spec.parameters.emplace_back(key, value);
+  } else {
+    int first = 0;
+    if (converter) {
+      ASSIGN_OR_RETURN(
+          source, RunPasses(plan, 0, 1, std::move(source), request, progress));
+      first = 1;
+    }
+    model = std::move(source.onnx);
+    result.notes = std::move(source.notes);
+
+    std::string warning;
+    RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
+    if (!warning.empty()) result.warnings.push_back(warning);
+    RETURN_IF_ERROR(CheckInputNames(request, model));
+    if (!request.output_names.empty()) {
+      RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
+    }
+
+    Artifact onnx_source;
+    onnx_source.format = Format{"onnx"};
+    onnx_source.onnx = model;
+    ASSIGN_OR_RETURN(
+        compiled,
+        RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
+                  std::move(onnx_source), request, progress));
+    result.notes.insert(result.notes.end(), compiled.notes.begin(),
+                        compiled.notes.end());
+    if (!compiled.engine) {
+      ASSIGN_OR_RETURN(compiled.engine, SerializeOnnx(compiled.onnx));
+    }
+    // Declared as the ONNX model it came from declares itself (for engines
+    // that report no tensors).
+    onnx::ModelProto inferred = compiled.onnx;
+    const Status inferred_ok = InferShapes(&inferred);
+    StatusOr<Signature> declared = inferred_ok.ok()
+                                       ? OnnxSignature(inferred)
+                                       : StatusOr<Signature>(inferred_ok);
+    if (declared.ok()) {
+      spec.declared = *declared;
+    } else {
+      declared_error = declared.status();
+    }
+  }
+  const std::string bytes =
+      compiled.engine ? std::move(*compiled.engine) : std::string();
+
+  // The compiled model as its runtime loads it.
+  ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create());
   auto candidate = LoadThroughRuntime(runtime, scratch.path(), spec, bytes,
-                                      compiled.side_files);
+                                      compiled.side_files, compiled.folder,
+                                      compiled.model_filename);
   if (!candidate.ok()) {
     return candidate.status().WithPrefix(
         "the compiled model does not load in its runtime");
   }
   const Signature signature = EffectiveSignature(**candidate);
-  if (signature.inputs.empty() && signature.outputs.empty() && !declared.ok()) {
-    return declared.status().WithPrefix(
-        "runtime '" + runtime.info().name +
-        "' reports no tensors of the compiled model, and its ONNX model "
-        "declares none usable");
+  if (signature.inputs.empty() && signature.outputs.empty()) {
+    if (native) {
+      return Internal("runtime '" + runtime.info().name +
+                      "' reports no tensors of the model, so no config can "
+                      "be written for it");
+    }
+    if (declared_error) {
+      return declared_error->WithPrefix(
+          "runtime '" + runtime.info().name +
+          "' reports no tensors of the compiled model, and its ONNX model "
+          "declares none usable");
+    }
   }
   ASSIGN_OR_RETURN(inference::ModelConfig config,
                    MakeModelConfig(request, runtime.info().name, signature));
+  for (const auto& [key, value] : compiled.parameters) {
+    (*config.mutable_parameters())[key].set_string_value(value);
+  }
+  if (!compiled.model_filename.empty()) {
+    config.set_default_model_filename(compiled.model_filename);
+  }
 
   if (!request.numeric_check) {
     result.check_skipped = "numeric_check is false";
@@ -264,8 +306,12 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
           }
           if (converter) {
             // The source in its own framework, fed and read by the names
-            // of the ONNX model it was converted to.
-            ASSIGN_OR_RETURN(Signature signature, OnnxSignature(model));
+            // of the ONNX model it was converted to, or (native) by the
+            // names its runtime reports.
+            Signature signature = EffectiveSignature(**candidate);
+            if (!native) {
+              ASSIGN_OR_RETURN(signature, OnnxSignature(model));
+            }
             CheckedModel reference{
                 std::move(signature), [&](std::span<const TensorView> inputs,
                                           const std::vector<std::string>& names,
@@ -299,10 +345,13 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
   }
   candidate->reset();  // before its files go
 
-  const std::string& filename = runtime.info().default_model_filename;
+  const std::string& filename = compiled.model_filename.empty()
+                                    ? runtime.info().default_model_filename
+                                    : compiled.model_filename;
   ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
                      return WriteRepository(request, config, filename, bytes,
-                                            compiled.side_files);
+                                            compiled.side_files,
+                                            compiled.folder);
                    }));
   return result;
 }
