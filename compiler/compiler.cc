@@ -189,7 +189,8 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
   spec.max_batch_size = request.max_batch_size;
   std::optional<Status> declared_error;
   if (native) {
-    if (!request.output_names.empty()) {
+    // (A TorchScript model's output_names name its outputs, as for ONNX.)
+    if (!request.output_names.empty() && source.format.base != "torchscript") {
       return InvalidArgument(
           "output_names: serving_type '" + request.serving_type +
           "' serves the model with all its outputs (path " + result.path +

@@ -29,11 +29,15 @@ struct NativeEntry {
   // The script's `run` is the check's reference (its outputs are named as
   // the target's runtime names them); otherwise the source's converter is.
   bool reference;
+  // Run by TorchPython() rather than DefaultPython().
+  bool torch;
+  // Properties the result has (conversion_graph.h).
+  unsigned adds_properties;
   // module=package pairs the script needs.
   std::array<std::pair<std::string_view, std::string_view>, 2> modules;
 };
 
-constexpr std::array<NativeEntry, 5> kNative = {{
+constexpr std::array<NativeEntry, 6> kNative = {{
     {"keras_to_savedmodel",
      "keras",
      "tensorflow",
@@ -43,6 +47,8 @@ constexpr std::array<NativeEntry, 5> kNative = {{
      "",
      false,
      false,
+     false,
+     0,
      {{{"tf_keras", "tf_keras"}, {"tensorflow", "tensorflow-cpu"}}}},
     {"tflite_convert",
      "tensorflow",
@@ -53,6 +59,8 @@ constexpr std::array<NativeEntry, 5> kNative = {{
      "",
      false,
      false,
+     false,
+     0,
      {{{"tensorflow", "tensorflow-cpu"}, {}}}},
     {"xgboost_as_is",
      "xgboost",
@@ -63,6 +71,8 @@ constexpr std::array<NativeEntry, 5> kNative = {{
      "",
      true,
      true,
+     false,
+     0,
      {{{"xgboost", "xgboost"}, {}}}},
     {"lightgbm_as_is",
      "lightgbm",
@@ -73,6 +83,8 @@ constexpr std::array<NativeEntry, 5> kNative = {{
      "model.txt",
      true,
      true,
+     false,
+     0,
      {{{"lightgbm", "lightgbm"}, {}}}},
     {"sklearn_to_treelite",
      "sklearn",
@@ -84,14 +96,31 @@ constexpr std::array<NativeEntry, 5> kNative = {{
      "model.tl",
      false,
      true,
+     false,
+     0,
      {{{"sklearn", "scikit-learn"}, {"treelite", "treelite"}}}},
+    {"torchscript_signature",
+     "torchscript",
+     "libtorch",
+     "TorchScript re-saved with the signature.txt the LibTorch runtime "
+     "reads (torch.jit.save)",
+     "torchscript_to_libtorch.py",
+     "model.pt",
+     "",
+     false,
+     true,
+     true,
+     // Its dims are input_shapes' (a TorchScript file needs them), all but
+     // the batch when max_batch_size > 0.
+     kStaticShapes,
+     {{{"torch", "torch (Debian: python3-torch)"}, {}}}},
 }};
 
 PythonConverter MakeConverter(const NativeEntry& e) {
   PythonConverter converter;
   converter.format = e.from;
   converter.script = e.script;
-  converter.interpreter = DefaultPython();
+  converter.interpreter = e.torch ? TorchPython() : DefaultPython();
   for (const auto& [module, package] : e.modules) {
     if (!module.empty()) converter.modules.emplace_back(module, package);
   }
@@ -153,6 +182,7 @@ void AddNativePasses(ConversionGraph* graph) {
     p.name = e.pass;
     p.from = e.from;
     p.to = e.to;
+    p.adds_properties = e.adds_properties;
     p.description = std::string(e.description) + " (" + converter.interpreter +
                     " " + converter.script + ")";
     p.needs = converter.Missing();

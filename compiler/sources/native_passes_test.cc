@@ -45,6 +45,10 @@ TEST_F(NativePassesTest, DeclaresEachEdgeWithoutOnnx) {
   ASSERT_NE(tflite, nullptr);
   EXPECT_EQ(tflite->from, "tensorflow");
   EXPECT_EQ(tflite->to, "tflite");
+  const Pass* torch = Find(graph, "torchscript_signature");
+  ASSERT_NE(torch, nullptr);
+  EXPECT_EQ(torch->to, "libtorch");
+  EXPECT_EQ(torch->adds_properties, kStaticShapes);
   for (const char* tree : {"xgboost", "lightgbm", "sklearn"}) {
     bool found = false;
     for (const Pass& p : graph.passes())

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import support  # noqa: E402
 from test_compiler import compiler_binary, run_compiler  # noqa: E402
-from test_sources import framework  # noqa: E402
+from test_sources import TORCH_PYTHON, framework  # noqa: E402
 
 
 def require(fmt, target, runtime):
@@ -202,4 +202,52 @@ def test_tree_models_to_treelite(tmp_path):
          {"output__0": lgbm.predict(probe).reshape(-1, 1, 3)}),
         ("forest", {"input__0": probe.astype(np.float64)},
          {"output__0": forest.predict_proba(probe).reshape(-1, 1, 2)}),
+    ])
+
+
+def test_torchscript_to_libtorch(tmp_path):
+    path = require("torchscript", "libtorch", "libtorch")
+    assert path == "torchscript -> libtorch(static)", path
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    framework(
+        TORCH_PYTHON,
+        """
+        import sys, numpy as np, torch
+        torch.manual_seed(0)
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = torch.nn.Conv2d(3, 4, 3)
+                self.fc = torch.nn.Linear(4, 5)
+            def forward(self, image):
+                y = self.fc(torch.relu(self.conv(image)).mean(dim=(2, 3)))
+                return y, torch.softmax(y, 1)
+        class Named(torch.nn.Module):
+            def forward(self, a, b):
+                return {"sum": a + b, "index": torch.argmax(a, 1)}
+        net = torch.jit.trace(Net().eval(), torch.zeros(1, 3, 8, 8))
+        net.save(sys.argv[1])
+        torch.jit.trace(Named(), (torch.zeros(1, 6), torch.zeros(1, 6)), strict=False).save(sys.argv[2])
+        with torch.no_grad():
+            logits, probs = net(torch.from_numpy(np.load(sys.argv[3])))
+        np.save(sys.argv[4], logits.numpy()); np.save(sys.argv[5], probs.numpy())
+        """,
+        tmp_path / "net.pt", tmp_path / "named.pt", tmp_path / "x.npy", tmp_path / "logits.npy",
+        tmp_path / "probs.npy",
+    )
+    export = tmp_path / "repo"
+    compile_ok(export, tmp_path / "net.pt", "net", "--serving_type=libtorch",
+               "--input_shapes=image:2x3x8x8", "--output_names=logits,probs")
+    compile_ok(export, tmp_path / "named.pt", "named", "--serving_type=libtorch",
+               "--input_shapes=a:4x6,b:4x6")
+    config = (export / "named" / "config.pbtxt").read_text()
+    assert 'name: "index"' in config and "TYPE_INT64" in config, config
+
+    a = np.arange(12, dtype=np.float32).reshape(2, 6)
+    b = np.ones((2, 6), np.float32)
+    serve_and_compare(tmp_path, export, [
+        ("net", {"image": x}, {"logits": np.load(tmp_path / "logits.npy"),
+                               "probs": np.load(tmp_path / "probs.npy")}),
+        ("named", {"a": a, "b": b}, {"sum": a + b, "index": np.full((2,), 5, np.int64)}),
     ])
