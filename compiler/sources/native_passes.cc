@@ -172,6 +172,16 @@ std::optional<PythonConverter> NativeReference(const Path& path,
       }
     }
   }
+  if (path.passes.empty() && source == "tflite") {
+    // Named by its signature, as the TFLite runtime names them (the ONNX
+    // converter names a .tflite's tensors by their own names).
+    PythonConverter c;
+    c.format = source;
+    c.script = "tensorflow_export.py";
+    c.interpreter = DefaultPython();
+    c.modules = {{"tensorflow", "tensorflow-cpu"}};
+    return c;
+  }
   return FindSourceConverter(source);
 }
 

@@ -96,9 +96,12 @@ TEST_F(NativePassesTest, TheCheckRunsTheSourceAsTheTargetsRuntimeNamesIt) {
   auto tf = NativeReference(to_tflite, "tensorflow");
   ASSERT_TRUE(tf.has_value());
   EXPECT_EQ(tf->script, "tensorflow_to_onnx.py");
-  auto as_is = NativeReference(Path{}, "tflite");
-  ASSERT_TRUE(as_is.has_value());
-  EXPECT_EQ(as_is->script, "tensorflow_to_onnx.py");
+  auto saved_model = NativeReference(Path{}, "tensorflow");
+  ASSERT_TRUE(saved_model.has_value());
+  EXPECT_EQ(saved_model->script, "tensorflow_to_onnx.py");
+  auto tflite = NativeReference(Path{}, "tflite");
+  ASSERT_TRUE(tflite.has_value());
+  EXPECT_EQ(tflite->script, "tensorflow_export.py");
 }
 
 TEST_F(NativePassesTest, AMissingInterpreterMakesThePassUnavailable) {

@@ -100,6 +100,7 @@ def test_tensorflow_and_tflite_targets(tmp_path):
     assert require("tensorflow", "tensorflow", "tensorflow") == "tensorflow"
     assert require("keras", "tensorflow", "tensorflow") == "keras -> tensorflow"
     assert require("keras", "tflite", "tflite") == "keras -> tensorflow -> tflite"
+    assert require("tflite", "tflite", "tflite") == "tflite"
     x = np.random.default_rng(2).uniform(-1, 1, (3, 6)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     framework("python3", TF_MODELS, tmp_path)
@@ -126,6 +127,11 @@ def test_tensorflow_and_tflite_targets(tmp_path):
     result = compile_ok(export, tmp_path / "m.h5", "keras_lite", "--serving_type=tflite")
     assert "Compile path: keras -> tensorflow -> tflite" in result.stdout
     assert (export / "keras_lite" / "1" / "model.tflite").is_file()
+    # A .tflite as it is (checked against the TFLite interpreter, by its signature's names).
+    (tmp_path / "lite").mkdir()
+    (tmp_path / "lite" / "m.tflite").write_bytes((export / "keras_lite" / "1" / "model.tflite").read_bytes())
+    result = compile_ok(export, tmp_path / "lite" / "m.tflite", "lite", "--serving_type=tflite")
+    assert "Compile path: tflite\n" in result.stdout
 
     logits = {"logits": np.load(tmp_path / "logits.npy")}
     serve_and_compare(tmp_path, export, [
@@ -134,6 +140,7 @@ def test_tensorflow_and_tflite_targets(tmp_path):
         ("predict", {"features": x}, {"scores": np.load(tmp_path / "predict.npy")}),
         ("keras", {"hidden_input": x}, logits),
         ("keras_lite", {"hidden_input": x}, logits),
+        ("lite", {"hidden_input": x}, logits),
     ])
 
 
