@@ -30,14 +30,15 @@ StatusOr<std::vector<FolderFile>> ReadFolder(const std::string& path) {
   for (auto it = fs::recursive_directory_iterator(path, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path& p = it->path();
+    const std::string name = p.string();
     if (it->is_symlink(ec)) {
-      return InvalidArgument("'" + p.string() +
+      return InvalidArgument("'" + name +
                              "' is a link; the model's folder must hold "
                              "plain files only");
     }
     if (it->is_directory(ec)) continue;
     if (!it->is_regular_file(ec)) {
-      return InvalidArgument("'" + p.string() +
+      return InvalidArgument("'" + name +
                              "' is not a regular file; the model's folder "
                              "must hold plain files only");
     }
@@ -46,7 +47,7 @@ StatusOr<std::vector<FolderFile>> ReadFolder(const std::string& path) {
         fs::relative(p, path).generic_string(),
         {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()}};
     if (!in.good() && !in.eof()) {
-      return Internal("cannot read '" + p.string() + "'");
+      return Internal("cannot read '" + name + "'");
     }
     files.push_back(std::move(f));
   }

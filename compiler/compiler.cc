@@ -147,6 +147,98 @@ void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
                     DescribePath(plan.path), 0});
 }
 
+// The compiled model before its runtime loads it: the artefact, the spec the
+// runtime gets, and, on a path through ONNX, the ONNX source the check runs.
+struct Prepared {
+  Artifact compiled;
+  onnx::ModelProto model;
+  host::ModelSpec spec;
+  std::optional<Status> declared_error;  // why spec.declared is empty
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+};
+
+// A path that does not go through ONNX: the source as it is (no pass), or
+// what the passes make of it, with the runtime's parameters.
+StatusOr<Prepared> RunNativePath(const Plan& plan, Artifact source,
+                                 const CompileRequest& request,
+                                 const ProgressCallback& progress) {
+  // (A TorchScript model's output_names name its outputs, as for ONNX.)
+  if (!request.output_names.empty() && source.format.base != "torchscript") {
+    return InvalidArgument("output_names: serving_type '" +
+                           request.serving_type +
+                           "' serves the model with all its outputs (path " +
+                           DescribePath(plan.path) +
+                           "); pruning outputs needs a path through ONNX");
+  }
+  Prepared p;
+  if (plan.path.passes.empty()) {
+    ASSIGN_OR_RETURN(p.compiled, Step(progress, "load", [&] {
+                       return ReadNativeModel(std::move(source), request);
+                     }));
+  } else {
+    ASSIGN_OR_RETURN(p.compiled,
+                     RunPlan(plan, std::move(source), request, progress));
+  }
+  p.notes = p.compiled.notes;
+  p.spec.name = request.model_name;
+  p.spec.max_batch_size = request.max_batch_size;
+  for (const auto& [key, value] : p.compiled.parameters)
+    p.spec.parameters.emplace_back(key, value);
+  return p;
+}
+
+// A path through ONNX: the source's converter first when it is of another
+// framework (`converted`), then the ONNX passes; the result's spec declares
+// the tensors of the ONNX model it came from (for engines that report none).
+StatusOr<Prepared> RunOnnxPath(const Plan& plan, bool converted,
+                               Artifact source, const CompileRequest& request,
+                               const ProgressCallback& progress) {
+  Prepared p;
+  int first = 0;
+  if (converted) {
+    ASSIGN_OR_RETURN(
+        source, RunPasses(plan, 0, 1, std::move(source), request, progress));
+    first = 1;
+  }
+  p.model = std::move(source.onnx);
+  p.notes = std::move(source.notes);
+
+  std::string warning;
+  RETURN_IF_ERROR(CheckOnnx(p.model, "input_model", &warning));
+  if (!warning.empty()) p.warnings.push_back(warning);
+  RETURN_IF_ERROR(CheckInputNames(request, p.model));
+  if (!request.output_names.empty()) {
+    RETURN_IF_ERROR(SelectOutputs(request.output_names, &p.model));
+  }
+
+  Artifact onnx_source;
+  onnx_source.format = Format{"onnx"};
+  onnx_source.onnx = p.model;
+  ASSIGN_OR_RETURN(
+      p.compiled,
+      RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
+                std::move(onnx_source), request, progress));
+  p.notes.insert(p.notes.end(), p.compiled.notes.begin(),
+                 p.compiled.notes.end());
+  if (!p.compiled.engine) {
+    ASSIGN_OR_RETURN(p.compiled.engine, SerializeOnnx(p.compiled.onnx));
+  }
+  p.spec.name = request.model_name;
+  p.spec.max_batch_size = request.max_batch_size;
+  onnx::ModelProto inferred = p.compiled.onnx;
+  const Status inferred_ok = InferShapes(&inferred);
+  StatusOr<Signature> declared = inferred_ok.ok()
+                                     ? OnnxSignature(inferred)
+                                     : StatusOr<Signature>(inferred_ok);
+  if (declared.ok()) {
+    p.spec.declared = *declared;
+  } else {
+    p.declared_error = declared.status();
+  }
+  return p;
+}
+
 // CompileModel once the plan and the runtime are known.
 StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
                                        RuntimeRegistry& runtimes,
@@ -182,74 +274,16 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
       std::none_of(plan.path.formats.begin(), plan.path.formats.end(),
                    [](const Format& f) { return f.base == "onnx"; });
   if (native) converter = NativeReference(plan.path, source.format.base);
-  Artifact compiled;
-  onnx::ModelProto model;  // the ONNX source, when the path goes through ONNX
-  host::ModelSpec spec;
-  spec.name = request.model_name;
-  spec.max_batch_size = request.max_batch_size;
-  std::optional<Status> declared_error;
-  if (native) {
-    // (A TorchScript model's output_names name its outputs, as for ONNX.)
-    if (!request.output_names.empty() && source.format.base != "torchscript") {
-      return InvalidArgument(
-          "output_names: serving_type '" + request.serving_type +
-          "' serves the model with all its outputs (path " + result.path +
-          "); pruning outputs needs a path through ONNX");
-    }
-    if (plan.path.passes.empty()) {
-      ASSIGN_OR_RETURN(compiled, Step(progress, "load", [&] {
-                         return ReadNativeModel(std::move(source), request);
-                       }));
-    } else {
-      ASSIGN_OR_RETURN(compiled,
-                       RunPlan(plan, std::move(source), request, progress));
-    }
-    result.notes = compiled.notes;
-    for (const auto& [key, value] : compiled.parameters)
-      spec.parameters.emplace_back(key, value);
-  } else {
-    int first = 0;
-    if (converter) {
-      ASSIGN_OR_RETURN(
-          source, RunPasses(plan, 0, 1, std::move(source), request, progress));
-      first = 1;
-    }
-    model = std::move(source.onnx);
-    result.notes = std::move(source.notes);
-
-    std::string warning;
-    RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
-    if (!warning.empty()) result.warnings.push_back(warning);
-    RETURN_IF_ERROR(CheckInputNames(request, model));
-    if (!request.output_names.empty()) {
-      RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
-    }
-
-    Artifact onnx_source;
-    onnx_source.format = Format{"onnx"};
-    onnx_source.onnx = model;
-    ASSIGN_OR_RETURN(
-        compiled,
-        RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
-                  std::move(onnx_source), request, progress));
-    result.notes.insert(result.notes.end(), compiled.notes.begin(),
-                        compiled.notes.end());
-    if (!compiled.engine) {
-      ASSIGN_OR_RETURN(compiled.engine, SerializeOnnx(compiled.onnx));
-    }
-    // Declared as the ONNX model it came from declares itself (for engines
-    // that report no tensors).
-    onnx::ModelProto inferred = compiled.onnx;
-    const Status inferred_ok = InferShapes(&inferred);
-    StatusOr<Signature> declared = inferred_ok.ok()
-                                       ? OnnxSignature(inferred)
-                                       : StatusOr<Signature>(inferred_ok);
-    if (declared.ok()) {
-      spec.declared = *declared;
-    } else {
-      declared_error = declared.status();
-    }
-  }
+  ASSIGN_OR_RETURN(
+      Prepared prepared,
+      native ? RunNativePath(plan, std::move(source), request, progress)
+             : RunOnnxPath(plan, converter.has_value(), std::move(source),
+                           request, progress));
+  Artifact& compiled = prepared.compiled;
+  const onnx::ModelProto& model = prepared.model;
+  host::ModelSpec& spec = prepared.spec;
+  result.notes = std::move(prepared.notes);
+  result.warnings = std::move(prepared.warnings);
   const std::string bytes =
       compiled.engine ? std::move(*compiled.engine) : std::string();
 
@@ -269,8 +303,8 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
                       "' reports no tensors of the model, so no config can "
                       "be written for it");
     }
-    if (declared_error) {
-      return declared_error->WithPrefix(
+    if (prepared.declared_error) {
+      return prepared.declared_error->WithPrefix(
           "runtime '" + runtime.info().name +
           "' reports no tensors of the compiled model, and its ONNX model "
           "declares none usable");
