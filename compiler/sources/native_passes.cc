@@ -150,6 +150,16 @@ StatusOr<Artifact> ReadNativeModel(Artifact model,
                                    const CompileRequest& request) {
   RETURN_IF_ERROR(ReadModelFiles(model.source_path, &model));
   if (model.format.base == "tensorflow") {
+    for (const auto* key :
+         {&request.signature_keys, &request.saved_model_tags}) {
+      if (key->size() > 1) {
+        return InvalidArgument(std::string(key == &request.signature_keys
+                                               ? "signature_keys"
+                                               : "saved_model_tags") +
+                               " names " + std::to_string(key->size()) +
+                               " values; the tensorflow runtime serves one");
+      }
+    }
     // The runtime's parameters (Triton's TensorFlow backend's names).
     if (!request.signature_keys.empty() &&
         request.signature_keys[0] != "serving_default") {

@@ -137,6 +137,11 @@ TEST_F(NativePassesTest, ASavedModelIsReadAsItsFolderWithItsSignatureKey) {
   model = ReadNativeModel(source, request);
   ASSERT_TRUE(model.ok());
   EXPECT_TRUE(model->parameters.empty());
+
+  request.saved_model_tags = {"serve", "gpu"};
+  model = ReadNativeModel(source, request);
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("saved_model_tags names 2"));
 }
 
 TEST_F(NativePassesTest, AFileIsReadAsItsBytes) {
