@@ -7,9 +7,11 @@
 // in memory: an ONNX ModelProto for the ONNX-based formats, or the serialized
 // engine of a target runtime next to the ONNX model it was built from (whose
 // signature it keeps), or, for a source format a converter reads (a
-// TorchScript file, a SavedModel folder), the path of the source. Compiling a
-// model already in memory is therefore the same as compiling a file: build an
-// Artifact and run the passes over it.
+// TorchScript file, a SavedModel folder), the path of the source; or a model
+// of a runtime that is not served from ONNX (a SavedModel folder, a .tflite
+// file, a tree model), which carries no ONNX model: its runtime reports its
+// signature. Compiling a model already in memory is therefore the same as
+// compiling a file: build an Artifact and run the passes over it.
 //
 // Thread-safety: values; an Artifact is owned by whoever holds it and passes
 // take it by value.
@@ -18,9 +20,12 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "adlik/status.h"
 
 namespace adlik::compiler {
 
@@ -54,6 +59,21 @@ struct SideFile {
   std::string bytes;
 };
 
+// A file of a model that is a folder (a SavedModel), by its path inside the
+// folder ("saved_model.pb", "variables/variables.index").
+struct FolderFile {
+  std::string path;
+  std::string bytes;
+};
+
+// Every file under `path`, by its path inside it, in name order. A link or a
+// special file is an error naming it (a SavedModel is plain files).
+StatusOr<std::vector<FolderFile>> ReadFolder(const std::string& path);
+
+// Writes `files` under `path` (created, with the folders they need).
+Status WriteFolder(const std::string& path,
+                   const std::vector<FolderFile>& files);
+
 // "model.bin" for "model.xml" and ".bin".
 std::string SideFileName(const std::string& model_filename,
                          const SideFile& file);
@@ -67,6 +87,16 @@ struct Artifact {
   std::optional<std::string> engine;
   // The engine's other files (empty for single-file formats).
   std::vector<SideFile> side_files;
+  // A model that is a folder and not one file (a SavedModel, written as the
+  // version's model.savedmodel/): its files, and `engine` is unset.
+  std::vector<FolderFile> folder;
+  // Config parameters the runtime needs to read the model as it is (the
+  // TensorFlow runtime's TF_SIGNATURE_DEF, treelite's model_type): given to
+  // the runtime when the model is checked, and written into config.pbtxt.
+  std::map<std::string, std::string> parameters;
+  // The model file's name when it is not the runtime's default (treelite's
+  // model.txt for LightGBM): the config's default_model_filename.
+  std::string model_filename;
   // What the passes had to say (summaries, warnings), oldest first.
   std::vector<std::string> notes;
   // The source model's file or folder, for a source format the compiler does

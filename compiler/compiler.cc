@@ -8,6 +8,7 @@
 #include "default_graph.h"
 #include "onnx_model.h"
 #include "passes/select_outputs.h"
+#include "sources/native_passes.h"
 #include "sources/source_passes.h"
 #include "temp_dir.h"
 
@@ -146,6 +147,98 @@ void ReportPlan(const ProgressCallback& progress, const Plan& plan) {
                     DescribePath(plan.path), 0});
 }
 
+// The compiled model before its runtime loads it: the artefact, the spec the
+// runtime gets, and, on a path through ONNX, the ONNX source the check runs.
+struct Prepared {
+  Artifact compiled;
+  onnx::ModelProto model;
+  host::ModelSpec spec;
+  std::optional<Status> declared_error;  // why spec.declared is empty
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+};
+
+// A path that does not go through ONNX: the source as it is (no pass), or
+// what the passes make of it, with the runtime's parameters.
+StatusOr<Prepared> RunNativePath(const Plan& plan, Artifact source,
+                                 const CompileRequest& request,
+                                 const ProgressCallback& progress) {
+  // (A TorchScript model's output_names name its outputs, as for ONNX.)
+  if (!request.output_names.empty() && source.format.base != "torchscript") {
+    return InvalidArgument("output_names: serving_type '" +
+                           request.serving_type +
+                           "' serves the model with all its outputs (path " +
+                           DescribePath(plan.path) +
+                           "); pruning outputs needs a path through ONNX");
+  }
+  Prepared p;
+  if (plan.path.passes.empty()) {
+    ASSIGN_OR_RETURN(p.compiled, Step(progress, "load", [&] {
+                       return ReadNativeModel(std::move(source), request);
+                     }));
+  } else {
+    ASSIGN_OR_RETURN(p.compiled,
+                     RunPlan(plan, std::move(source), request, progress));
+  }
+  p.notes = p.compiled.notes;
+  p.spec.name = request.model_name;
+  p.spec.max_batch_size = request.max_batch_size;
+  for (const auto& [key, value] : p.compiled.parameters)
+    p.spec.parameters.emplace_back(key, value);
+  return p;
+}
+
+// A path through ONNX: the source's converter first when it is of another
+// framework (`converted`), then the ONNX passes; the result's spec declares
+// the tensors of the ONNX model it came from (for engines that report none).
+StatusOr<Prepared> RunOnnxPath(const Plan& plan, bool converted,
+                               Artifact source, const CompileRequest& request,
+                               const ProgressCallback& progress) {
+  Prepared p;
+  int first = 0;
+  if (converted) {
+    ASSIGN_OR_RETURN(
+        source, RunPasses(plan, 0, 1, std::move(source), request, progress));
+    first = 1;
+  }
+  p.model = std::move(source.onnx);
+  p.notes = std::move(source.notes);
+
+  std::string warning;
+  RETURN_IF_ERROR(CheckOnnx(p.model, "input_model", &warning));
+  if (!warning.empty()) p.warnings.push_back(warning);
+  RETURN_IF_ERROR(CheckInputNames(request, p.model));
+  if (!request.output_names.empty()) {
+    RETURN_IF_ERROR(SelectOutputs(request.output_names, &p.model));
+  }
+
+  Artifact onnx_source;
+  onnx_source.format = Format{"onnx"};
+  onnx_source.onnx = p.model;
+  ASSIGN_OR_RETURN(
+      p.compiled,
+      RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
+                std::move(onnx_source), request, progress));
+  p.notes.insert(p.notes.end(), p.compiled.notes.begin(),
+                 p.compiled.notes.end());
+  if (!p.compiled.engine) {
+    ASSIGN_OR_RETURN(p.compiled.engine, SerializeOnnx(p.compiled.onnx));
+  }
+  p.spec.name = request.model_name;
+  p.spec.max_batch_size = request.max_batch_size;
+  onnx::ModelProto inferred = p.compiled.onnx;
+  const Status inferred_ok = InferShapes(&inferred);
+  StatusOr<Signature> declared = inferred_ok.ok()
+                                     ? OnnxSignature(inferred)
+                                     : StatusOr<Signature>(inferred_ok);
+  if (declared.ok()) {
+    p.spec.declared = *declared;
+  } else {
+    p.declared_error = declared.status();
+  }
+  return p;
+}
+
 // CompileModel once the plan and the runtime are known.
 StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
                                        RuntimeRegistry& runtimes,
@@ -169,78 +262,62 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
     }
   }
 
-  // A source of another framework: its converter is the first pass, and the
-  // check compares with that framework's own outputs.
+  // A source of another framework: the check compares with that framework's
+  // own outputs. Its converter is the first pass, unless the path reaches a
+  // runtime that serves it without ONNX (native: the artefact is the model's
+  // own file or folder, and the runtime reports its signature).
   std::optional<PythonConverter> converter =
       FindSourceConverter(source.format.base);
   const std::string source_path = source.source_path;
-  int first = 0;
-  if (converter && plan.path.passes.empty()) {
-    return Unimplemented(
-        "input_model '" + source.source_path + "' is " + source.format.base +
-        " already, the format of serving_type '" + request.serving_type +
-        "': the compiler writes converted models; put this "
-        "one in the repository as it is");
-  }
-  if (converter) {
-    ASSIGN_OR_RETURN(
-        source, RunPasses(plan, 0, 1, std::move(source), request, progress));
-    first = 1;
-  }
-  onnx::ModelProto model = std::move(source.onnx);
-  result.notes = std::move(source.notes);
-
-  std::string warning;
-  RETURN_IF_ERROR(CheckOnnx(model, "input_model", &warning));
-  if (!warning.empty()) result.warnings.push_back(warning);
-  RETURN_IF_ERROR(CheckInputNames(request, model));
-  if (!request.output_names.empty()) {
-    RETURN_IF_ERROR(SelectOutputs(request.output_names, &model));
-  }
-
-  Artifact onnx_source;
-  onnx_source.format = Format{"onnx"};
-  onnx_source.onnx = model;
+  const bool native =
+      converter &&
+      std::none_of(plan.path.formats.begin(), plan.path.formats.end(),
+                   [](const Format& f) { return f.base == "onnx"; });
+  if (native) converter = NativeReference(plan.path, source.format.base);
   ASSIGN_OR_RETURN(
-      Artifact compiled,
-      RunPasses(plan, first, static_cast<int>(plan.path.passes.size()),
-                std::move(onnx_source), request, progress));
-  result.notes.insert(result.notes.end(), compiled.notes.begin(),
-                      compiled.notes.end());
-  std::string bytes;
-  if (compiled.engine) {
-    bytes = std::move(*compiled.engine);
-  } else {
-    ASSIGN_OR_RETURN(bytes, SerializeOnnx(compiled.onnx));
-  }
+      Prepared prepared,
+      native ? RunNativePath(plan, std::move(source), request, progress)
+             : RunOnnxPath(plan, converter.has_value(), std::move(source),
+                           request, progress));
+  Artifact& compiled = prepared.compiled;
+  const onnx::ModelProto& model = prepared.model;
+  host::ModelSpec& spec = prepared.spec;
+  result.notes = std::move(prepared.notes);
+  result.warnings = std::move(prepared.warnings);
+  const std::string bytes =
+      compiled.engine ? std::move(*compiled.engine) : std::string();
 
-  // The compiled model as its runtime loads it, declared as the ONNX model
-  // it came from declares itself (for engines that report no tensors).
+  // The compiled model as its runtime loads it.
   ASSIGN_OR_RETURN(TempDir scratch, TempDir::Create());
-  host::ModelSpec spec;
-  spec.name = request.model_name;
-  spec.max_batch_size = request.max_batch_size;
-  onnx::ModelProto inferred = compiled.onnx;
-  const Status inferred_ok = InferShapes(&inferred);
-  const StatusOr<Signature> declared = inferred_ok.ok()
-                                           ? OnnxSignature(inferred)
-                                           : StatusOr<Signature>(inferred_ok);
-  if (declared.ok()) spec.declared = *declared;
   auto candidate = LoadThroughRuntime(runtime, scratch.path(), spec, bytes,
-                                      compiled.side_files);
+                                      compiled.side_files, compiled.folder,
+                                      compiled.model_filename);
   if (!candidate.ok()) {
     return candidate.status().WithPrefix(
         "the compiled model does not load in its runtime");
   }
   const Signature signature = EffectiveSignature(**candidate);
-  if (signature.inputs.empty() && signature.outputs.empty() && !declared.ok()) {
-    return declared.status().WithPrefix(
-        "runtime '" + runtime.info().name +
-        "' reports no tensors of the compiled model, and its ONNX model "
-        "declares none usable");
+  if (signature.inputs.empty() && signature.outputs.empty()) {
+    if (native) {
+      return Internal("runtime '" + runtime.info().name +
+                      "' reports no tensors of the model, so no config can "
+                      "be written for it");
+    }
+    if (prepared.declared_error) {
+      return prepared.declared_error->WithPrefix(
+          "runtime '" + runtime.info().name +
+          "' reports no tensors of the compiled model, and its ONNX model "
+          "declares none usable");
+    }
   }
   ASSIGN_OR_RETURN(inference::ModelConfig config,
                    MakeModelConfig(request, runtime.info().name, signature));
+  for (const auto& [key, value] : compiled.parameters) {
+    (*config.mutable_parameters())[key].set_string_value(value);
+  }
+  if (!compiled.model_filename.empty()) {
+    config.set_default_model_filename(compiled.model_filename);
+  }
 
   if (!request.numeric_check) {
     result.check_skipped = "numeric_check is false";
@@ -264,8 +341,12 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
           }
           if (converter) {
             // The source in its own framework, fed and read by the names
-            // of the ONNX model it was converted to.
-            ASSIGN_OR_RETURN(Signature signature, OnnxSignature(model));
+            // of the ONNX model it was converted to, or (native) by the
+            // names its runtime reports.
+            Signature signature = EffectiveSignature(**candidate);
+            if (!native) {
+              ASSIGN_OR_RETURN(signature, OnnxSignature(model));
+            }
             CheckedModel reference{
                 std::move(signature), [&](std::span<const TensorView> inputs,
                                           const std::vector<std::string>& names,
@@ -299,10 +380,13 @@ StatusOr<CompileResult> CompilePlanned(const Plan& plan, RuntimePlugin& runtime,
   }
   candidate->reset();  // before its files go
 
-  const std::string& filename = runtime.info().default_model_filename;
+  const std::string& filename = compiled.model_filename.empty()
+                                    ? runtime.info().default_model_filename
+                                    : compiled.model_filename;
   ASSIGN_OR_RETURN(result.written, Step(progress, "write", [&] {
                      return WriteRepository(request, config, filename, bytes,
-                                            compiled.side_files);
+                                            compiled.side_files,
+                                            compiled.folder);
                    }));
   return result;
 }

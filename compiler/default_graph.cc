@@ -7,6 +7,7 @@
 #include "passes/topsinference_build.h"
 #include "passes/tvm_build.h"
 #include "quantize/int8.h"
+#include "sources/native_passes.h"
 #include "sources/source_passes.h"
 
 namespace adlik::compiler {
@@ -90,6 +91,7 @@ Pass Declared(std::string name, std::string from, std::string to,
 ConversionGraph DefaultGraph() {
   ConversionGraph g;
   AddSourcePasses(&g);
+  AddNativePasses(&g);
 
   Pass fix = Declared("fix_shapes", "onnx", "onnx",
                       "fix dynamic input dimensions (batch = max_batch_size, "

@@ -164,7 +164,9 @@ std::string NumericReport::Summary() const {
 
 StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
     RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
-    std::string_view model_bytes, const std::vector<SideFile>& side_files) {
+    std::string_view model_bytes, const std::vector<SideFile>& side_files,
+    const std::vector<FolderFile>& model_folder,
+    const std::string& model_filename) {
   spec.version = 1;
   const fs::path version_dir = fs::path(folder) / spec.name / "1";
   std::error_code ec;
@@ -174,8 +176,14 @@ StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
                     "': " + ec.message());
   }
   spec.version_path = version_dir.string();
-  spec.model_path =
-      (version_dir / runtime.info().default_model_filename).string();
+  const std::string filename = model_filename.empty()
+                                   ? runtime.info().default_model_filename
+                                   : model_filename;
+  spec.model_path = (version_dir / filename).string();
+  if (!model_folder.empty()) {
+    RETURN_IF_ERROR(WriteFolder(spec.model_path, model_folder));
+    return BareModel::Load(runtime, std::move(spec));
+  }
   auto write = [](const std::string& path, std::string_view bytes) -> Status {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -185,10 +193,8 @@ StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
   };
   RETURN_IF_ERROR(write(spec.model_path, model_bytes));
   for (const SideFile& f : side_files) {
-    RETURN_IF_ERROR(write(
-        (version_dir / SideFileName(runtime.info().default_model_filename, f))
-            .string(),
-        f.bytes));
+    RETURN_IF_ERROR(
+        write((version_dir / SideFileName(filename, f)).string(), f.bytes));
   }
   return BareModel::Load(runtime, std::move(spec));
 }

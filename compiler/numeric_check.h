@@ -75,14 +75,17 @@ struct NumericReport {
   std::string Summary() const;
 };
 
-// Writes `model_bytes` as FOLDER/<spec.name>/1/<the runtime's default model
-// file> (and `side_files` beside it) and loads it through `runtime` as the
-// server would load it with a config of `spec`'s max_batch_size, parameters and
-// declared tensors (the paths and version are filled in here). No instance is
-// made.
+// Writes `model_bytes` as FOLDER/<spec.name>/1/<model_filename, default the
+// runtime's default model file> (and `side_files` beside it), or, when
+// `model_folder` is not empty, that folder's files under that name, and loads
+// it through `runtime` as the server would load it with a config of `spec`'s
+// max_batch_size, parameters and declared tensors (the paths and version are
+// filled in here). No instance is made.
 StatusOr<std::unique_ptr<BareModel>> LoadThroughRuntime(
     RuntimePlugin& runtime, const std::string& folder, host::ModelSpec spec,
-    std::string_view model_bytes, const std::vector<SideFile>& side_files = {});
+    std::string_view model_bytes, const std::vector<SideFile>& side_files = {},
+    const std::vector<FolderFile>& model_folder = {},
+    const std::string& model_filename = "");
 
 // The source model through `runtimes`' onnxruntime plugin, as written
 // (graph_optimization_level disable), with one CPU instance: the reference

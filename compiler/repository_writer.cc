@@ -237,7 +237,8 @@ StatusOr<int64_t> ChooseVersion(const CompileRequest& request) {
 StatusOr<WrittenModel> WriteRepository(
     const CompileRequest& request, const inference::ModelConfig& config,
     std::string_view model_filename, std::string_view model_bytes,
-    const std::vector<SideFile>& side_files) {
+    const std::vector<SideFile>& side_files,
+    const std::vector<FolderFile>& model_folder) {
   WrittenModel w;
   ASSIGN_OR_RETURN(w.version, ChooseVersion(request));
   const fs::path model_dir = fs::path(request.export_path) / request.model_name;
@@ -272,10 +273,21 @@ StatusOr<WrittenModel> WriteRepository(
   if (ec)
     return Internal("cannot create '" + tmp_dir.string() +
                     "': " + ec.message());
-  Status written = WriteFile((tmp_dir / model_filename).string(), model_bytes);
+  const std::string model_path = (tmp_dir / model_filename).string();
   std::vector<std::pair<std::string, std::string_view>> zipped = {
-      {"config.pbtxt", text},
-      {version + "/" + std::string(model_filename), model_bytes}};
+      {"config.pbtxt", text}};
+  Status written;
+  if (model_folder.empty()) {
+    written = WriteFile(model_path, model_bytes);
+    zipped.emplace_back(version + "/" + std::string(model_filename),
+                        model_bytes);
+  } else {
+    written = WriteFolder(model_path, model_folder);
+    for (const FolderFile& f : model_folder) {
+      zipped.emplace_back(
+          version + "/" + std::string(model_filename) + "/" + f.path, f.bytes);
+    }
+  }
   for (const SideFile& f : side_files) {
     const std::string name = SideFileName(std::string(model_filename), f);
     if (written.ok()) written = WriteFile((tmp_dir / name).string(), f.bytes);

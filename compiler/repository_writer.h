@@ -57,11 +57,15 @@ struct WrittenModel {
 StatusOr<int64_t> ChooseVersion(const CompileRequest& request);
 
 // Writes the model file (named `model_filename`, e.g. "model.onnx") and its
-// side files, the config and the zip package.
+// side files, the config and the zip package. A model that is a folder
+// (`model_folder` not empty; `model_bytes` unused) is written as the folder
+// `model_filename` ("model.savedmodel") holding its files, in the version
+// folder and in the zip.
 StatusOr<WrittenModel> WriteRepository(
     const CompileRequest& request, const inference::ModelConfig& config,
     std::string_view model_filename, std::string_view model_bytes,
-    const std::vector<SideFile>& side_files = {});
+    const std::vector<SideFile>& side_files = {},
+    const std::vector<FolderFile>& model_folder = {});
 
 }  // namespace adlik::compiler
 

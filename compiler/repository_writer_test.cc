@@ -206,6 +206,26 @@ TEST(WriteRepositoryTest, SideFilesGoBesideTheModelFileAndIntoTheZip) {
   EXPECT_EQ(zip["1/model.bin"], "weights");
 }
 
+TEST(WriteRepositoryTest, AFolderModelIsWrittenAsAFolderAndIntoTheZip) {
+  const std::string dir = testing::MakeTempDir();
+  CompileRequest r = Request(dir);
+  auto config = MakeModelConfig(r, "tensorflow", ImageSignature());
+  ASSERT_TRUE(config.ok());
+  auto written =
+      WriteRepository(r, *config, "model.savedmodel", "", {},
+                      {FolderFile{"saved_model.pb", "graph"},
+                       FolderFile{"variables/variables.index", "index"}});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->model_file, dir + "/net/1/model.savedmodel");
+  EXPECT_EQ(ReadFile(dir + "/net/1/model.savedmodel/saved_model.pb"), "graph");
+  EXPECT_EQ(ReadFile(dir + "/net/1/model.savedmodel/variables/variables.index"),
+            "index");
+  auto zip = ReadZip(written->zip_file);
+  ASSERT_EQ(zip.size(), 3u);
+  EXPECT_EQ(zip["1/model.savedmodel/saved_model.pb"], "graph");
+  EXPECT_EQ(zip["1/model.savedmodel/variables/variables.index"], "index");
+}
+
 TEST(WriteRepositoryTest, TakesTheNextFreeVersionAndNeverOverwrites) {
   const std::string dir = testing::MakeTempDir();
   std::filesystem::create_directories(dir + "/net/3");

@@ -17,7 +17,7 @@ struct TargetEntry {
   std::array<std::string_view, 3> aliases;
 };
 
-constexpr std::array<TargetEntry, 8> kTargets = {{
+constexpr std::array<TargetEntry, 10> kTargets = {{
     {"onnxruntime", "onnxruntime", "", 0, {"onnxruntime_onnx", "ort", ""}},
     {"onnx", "onnxruntime", "", 0, {"onnx_onnxv1", "", ""}},
     {"tensorrt", "", "tensorrt_plan", 0, {"tensorrt_plan", "trt", ""}},
@@ -29,11 +29,9 @@ constexpr std::array<TargetEntry, 8> kTargets = {{
     {"openvino", "", "openvino", 0, {"", "", ""}},
     {"tvm", "tvm", "", 0, {"", "", ""}},
     {"libtorch", "libtorch", "", 0, {"torchscript", "pytorch_libtorch", ""}},
-    {"tensorflow",
-     "",
-     "tensorflow_savedmodel",
-     0,
-     {"tf", "tensorflow_savedmodel", ""}},
+    {"tensorflow", "tensorflow", "", 0, {"tf", "tensorflow_savedmodel", ""}},
+    {"tflite", "tflite", "", 0, {"tensorflow_tflite", "tensorflow_lite", ""}},
+    {"treelite", "treelite", "", 0, {"fil", "", ""}},
 }};
 
 bool EndsWith(const std::string& s, std::string_view suffix) {

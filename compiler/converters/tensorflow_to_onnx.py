@@ -79,6 +79,12 @@ def convert_saved_model(source, options, output):
 def run_saved_model(source, options, inputs):
     tf = require("tensorflow", "tensorflow-cpu")
     _, signature = load_signature(tf, source, options)
+    expected = sorted(signature.structured_input_signature[1])
+    if sorted(name for name, _ in inputs) != expected:
+        raise UserError(
+            f"signature '{one(options, 'signature_keys', 'serving_default')}' takes inputs "
+            f"{', '.join(expected)}; the compiled model takes {', '.join(n for n, _ in inputs)}"
+        )
     result = signature(**{name: tf.constant(value) for name, value in inputs})
     return {name: t.numpy() for name, t in result.items()}
 

@@ -227,6 +227,25 @@ StatusOr<onnx::ModelProto> PythonConverter::Convert(
   return ReadOnnxFile(output);
 }
 
+Status PythonConverter::ConvertTo(const std::string& source,
+                                  const CompileRequest& request,
+                                  const std::string& output) const {
+  ASSIGN_OR_RETURN(TempDir dir, TempDir::Create());
+  const std::string options = dir.path() + "/options.json";
+  RETURN_IF_ERROR(WriteText(options, OptionsJson(format, request)));
+  ASSIGN_OR_RETURN(Exit done,
+                   Spawn({interpreter, ScriptPath(), "convert", "--source",
+                          source, "--options", options, "--output", output},
+                         dir.path() + "/log"));
+  if (done.code == 0) return Status::Ok();
+  const std::string what = "'" + interpreter + " " + script + "' ";
+  if (done.code == 2) {
+    return InvalidArgument(what + "refused '" + source +
+                           "': " + Tail(done.output));
+  }
+  return Internal(what + "failed on '" + source + "': " + Tail(done.output));
+}
+
 Status PythonConverter::Run(const std::string& source,
                             const CompileRequest& request,
                             std::span<const TensorView> inputs,

@@ -77,6 +77,11 @@ struct PythonConverter {
   StatusOr<onnx::ModelProto> Convert(const std::string& source,
                                      const CompileRequest& request) const;
 
+  // Converts the model at `source` into `output`, a file or a folder the
+  // script writes in a format other than ONNX (a SavedModel, a .tflite).
+  Status ConvertTo(const std::string& source, const CompileRequest& request,
+                   const std::string& output) const;
+
   // Runs the model at `source` in its framework on `inputs` (named as the
   // converted ONNX model names them) and returns `outputs`, in order.
   Status Run(const std::string& source, const CompileRequest& request,
