@@ -90,8 +90,11 @@ Pass Declared(std::string name, std::string from, std::string to,
 
 ConversionGraph DefaultGraph() {
   ConversionGraph g;
-  AddSourcePasses(&g);
-  AddNativePasses(&g);
+  // The Python passes' interpreters are probed once each, when a search
+  // first reaches one of their passes.
+  ConverterProbes probes;
+  AddSourcePasses(&g, &probes);
+  AddNativePasses(&g, &probes);
 
   Pass fix = Declared("fix_shapes", "onnx", "onnx",
                       "fix dynamic input dimensions (batch = max_batch_size, "

@@ -195,7 +195,9 @@ std::optional<PythonConverter> NativeReference(const Path& path,
   return FindSourceConverter(source);
 }
 
-void AddNativePasses(ConversionGraph* graph) {
+void AddNativePasses(ConversionGraph* graph, ConverterProbes* probes) {
+  ConverterProbes own;
+  if (probes == nullptr) probes = &own;
   for (const NativeEntry& e : kNative) {
     PythonConverter converter = MakeConverter(e);
     Pass p;
@@ -205,8 +207,8 @@ void AddNativePasses(ConversionGraph* graph) {
     p.adds_properties = e.adds_properties;
     p.description = std::string(e.description) + " (" + converter.interpreter +
                     " " + converter.script + ")";
-    p.needs = converter.Missing();
-    if (p.needs.empty() && e.as_is) {
+    p.probe = probes->Probe(converter);
+    if (e.as_is) {
       p.run = [served_as = std::string(e.served_as)](
                   Artifact model, const CompileRequest&) -> StatusOr<Artifact> {
         RETURN_IF_ERROR(ReadModelFiles(model.source_path, &model));
@@ -219,7 +221,7 @@ void AddNativePasses(ConversionGraph* graph) {
         model.notes.push_back("served as it is, as " + model.model_filename);
         return model;
       };
-    } else if (p.needs.empty()) {
+    } else {
       p.run = [converter, output = std::string(e.output),
                served_as = std::string(e.served_as)](
                   Artifact model,

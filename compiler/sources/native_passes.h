@@ -2,17 +2,20 @@
 // the model (a file or a folder) is the artefact itself, and the runtime
 // plugin that serves it reports its signature.
 //
-//   keras_to_savedmodel  keras -> tensorflow   tf_keras model,
-//   tf.saved_model.save tflite_convert       tensorflow -> tflite
-//   tf.lite.TFLiteConverter
+//   keras_to_savedmodel    keras -> tensorflow      tf_keras, tf.saved_model
+//   tflite_convert         tensorflow -> tflite     tf.lite.TFLiteConverter
+//   xgboost_as_is          xgboost -> treelite      the file as it is
+//   lightgbm_as_is         lightgbm -> treelite     the file as it is
+//   sklearn_to_treelite    sklearn -> treelite      treelite.sklearn
+//   torchscript_signature  torchscript -> libtorch  re-saved with signature.txt
 //
 // Each conversion is a Python script under compiler/converters/ run as a
 // subprocess (sources/python_converter.h), declared unavailable when its
-// interpreter, script or packages are missing (the tree models' script
-// only runs the numeric check's reference when the file is served as it
-// is). A source already in its
-// target's format (a SavedModel for the tensorflow target, a .tflite for
-// tflite) takes no pass: ReadNativeModel makes it the artefact as it is.
+// interpreter, script or packages are missing (a tree file served as it is
+// needs its library only for the numeric check's reference). A source
+// already in its target's format (a SavedModel for the tensorflow target, a
+// .tflite for tflite) takes no pass: ReadNativeModel makes it the artefact
+// as it is.
 //
 // Thread-safety: AddNativePasses is as thread-safe as ConversionGraph::Add;
 // ReadNativeModel is reentrant.
@@ -30,8 +33,10 @@
 
 namespace adlik::compiler {
 
-// Adds the passes above to `graph` (probing this machine for each).
-void AddNativePasses(ConversionGraph* graph);
+// Adds the passes above to `graph`, probing this machine lazily as the source
+// passes do (sources/source_passes.h), with `probes` shared with them, or
+// probes of their own when null.
+void AddNativePasses(ConversionGraph* graph, ConverterProbes* probes = nullptr);
 
 // What the numeric check of `path` (a path from `source` that does not go
 // through ONNX) compares with: the source in its own framework, giving the

@@ -65,7 +65,7 @@ TEST_F(NativePassesTest, ATreeFileIsServedAsItIsUnderItsFormatsName) {
   ASSERT_NE(xgb, nullptr);
   ASSERT_NE(lgb, nullptr);
   if (!xgb->available() || !lgb->available()) {
-    GTEST_SKIP() << xgb->needs << " " << lgb->needs;
+    GTEST_SKIP() << xgb->Missing() << " " << lgb->Missing();
   }
   const std::string dir = testing::MakeTempDir();
   std::ofstream(dir + "/booster.ubj", std::ios::binary) << "{ubj}";
@@ -111,7 +111,7 @@ TEST_F(NativePassesTest, AMissingInterpreterMakesThePassUnavailable) {
   const Pass* p = Find(graph, "tflite_convert");
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->available());
-  EXPECT_THAT(p->needs, HasSubstr("/nonexistent/python3"));
+  EXPECT_THAT(p->Missing(), HasSubstr("/nonexistent/python3"));
 }
 
 TEST_F(NativePassesTest, ASavedModelIsReadAsItsFolderWithItsSignatureKey) {

@@ -207,6 +207,16 @@ std::string PythonConverter::Missing() const {
   return Missing(ModuleProbe(interpreter, std::move(names)));
 }
 
+std::function<std::string()> ConverterProbes::Probe(
+    const PythonConverter& converter) {
+  std::shared_ptr<ModuleProbe>& probe = probes_[converter.interpreter];
+  if (!probe)
+    probe = std::make_shared<ModuleProbe>(converter.interpreter,
+                                          std::set<std::string>());
+  for (const auto& m : converter.modules) probe->Add(m.first);
+  return [converter, probe] { return converter.Missing(*probe); };
+}
+
 StatusOr<onnx::ModelProto> PythonConverter::Convert(
     const std::string& source, const CompileRequest& request) const {
   ASSIGN_OR_RETURN(TempDir dir, TempDir::Create());

@@ -14,16 +14,22 @@
 // Whether a converter can run here costs a Python start to find out (tenths
 // of a second, seconds on a busy machine), so it is asked of a ModuleProbe: one
 // per interpreter, for the modules of every converter that interpreter runs,
-// started on the first ask only.
+// started on the first ask only. ConverterProbes hands them out to the passes
+// of one graph.
 //
 // Thread-safety: a PythonConverter is immutable; Convert and Run may be
 // called concurrently (each uses its own temporary folder). ModuleProbe::Absent
-// may be called concurrently; its process runs once.
+// may be called concurrently; its process runs once. ConverterProbes is used
+// while a graph is built, by one thread; the functions it returns may be
+// called concurrently.
 #ifndef ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
 #define ADLIK_COMPILER_SOURCES_PYTHON_CONVERTER_H_
 
 #include <onnx/onnx_pb.h>
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <span>
@@ -43,13 +49,16 @@ class ModuleProbe {
  public:
   ModuleProbe(std::string interpreter, std::set<std::string> modules);
 
+  // Adds `module` to the modules looked up; only before the first Absent.
+  void Add(std::string module) { modules_.insert(std::move(module)); }
+
   // The modules the interpreter cannot import. An error, saying what is
   // missing in words, when the interpreter does not run or fails.
   const StatusOr<std::set<std::string>>& Absent() const;
 
  private:
   const std::string interpreter_;
-  const std::set<std::string> modules_;
+  std::set<std::string> modules_;
   mutable std::once_flag once_;
   mutable StatusOr<std::set<std::string>> absent_{Internal("not probed")};
 };
@@ -88,6 +97,19 @@ struct PythonConverter {
              std::span<const TensorView> inputs,
              const std::vector<std::string>& outputs,
              std::vector<Tensor>* results) const;
+};
+
+// The module probes of one conversion graph: one per interpreter, covering
+// the modules of every converter given to Probe, which is called while the
+// graph is built, before any probe runs.
+class ConverterProbes {
+ public:
+  // `converter.Missing(probe)` with the probe of its interpreter, asked on
+  // the first call of the function returned.
+  std::function<std::string()> Probe(const PythonConverter& converter);
+
+ private:
+  std::map<std::string, std::shared_ptr<ModuleProbe>> probes_;
 };
 
 // The folder of the converter scripts and the two interpreters, from the

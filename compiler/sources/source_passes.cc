@@ -89,19 +89,9 @@ std::optional<PythonConverter> FindSourceConverter(std::string_view format) {
   return std::nullopt;
 }
 
-void AddSourcePasses(ConversionGraph* graph) {
-  // One probe per interpreter, for the modules of all its converters.
-  std::map<std::string, std::set<std::string>> modules;
-  for (const SourceEntry& e : kSources) {
-    PythonConverter converter = MakeConverter(e);
-    for (const auto& m : converter.modules)
-      modules[converter.interpreter].insert(m.first);
-  }
-  std::map<std::string, std::shared_ptr<const ModuleProbe>> probes;
-  for (const auto& [interpreter, names] : modules) {
-    probes.emplace(interpreter,
-                   std::make_shared<ModuleProbe>(interpreter, names));
-  }
+void AddSourcePasses(ConversionGraph* graph, ConverterProbes* probes) {
+  ConverterProbes own;
+  if (probes == nullptr) probes = &own;
   for (const SourceEntry& e : kSources) {
     PythonConverter converter = MakeConverter(e);
     Pass p;
@@ -111,9 +101,7 @@ void AddSourcePasses(ConversionGraph* graph) {
     p.description = std::string(e.format) + " model to ONNX with " +
                     std::string(e.tool) + " (" + converter.interpreter + " " +
                     converter.script + ")";
-    p.probe = [converter, probe = probes.at(converter.interpreter)] {
-      return converter.Missing(*probe);
-    };
+    p.probe = probes->Probe(converter);
     p.run = [converter](Artifact model,
                         const CompileRequest& request) -> StatusOr<Artifact> {
       ASSIGN_OR_RETURN(model.onnx,

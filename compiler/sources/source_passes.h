@@ -30,8 +30,10 @@
 
 namespace adlik::compiler {
 
-// Adds the passes above to `graph` (probing this machine lazily, see above).
-void AddSourcePasses(ConversionGraph* graph);
+// Adds the passes above to `graph` (probing this machine lazily, see above),
+// with `probes`, shared with the graph's other Python passes, or probes of
+// their own when null.
+void AddSourcePasses(ConversionGraph* graph, ConverterProbes* probes = nullptr);
 
 // The converter of source format `format`, or nullopt for a format no
 // converter reads ("onnx").
