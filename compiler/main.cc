@@ -287,6 +287,7 @@ int Main(int argc, char** argv) {
                  request.status().message().c_str());
     return 2;
   }
+  request->runtime_dir = runtime_dir;
   RuntimeRegistry runtimes(
       runtime_dir,
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));

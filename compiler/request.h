@@ -98,6 +98,12 @@ struct CompileRequest {
   std::optional<int64_t> max_queue_delay_microseconds;
   std::optional<int> instance_count;  // instance_group { count }
   std::string instance_kind;          // cpu, gpu, auto, model ("" = unset)
+
+  // --- Not a request key: the tool's own setting ---
+  // The runtime plugins' folder (adlik_compiler --runtime_dir), for what a
+  // pass runs through a plugin itself (the int8 report's served times); ""
+  // is the folder of the running binary.
+  std::string runtime_dir;
 };
 
 // Parses a JSON object. `source` names the text in messages ("req.json").

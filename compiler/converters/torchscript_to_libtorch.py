@@ -2,11 +2,12 @@
 signature.txt the runtime reads its tensors from (runtimes/libtorch), and the module run
 by PyTorch for the numeric check. Command line: converter_main.py.
 
-Inputs: forward()'s arguments in order, float32, named and shaped as for the ONNX
-converter (input_names, input_shapes with the batch; torchscript_to_onnx.py). Outputs:
-found by running forward() once on zeros of those shapes: a tensor, a tuple or list of
-tensors (named by output_names, default output_0, output_1, ...), or a dict of tensors
-(named by its keys). With max_batch_size > 0 the first dimension of every tensor is -1.
+Inputs: forward()'s arguments in order, named, typed and shaped as for the ONNX
+converter (from the file's own signature.txt when it has one, else float32; input_names
+and input_shapes with the batch override; torchscript_to_onnx.py). Outputs: found by
+running forward() once on zeros of those shapes: a tensor, a tuple or list of tensors
+(named by output_names, else the file's signature.txt, else output_0, output_1, ...), or
+a dict of tensors (named by its keys). With max_batch_size > 0 the first dimension of every tensor is -1.
 """
 
 import os
@@ -14,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from converter_main import UserError, main  # noqa: E402
-from torchscript_to_onnx import example_inputs, input_names, load  # noqa: E402
+from torchscript_to_onnx import Interface, load  # noqa: E402
 
 TYPES = {
     "float32": "FP32", "float64": "FP64", "float16": "FP16", "bfloat16": "BF16",
@@ -23,7 +24,7 @@ TYPES = {
 }
 
 
-def named_outputs(torch, value, options):
+def named_outputs(torch, value, options, interface):
     """[(name, tensor)] of forward()'s result, as the runtime takes them."""
     given = options.get("output_names") or []
     if isinstance(value, dict):
@@ -35,10 +36,7 @@ def named_outputs(torch, value, options):
         pairs = list(value.items())
     else:
         tensors = list(value) if isinstance(value, (tuple, list)) else [value]
-        names = given or [f"output_{k}" for k in range(len(tensors))]
-        if len(names) != len(tensors):
-            raise UserError(f"output_names has {len(names)} names but the model gives {len(tensors)} outputs")
-        pairs = list(zip(names, tensors))
+        pairs = list(zip(interface.output_names(len(tensors)), tensors))
     for name, t in pairs:
         if not isinstance(t, torch.Tensor):
             raise UserError(
@@ -61,10 +59,11 @@ def line(kind, name, tensor, batched):
 
 
 def convert(source, options, output):
-    torch, module = load(source)
-    names, inputs = example_inputs(torch, module, options)
+    torch, module, signature = load(source)
+    interface = Interface(source, module, signature, options)
+    names, inputs = interface.names, interface.example_inputs(torch)
     with torch.no_grad():
-        outputs = named_outputs(torch, module(*inputs), options)
+        outputs = named_outputs(torch, module(*inputs), options, interface)
     batched = options.get("max_batch_size", 0) > 0
     text = "\n".join(
         ["# written by adlik_compiler: forward()'s inputs, then its outputs"]
@@ -75,14 +74,15 @@ def convert(source, options, output):
 
 
 def run(source, options, inputs, requested):
-    torch, module = load(source)
-    _, names = input_names(module, options)
+    torch, module, signature = load(source)
+    interface = Interface(source, module, signature, options)
+    names = interface.names
     given = dict(inputs)
     missing = [n for n in names if n not in given]
     if missing:
         raise UserError(f"the check gives no value for input(s) {', '.join(missing)}")
     with torch.no_grad():
-        produced = named_outputs(torch, module(*[torch.from_numpy(given[n]) for n in names]), options)
+        produced = named_outputs(torch, module(*[torch.from_numpy(given[n]) for n in names]), options, interface)
     return {n: t.numpy() for n, t in produced}
 
 

@@ -85,14 +85,18 @@ StatusOr<int> RunScript(const std::vector<std::string>& args,
   return WEXITSTATUS(wstatus);
 }
 
-// The runtime plugins beside the running binary (where adlik_compiler finds
-// them unless --runtime_dir says otherwise), one thread each, as the bare
-// side runs. Never destroyed: plugins are never unloaded either.
-RuntimeRegistry& TimingRuntimes() {
-  static RuntimeRegistry* registry = [] {
+// The runtime plugins of `runtime_dir` ("": beside the running binary, where
+// adlik_compiler finds them by default), one thread each, as the bare side
+// runs. Made once, for the first folder asked: a compile has one. Never
+// destroyed: plugins are never unloaded either.
+RuntimeRegistry& TimingRuntimes(const std::string& runtime_dir) {
+  static RuntimeRegistry* registry = [&] {
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    return new RuntimeRegistry(ec ? "." : self.parent_path().string(), 1);
+    return new RuntimeRegistry(!runtime_dir.empty() ? runtime_dir
+                               : ec                 ? "."
+                                    : self.parent_path().string(),
+                               1);
   }();
   return *registry;
 }
@@ -125,7 +129,7 @@ std::string ServedLines(const std::string& runtime_name,
       return Internal("bare_ms.txt holds no two times: '" + Trim(bare) + "'");
     }
     ASSIGN_OR_RETURN(RuntimePlugin * runtime,
-                     TimingRuntimes().Get(runtime_name));
+                     TimingRuntimes(request.runtime_dir).Get(runtime_name));
     host::ModelSpec spec;
     spec.name = request.model_name;
     spec.max_batch_size = request.max_batch_size;
