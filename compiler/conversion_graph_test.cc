@@ -190,6 +190,16 @@ TEST(DefaultGraphTest, TensorRtNeedsTensorRtAndAGpu) {
   EXPECT_THAT(path.status().message(), HasSubstr("GPU"));
 }
 
+TEST(DefaultGraphTest, TfTrtIsDeclaredWithWhatItNeeds) {
+  const ConversionGraph g = DefaultGraph();
+  auto path = g.FindPath({"tensorflow"}, "tftrt", 0);
+  ASSERT_FALSE(path.ok());
+  EXPECT_EQ(path.status().code(), StatusCode::kUnimplemented);
+  EXPECT_THAT(path.status().message(), HasSubstr("tftrt_convert"));
+  EXPECT_THAT(path.status().message(),
+              HasSubstr("TensorFlow built with TensorRT"));
+}
+
 // (source_passes_test checks what the message names: the interpreter, the
 // script, the package.)
 TEST(DefaultGraphTest, PyTorchSourceWithoutItsPythonSaysWhatItNeeds) {

@@ -130,6 +130,11 @@ ConversionGraph DefaultGraph() {
                  "TensorRT engine (model.plan)",
                  "NVIDIA TensorRT (NvInfer.h, libnvinfer, libnvonnxparser) and "
                  "a CUDA GPU; this build is CPU-only"));
+  g.Add(Declared("tftrt_convert", "tensorflow", "tftrt",
+                 "TF-TRT: a SavedModel with TensorRT engines for its "
+                 "subgraphs (TrtGraphConverterV2)",
+                 "TensorFlow built with TensorRT and a CUDA GPU (PyPI's "
+                 "tensorflow-cpu has no TensorRT); this build is CPU-only"));
   // OpenVINO converts and compresses in one step (ov::save_model's
   // compress_to_fp16), so its fp16 edge is its own: one pass rather than the
   // ONNX fp16 pass and a conversion.

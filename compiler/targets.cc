@@ -17,7 +17,7 @@ struct TargetEntry {
   std::array<std::string_view, 3> aliases;
 };
 
-constexpr std::array<TargetEntry, 10> kTargets = {{
+constexpr std::array<TargetEntry, 11> kTargets = {{
     {"onnxruntime", "onnxruntime", "", 0, {"onnxruntime_onnx", "ort", ""}},
     {"onnx", "onnxruntime", "", 0, {"onnx_onnxv1", "", ""}},
     {"tensorrt", "", "tensorrt_plan", 0, {"tensorrt_plan", "trt", ""}},
@@ -32,6 +32,13 @@ constexpr std::array<TargetEntry, 10> kTargets = {{
     {"tensorflow", "tensorflow", "", 0, {"tf", "tensorflow_savedmodel", ""}},
     {"tflite", "tflite", "", 0, {"tensorflow_tflite", "tensorflow_lite", ""}},
     {"treelite", "treelite", "", 0, {"fil", "", ""}},
+    // A SavedModel whose subgraphs TF-TRT replaced by TensorRT engines; the
+    // original compiler's "tftrt", served on the TensorFlow platform.
+    {"tftrt",
+     "",
+     "tensorflow_savedmodel",
+     0,
+     {"tf_trt", "tensorflow_tensorrt", ""}},
 }};
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
