@@ -93,8 +93,9 @@ StatusOr<std::shared_ptr<ServedModel>> ServedModel::Load(
       !config.backend().empty() ? options.registry->Get(config.backend())
       : !config.platform().empty()
           ? options.registry->ForPlatform(config.platform())
-          : options.registry->ForModelFile(repository::ListEntries(version_path),
-                                           config.default_model_filename());
+          : options.registry->ForModelFile(
+                repository::ListEntries(version_path),
+                config.default_model_filename());
   if (!found.ok()) return found.status().WithPrefix(source);
   RuntimePlugin* runtime = *found;
   const RuntimeInfo& info = runtime->info();

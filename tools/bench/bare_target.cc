@@ -84,8 +84,8 @@ StatusOr<LoadedBareModel> LoadBareModel(RuntimeRegistry& registry,
   const std::string version_path =
       (fs::path(snapshot.path) / std::to_string(version)).string();
   StatusOr<RuntimePlugin*> runtime = registry.ForConfig(
-      config.backend(), config.platform(), repository::ListEntries(version_path),
-      config.default_model_filename());
+      config.backend(), config.platform(),
+      repository::ListEntries(version_path), config.default_model_filename());
   if (!runtime.ok()) return runtime.status().WithPrefix(where);
   const RuntimeInfo& info = (*runtime)->info();
   if (config.platform().empty() && !info.platforms.empty())
