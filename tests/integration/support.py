@@ -19,7 +19,7 @@ from tritonclient.utils import InferenceServerException, np_to_triton_dtype
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MAKE_MODELS = os.path.join(ROOT, "examples", "make_example_models.py")
 LIVE_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 45  # the server drains for at most 30 s (--drain_timeout_seconds), then unloads
 
 # Every server started by the tests, so that a failing test can show their logs.
 SERVERS = []

@@ -458,10 +458,17 @@ int main(int argc, char** argv) {
   const auto drain = std::chrono::seconds(drain_seconds);
   const auto deadline = std::chrono::steady_clock::now() + drain;
   // Both HTTP servers refuse new work at once; gRPC's Shutdown blocks.
+  // Each stage is logged, so that a stop that takes long says where.
   if (http) http->Drain();
   if (metrics) metrics->Drain();
-  if (grpc) grpc->Shutdown(std::chrono::system_clock::now() + drain);
-  if (http) http->Stop(deadline);
+  if (grpc) {
+    grpc->Shutdown(std::chrono::system_clock::now() + drain);
+    LOG(INFO) << "gRPC stopped";
+  }
+  if (http) {
+    http->Stop(deadline);
+    LOG(INFO) << "HTTP stopped";
+  }
   if (metrics) metrics->Stop(deadline);
   (*core)->Shutdown();
   LOG(INFO) << "stopped";
