@@ -117,14 +117,7 @@ constexpr std::array<NativeEntry, 6> kNative = {{
 }};
 
 PythonConverter MakeConverter(const NativeEntry& e) {
-  PythonConverter converter;
-  converter.format = e.from;
-  converter.script = e.script;
-  converter.interpreter = e.torch ? TorchPython() : DefaultPython();
-  for (const auto& [module, package] : e.modules) {
-    if (!module.empty()) converter.modules.emplace_back(module, package);
-  }
-  return converter;
+  return MakePythonConverter(e.from, e.script, e.torch, e.modules);
 }
 
 // The file or folder at `path` as `model`'s engine or folder.
@@ -185,12 +178,10 @@ std::optional<PythonConverter> NativeReference(const Path& path,
   if (path.passes.empty() && source == "tflite") {
     // Named by its signature, as the TFLite runtime names them (the ONNX
     // converter names a .tflite's tensors by their own names).
-    PythonConverter c;
-    c.format = source;
-    c.script = "tensorflow_export.py";
-    c.interpreter = DefaultPython();
-    c.modules = {{"tensorflow", "tensorflow-cpu"}};
-    return c;
+    constexpr std::pair<std::string_view, std::string_view> kTensorFlow[] = {
+        {"tensorflow", "tensorflow-cpu"}};
+    return MakePythonConverter(source, "tensorflow_export.py", false,
+                               kTensorFlow);
   }
   return FindSourceConverter(source);
 }

@@ -142,6 +142,19 @@ std::string TorchPython() {
   return Env("ADLIK_TORCH_PYTHON", "/usr/bin/python3");
 }
 
+PythonConverter MakePythonConverter(
+    std::string_view format, std::string_view script, bool torch,
+    std::span<const std::pair<std::string_view, std::string_view>> modules) {
+  PythonConverter c;
+  c.format = format;
+  c.script = script;
+  c.interpreter = torch ? TorchPython() : DefaultPython();
+  for (const auto& [module, package] : modules) {
+    if (!module.empty()) c.modules.emplace_back(module, package);
+  }
+  return c;
+}
+
 std::string PythonConverter::ScriptPath() const {
   return (fs::path(ConverterDir()) / script).string();
 }

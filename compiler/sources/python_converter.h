@@ -34,6 +34,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adlik/status.h"
@@ -111,6 +112,13 @@ class ConverterProbes {
  private:
   std::map<std::string, std::shared_ptr<ModuleProbe>> probes_;
 };
+
+// The converter of `format` that `script` is, run by TorchPython() when
+// `torch`, else DefaultPython(), needing the (module, pip package) pairs of
+// `modules` whose module is not empty.
+PythonConverter MakePythonConverter(
+    std::string_view format, std::string_view script, bool torch,
+    std::span<const std::pair<std::string_view, std::string_view>> modules);
 
 // The folder of the converter scripts and the two interpreters, from the
 // environment (see above).

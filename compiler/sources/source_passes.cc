@@ -70,14 +70,7 @@ constexpr std::array<SourceEntry, 8> kSources = {{
 }};
 
 PythonConverter MakeConverter(const SourceEntry& e) {
-  PythonConverter c;
-  c.format = e.format;
-  c.script = e.script;
-  c.interpreter = e.torch ? TorchPython() : DefaultPython();
-  for (const auto& [module, package] : e.modules) {
-    if (!module.empty()) c.modules.emplace_back(module, package);
-  }
-  return c;
+  return MakePythonConverter(e.format, e.script, e.torch, e.modules);
 }
 
 }  // namespace

@@ -9,31 +9,13 @@
 #include <iterator>
 
 #include "temp_dir.h"
-
-#ifndef ADLIK_TEST_CONVERTER_DIR
-#error "ADLIK_TEST_CONVERTER_DIR must name compiler/converters"
-#endif
+#include "test_util/converter_test.h"
 
 namespace adlik::compiler {
 namespace {
 
-class SourcePassesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("ADLIK_CONVERTER_DIR", ADLIK_TEST_CONVERTER_DIR, 1);
-  }
-  void TearDown() override {
-    unsetenv("ADLIK_CONVERTER_DIR");
-    unsetenv("ADLIK_PYTHON");
-    unsetenv("ADLIK_TORCH_PYTHON");
-  }
-};
-
-const Pass* Find(const ConversionGraph& graph, const std::string& name) {
-  for (const Pass& p : graph.passes())
-    if (p.name == name) return &p;
-  return nullptr;
-}
+using SourcePassesTest = testing::ConverterTest;
+using testing::FindPass;
 
 TEST_F(SourcePassesTest, EverySourceFormatHasAnEdgeToOnnx) {
   ConversionGraph graph;
@@ -54,7 +36,7 @@ TEST_F(SourcePassesTest, AMissingInterpreterMakesThePassUnavailable) {
   setenv("ADLIK_PYTHON", "/nonexistent/python3", 1);
   ConversionGraph graph;
   AddSourcePasses(&graph);
-  const Pass* p = Find(graph, "tf2onnx");
+  const Pass* p = FindPass(graph, "tf2onnx");
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->available());
   EXPECT_NE(p->Missing().find("/nonexistent/python3"), std::string::npos)

@@ -10,49 +10,27 @@ cannot reach the target on this machine (adlik_compiler --list_paths).
 
 import os
 import sys
+import textwrap
 import zipfile
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-import support  # noqa: E402
 from test_compiler import compiler_binary, run_compiler  # noqa: E402
-from test_sources import TORCH_PYTHON, framework  # noqa: E402
+from test_sources import TORCH_CONV_NET, TORCH_PYTHON, framework, require_path, serve_and_compare  # noqa: E402
 
 
 def require(fmt, target, runtime):
-    """Skips unless the runtime plugin is built and the compiler reaches `target` from `fmt`."""
+    """The path from `fmt` to `target`; skips unless the runtime plugin is built (fails when
+    ADLIK_WITH_<RUNTIME>=1 says it should be, as scripts/test.sh does) and the compiler
+    reaches `target` on this machine."""
     plugin = os.path.join(os.path.dirname(compiler_binary()), f"libadlik_runtime_{runtime}.so")
     if not os.path.exists(plugin):
-        pytest.skip(f"{plugin} is not built (configure with -DADLIK_WITH_{runtime.upper()}=ON)")
-    listing = run_compiler(f"--list_paths={fmt}")
-    assert listing.returncode == 0, listing.stderr
-    line = next(l for l in listing.stdout.splitlines() if l.strip().startswith(target + " "))
-    if "unreachable" in line:
-        pytest.skip(line.split("unreachable:", 1)[1].strip())
-    return line.split(None, 1)[1].strip()
-
-
-def serve_and_compare(tmp_path, export, cases):
-    """Serves `export` and checks each (model, inputs, expected) over HTTP and gRPC."""
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    server = support.Server(export, logs, name="native").start()
-    try:
-        for model, inputs, expected in cases:
-            for protocol in ("http_binary", "grpc"):
-                url = server.grpc_url if protocol == "grpc" else server.http_url
-                served = support.infer(protocol, url, model, inputs, list(expected))
-                for name, want in expected.items():
-                    got = served[name]
-                    assert got.shape == want.shape, (model, name, got.shape, want.shape)
-                    error = np.max(np.abs(got.astype(np.float64) - want)) / max(np.max(np.abs(want)), 1e-12)
-                    assert error <= 1e-5, f"{model} {name}: relative error {error:.3g}"
-    finally:
-        code = server.stop()
-    assert code == 0, server.log_tail()
+        flag = f"ADLIK_WITH_{runtime.upper()}"
+        assert os.environ.get(flag) != "1", f"{flag}=1 but {plugin} was not built"
+        pytest.skip(f"{plugin} is not built (configure with -D{flag}=ON)")
+    return require_path(fmt, target)
 
 
 def compile_ok(export, source, name, *flags):
@@ -219,27 +197,19 @@ def test_torchscript_to_libtorch(tmp_path):
     np.save(tmp_path / "x.npy", x)
     framework(
         TORCH_PYTHON,
-        """
-        import sys, numpy as np, torch
-        torch.manual_seed(0)
-        class Net(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv = torch.nn.Conv2d(3, 4, 3)
-                self.fc = torch.nn.Linear(4, 5)
-            def forward(self, image):
-                y = self.fc(torch.relu(self.conv(image)).mean(dim=(2, 3)))
-                return y, torch.softmax(y, 1)
+        TORCH_CONV_NET
+        + textwrap.dedent(
+            """
         class Named(torch.nn.Module):
             def forward(self, a, b):
                 return {"sum": a + b, "index": torch.argmax(a, 1)}
-        net = torch.jit.trace(Net().eval(), torch.zeros(1, 3, 8, 8))
         net.save(sys.argv[1])
         torch.jit.trace(Named(), (torch.zeros(1, 6), torch.zeros(1, 6)), strict=False).save(sys.argv[2])
         with torch.no_grad():
             logits, probs = net(torch.from_numpy(np.load(sys.argv[3])))
         np.save(sys.argv[4], logits.numpy()); np.save(sys.argv[5], probs.numpy())
-        """,
+        """
+        ),
         tmp_path / "net.pt", tmp_path / "named.pt", tmp_path / "x.npy", tmp_path / "logits.npy",
         tmp_path / "probs.npy",
     )

@@ -26,15 +26,34 @@ from test_compiler import run_compiler  # noqa: E402
 
 TORCH_PYTHON = os.environ.get("ADLIK_TORCH_PYTHON", "/usr/bin/python3")
 MAKE_TIMEOUT_S = 300
+# The start of a framework script: a small CNN, image [N, 3, 8, 8] -> (logits [N, 5],
+# their softmax), traced as `net`; the script goes on from there.
+TORCH_CONV_NET = textwrap.dedent(
+    """
+    import sys, numpy as np, torch
+    torch.manual_seed(0)
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+            self.fc = torch.nn.Linear(4, 5)
+        def forward(self, image):
+            y = self.fc(torch.relu(self.conv(image)).mean(dim=(2, 3)))
+            return y, torch.softmax(y, 1)
+    net = torch.jit.trace(Net().eval(), torch.zeros(1, 3, 8, 8))
+    """
+)
 
 
-def require_path(fmt):
-    """Skips unless the compiler reaches onnxruntime from `fmt` here."""
+def require_path(fmt, target="onnxruntime"):
+    """The path the compiler takes from `fmt` to `target` here; skips, with the compiler's
+    reason, when it cannot reach it (a framework or converter not installed)."""
     listing = run_compiler(f"--list_paths={fmt}")
     assert listing.returncode == 0, listing.stderr
-    line = next(l for l in listing.stdout.splitlines() if l.strip().startswith("onnxruntime "))
+    line = next(l for l in listing.stdout.splitlines() if l.strip().startswith(target + " "))
     if "unreachable" in line:
         pytest.skip(line.split("unreachable:", 1)[1].strip())
+    return line.split(None, 1)[1].strip()
 
 
 def framework(python, code, *args):
@@ -58,26 +77,28 @@ def compile_and_serve(tmp_path, source, inputs, outputs, expected, *flags, rel_t
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Numeric check" in result.stdout and ": ok" in result.stdout, result.stdout
-    serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance)
+    serve_and_compare(tmp_path, export, [("m", inputs, {n: expected[n] for n in outputs})], rel_tolerance)
     return result
 
 
-def serve_and_compare(tmp_path, export, inputs, outputs, expected, rel_tolerance=1e-5):
-    """Serves the repository `export`, infers `inputs` of model "m" over HTTP and gRPC and
-    compares `outputs` with `expected` (name -> array)."""
+def serve_and_compare(tmp_path, export, cases, rel_tolerance=1e-5):
+    """Serves the repository `export` and, for each (model, inputs, expected) of `cases`,
+    infers `inputs` over HTTP and gRPC and compares the outputs `expected` names with it
+    (name -> array)."""
     logs = tmp_path / "logs"
     logs.mkdir()
-    server = support.Server(export, logs, name="sources").start()
+    server = support.Server(export, logs, name="compiled").start()
     try:
-        for protocol in ("http_binary", "grpc"):
-            url = server.grpc_url if protocol == "grpc" else server.http_url
-            served = support.infer(protocol, url, "m", inputs, outputs)
-            for name in outputs:
-                got, want = served[name], np.asarray(expected[name])
-                assert got.shape == want.shape, (name, got.shape, want.shape)
-                scale = max(np.max(np.abs(want)), 1e-12)
-                error = np.max(np.abs(got.astype(np.float64) - want)) / scale
-                assert error <= rel_tolerance, f"{name}: relative error {error:.3g}"
+        for model, inputs, expected in cases:
+            for protocol in ("http_binary", "grpc"):
+                url = server.grpc_url if protocol == "grpc" else server.http_url
+                served = support.infer(protocol, url, model, inputs, list(expected))
+                for name, want in expected.items():
+                    got, want = served[name], np.asarray(want)
+                    assert got.shape == want.shape, (model, name, got.shape, want.shape)
+                    scale = max(np.max(np.abs(want)), 1e-12)
+                    error = np.max(np.abs(got.astype(np.float64) - want)) / scale
+                    assert error <= rel_tolerance, f"{model} {name}: relative error {error:.3g}"
     finally:
         code = server.stop()
     assert code == 0, server.log_tail()
@@ -89,23 +110,15 @@ def test_torchscript_traced_file(tmp_path):
     np.save(tmp_path / "x.npy", x)
     framework(
         TORCH_PYTHON,
-        """
-        import sys, numpy as np, torch
-        torch.manual_seed(0)
-        class Net(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv = torch.nn.Conv2d(3, 4, 3)
-                self.fc = torch.nn.Linear(4, 5)
-            def forward(self, image):
-                y = self.fc(torch.relu(self.conv(image)).mean(dim=(2, 3)))
-                return y, torch.softmax(y, 1)
-        net = torch.jit.trace(Net().eval(), torch.zeros(1, 3, 8, 8))
+        TORCH_CONV_NET
+        + textwrap.dedent(
+            """
         net.save(sys.argv[1])
         with torch.no_grad():
             logits, probs = net(torch.from_numpy(np.load(sys.argv[2])))
         np.save(sys.argv[3], logits.numpy()); np.save(sys.argv[4], probs.numpy())
-        """,
+        """
+        ),
         tmp_path / "net.pt", tmp_path / "x.npy", tmp_path / "logits.npy", tmp_path / "probs.npy",
     )
     expected = {"logits": np.load(tmp_path / "logits.npy"), "probs": np.load(tmp_path / "probs.npy")}
@@ -345,7 +358,7 @@ def test_paddle(tmp_path):
     assert "Compile path: paddle -> onnx -> onnxruntime" in result.stdout
     # paddle2onnx keeps Paddle's tensor names: the input spec's, and a generated output's.
     output = onnx.load(tmp_path / "repo" / "m" / "1" / "model.onnx").graph.output[0].name
-    serve_and_compare(tmp_path, tmp_path / "repo", {"x": x}, [output], {output: np.load(tmp_path / "y.npy")})
+    serve_and_compare(tmp_path, tmp_path / "repo", [("m", {"x": x}, {output: np.load(tmp_path / "y.npy")})])
 
 
 def test_list_paths_names_what_is_missing(tmp_path):
